@@ -1,0 +1,89 @@
+"""Seed readers: one module per format, chosen by a file's content, not its name.
+
+Each format module offers ``NAME``, ``sniff(text, suffix) -> bool`` and
+``parse(text, display) -> (entries, problems)``. ``read_seeds`` tries them in
+order and reports a file no format recognises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.model import Problem, SourceEntry
+from sitegen.sources import abstracts, daily
+from sitegen.yamlfile import read_text
+
+
+@dataclass(frozen=True, slots=True)
+class SeedFormat:
+    """A seed format: how to recognise it and how to read it."""
+
+    name: str
+    description: str
+    """What a file of this format looks like, for the no-format-matched message."""
+    sniff: Callable[[str, str], bool]
+    parse: Callable[[str, str], tuple[list[SourceEntry], list[Problem]]]
+
+
+FORMATS: tuple[SeedFormat, ...] = (
+    SeedFormat(daily.NAME, daily.DESCRIPTION, daily.sniff, daily.parse),
+    SeedFormat(abstracts.NAME, abstracts.DESCRIPTION, abstracts.sniff, abstracts.parse),
+)
+
+
+def detect_format(text: str, suffix: str = "") -> SeedFormat | None:
+    """The format a seed file's text is written in, or None."""
+    for fmt in FORMATS:
+        if fmt.sniff(text, suffix):
+            return fmt
+    return None
+
+
+def parse_seed_text(text: str, display: str, suffix: str = "") -> tuple[list[SourceEntry], list[Problem]]:
+    """Parse one seed file's text, whatever its format."""
+    fmt = detect_format(text, suffix)
+    if fmt is None:
+        expected = "; ".join(f.description for f in FORMATS)
+        return [], [Problem(display, None, f"no seed format matches this file; expected {expected}")]
+    return fmt.parse(text, display)
+
+
+def seed_files(seeds_dir: Path) -> list[Path]:
+    """Seed files in name order (hidden files and editor backups skipped)."""
+    if not seeds_dir.is_dir():
+        return []
+    return sorted(
+        p
+        for p in seeds_dir.iterdir()
+        if p.is_file() and not p.name.startswith((".", "#")) and not p.name.endswith("~")
+    )
+
+
+def read_seed_file(path: Path, display: str) -> tuple[list[SourceEntry], list[Problem]]:
+    """Read and parse one seed file."""
+    text, problems = read_text(path, display)
+    if text is None:
+        return [], problems
+    return parse_seed_text(text, display, path.suffix.lower())
+
+
+def read_seeds(seeds_dir: Path, root: Path) -> tuple[list[SourceEntry], list[Problem]]:
+    """Every entry of every seed file, in file then line order, and every problem."""
+    entries: list[SourceEntry] = []
+    problems: list[Problem] = []
+    for path in seed_files(seeds_dir):
+        display = display_path(path, root)
+        found, issues = read_seed_file(path, display)
+        entries.extend(found)
+        problems.extend(issues)
+    return entries, problems
+
+
+def display_path(path: Path, root: Path) -> str:
+    """A path as the user knows it: relative to the project, forward slashes."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

@@ -1,0 +1,168 @@
+"""Safe YAML reading with line numbers, for every YAML input sitegen takes.
+
+PyYAML's safe loader turns a document into plain values but forgets where each
+value was written. Inputs here must report problems as ``file:line``, so the
+document is composed into nodes and converted by hand, keeping each node's line.
+The conversion also refuses duplicate mapping keys (which PyYAML silently
+accepts, losing data) and alias bombs (a few lines that expand to billions of
+values).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from sitegen.model import Problem
+
+MAX_NODES = 200_000
+"""Most values one YAML file may expand to; more means an alias bomb."""
+MAX_DEPTH = 64
+"""Deepest nesting accepted."""
+
+PathKey = tuple[Any, ...]
+
+
+@dataclass
+class YamlDoc:
+    """A parsed YAML document and the line of every value in it."""
+
+    data: Any
+    """The document as plain Python values (dict, list, str, int, date, ...)."""
+    lines: dict[PathKey, int] = field(default_factory=dict)
+    """1-based line of each value, keyed by its path of mapping keys and list indexes."""
+
+    def line(self, *path: Any) -> int | None:
+        """Line of the value at ``path``, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            found = self.lines.get(tuple(path[:end]))
+            if found is not None:
+                return found
+        return None
+
+
+class _TooBig(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _Converter:
+    def __init__(self) -> None:
+        self.constructor = SafeConstructor()
+        self.count = 0
+        self.lines: dict[PathKey, int] = {}
+        self.duplicates: list[tuple[int, str]] = []
+
+    def convert(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
+        self.count += 1
+        line = node.start_mark.line + 1
+        if self.count > MAX_NODES:
+            raise _TooBig(line, f"document expands to more than {MAX_NODES:,} values (alias bomb?)")
+        if depth > MAX_DEPTH:
+            raise _TooBig(line, f"nesting deeper than {MAX_DEPTH} levels")
+        self.lines.setdefault(path, line)
+        if isinstance(node, yaml.MappingNode):
+            self.constructor.flatten_mapping(node)
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.constructor.construct_object(key_node, deep=True)
+                if not isinstance(key, (str, int, float, bool)) and key is not None:
+                    raise _TooBig(key_node.start_mark.line + 1, "mapping keys must be plain values")
+                key_line = key_node.start_mark.line + 1
+                if key in result:
+                    self.duplicates.append((key_line, str(key)))
+                    continue
+                self.lines[(*path, key)] = key_line
+                result[key] = self.convert(value_node, (*path, key), depth + 1)
+                self.lines[(*path, key)] = key_line
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [
+                self.convert(child, (*path, index), depth + 1)
+                for index, child in enumerate(node.value)
+            ]
+        return self.constructor.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Parse YAML text; problems name ``display`` (the file as the user knows it)."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = exc.problem or exc.context or "invalid YAML"
+        return None, [Problem(display, line, f"YAML syntax error: {what}")]
+    except yaml.YAMLError as exc:
+        return None, [Problem(display, None, f"YAML error: {exc}")]
+    if node is None:
+        return YamlDoc(None), []
+    converter = _Converter()
+    try:
+        data = converter.convert(node, ())
+    except _TooBig as exc:
+        return None, [Problem(display, exc.line, exc.message)]
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
+        return None, [Problem(display, node.start_mark.line + 1, f"YAML error: {exc}")]
+    problems = [
+        Problem(display, line, f"duplicate key {key!r}: each key may appear once in a mapping")
+        for line, key in converter.duplicates
+    ]
+    return YamlDoc(data, converter.lines), problems
+
+
+def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    """Read a UTF-8 text file (BOM allowed); undecodable bytes are a problem, not a crash."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(display, None, f"cannot read file: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Problem(display, line, "not valid UTF-8 text; save the file as UTF-8")]
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [Problem(display, line, "file holds binary data (NUL bytes), not text")]
+    return text, []
+
+
+def load_yaml(path: Path, display: str) -> tuple[YamlDoc | None, list[Problem]]:
+    """Read and parse a YAML file."""
+    text, problems = read_text(path, display)
+    if text is None:
+        return None, problems
+    return parse_yaml(text, display)
+
+
+def load_yaml_mapping(
+    path: Path, display: str
+) -> tuple[dict[Any, Any] | None, dict[Any, int], list[Problem]]:
+    """Read a YAML file whose top level must be a mapping; lines keyed by top-level key."""
+    doc, problems = load_yaml(path, display)
+    if doc is None:
+        return None, {}, problems
+    if doc.data is None:
+        return {}, {}, problems
+    if not isinstance(doc.data, dict):
+        problems.append(Problem(display, doc.line(), "expected a mapping of `name: value` lines"))
+        return None, {}, problems
+    lines = {key[0]: line for key, line in doc.lines.items() if len(key) == 1}
+    return doc.data, lines, problems
+
+
+def suggest(word: str, choices: Iterable[str], prefix: str = "; did you mean ") -> str:
+    """A did-you-mean hint naming the closest choices, or an empty string."""
+    close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
+    if not close:
+        return ""
+    return prefix + " or ".join(repr(c) for c in close) + "?"
