@@ -47,7 +47,7 @@ class YamlDoc:
         return None
 
 
-class _TooBig(Exception):
+class _Invalid(Exception):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
         self.line = line
@@ -65,9 +65,9 @@ class _Converter:
         self.count += 1
         line = node.start_mark.line + 1
         if self.count > MAX_NODES:
-            raise _TooBig(line, f"document expands to more than {MAX_NODES:,} values (alias bomb?)")
+            raise _Invalid(line, f"document expands to more than {MAX_NODES:,} values (alias bomb?)")
         if depth > MAX_DEPTH:
-            raise _TooBig(line, f"nesting deeper than {MAX_DEPTH} levels")
+            raise _Invalid(line, f"nesting deeper than {MAX_DEPTH} levels")
         self.lines.setdefault(path, line)
         if isinstance(node, yaml.MappingNode):
             self.constructor.flatten_mapping(node)
@@ -75,21 +75,26 @@ class _Converter:
             for key_node, value_node in node.value:
                 key = self.constructor.construct_object(key_node, deep=True)
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
-                    raise _TooBig(key_node.start_mark.line + 1, "mapping keys must be plain values")
+                    raise _Invalid(key_node.start_mark.line + 1, "mapping keys must be plain values")
                 key_line = key_node.start_mark.line + 1
                 if key in result:
                     self.duplicates.append((key_line, str(key)))
                     continue
-                self.lines[(*path, key)] = key_line
-                result[key] = self.convert(value_node, (*path, key), depth + 1)
-                self.lines[(*path, key)] = key_line
+                child = (*path, key)
+                self.lines[child] = key_line
+                result[key] = self.convert(value_node, child, depth + 1)
+                self.lines[child] = key_line
             return result
         if isinstance(node, yaml.SequenceNode):
             return [
                 self.convert(child, (*path, index), depth + 1)
                 for index, child in enumerate(node.value)
             ]
-        return self.constructor.construct_object(node, deep=True)
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            what = getattr(exc, "problem", None) or str(exc)
+            raise _Invalid(line, f"invalid value {node.value!r}: {what}") from exc
 
 
 def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
@@ -108,7 +113,7 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
     converter = _Converter()
     try:
         data = converter.convert(node, ())
-    except _TooBig as exc:
+    except _Invalid as exc:
         return None, [Problem(display, exc.line, exc.message)]
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         return None, [Problem(display, node.start_mark.line + 1, f"YAML error: {exc}")]
