@@ -1,18 +1,149 @@
-"""The command-line interface: thin commands over the pipeline."""
+"""The command-line interface: thin commands over the pipeline.
+
+Exit codes: 0 success, 1 input or build errors (all listed), 2 usage.
+Errors print one a line as ``file:line: error: message``; a traceback only with ``--debug``.
+"""
 
 from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
 import click
 
 from sitegen import __version__
+from sitegen.model import Problem, Severity
+from sitegen.settings import Settings, load_settings
+
+
+@dataclass(frozen=True)
+class Options:
+    """Options shared by every command."""
+
+    project: Path
+    debug: bool
+    verbose: bool
+
+
+def report(problems: Iterable[Problem], *, strict: bool = False) -> int:
+    """Print problems to stderr; return 1 if any counts as an error, else 0."""
+    failed = 0
+    for problem in problems:
+        click.echo(str(problem), err=True)
+        if problem.severity is Severity.ERROR or strict:
+            failed = 1
+    return failed
+
+
+def project_settings(options: Options) -> Settings:
+    """Load ``sitegen.yaml``; exit 1 listing its problems if it is broken."""
+    settings, problems = load_settings(options.project)
+    if any(p.severity is Severity.ERROR for p in problems):
+        report(problems)
+        sys.exit(1)
+    report(problems)
+    return settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="sitegen")
-def cli() -> None:
+@click.option(
+    "--project",
+    "-C",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    help="Project folder (default: the current one).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
+@click.option("--verbose", "-v", is_flag=True, help="Print the time of each build phase.")
+@click.pass_context
+def cli(ctx: click.Context, project: Path, debug: bool, verbose: bool) -> None:
     """Build annotated reading lists of research papers into static sites."""
+    ctx.obj = Options(project=project, debug=debug, verbose=verbose)
+
+
+@cli.command()
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.pass_obj
+def check(options: Options, strict: bool) -> None:
+    """Validate seeds, annotations, topics and lists; write nothing."""
+    from sitegen.catalog import load
+
+    settings = project_settings(options)
+    loaded = load(settings)
+    status = report(loaded.problems, strict=strict)
+    if loaded.catalog is not None and not status:
+        catalog = loaded.catalog
+        unsorted = len(catalog.papers_in_topic("unsorted"))
+        click.echo(
+            f"ok: {catalog.entry_count} entries, {len(catalog.papers)} papers, "
+            f"{len(catalog.topics)} topics ({unsorted} papers unsorted), "
+            f"{sum(p.annotated for p in catalog.papers)} annotated, {len(catalog.lists)} lists"
+        )
+    else:
+        errors = sum(1 for p in loaded.problems if p.severity is Severity.ERROR or strict)
+        click.echo(f"{errors} problem{'s' if errors != 1 else ''} to fix", err=True)
+    sys.exit(status)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder.")
+@click.option("--base-url", help="Where the site is served: /repo/ or https://host/repo/.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--clean", is_flag=True, help="Rebuild everything from scratch.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Render processes (default: all cores).")
+@click.pass_obj
+def build(
+    options: Options,
+    out: Path | None,
+    base_url: str | None,
+    strict: bool,
+    clean: bool,
+    jobs: int | None,
+) -> None:
+    """Build the site (into _site/ unless --out says otherwise)."""
+    from sitegen.build import OutputRefused, build_site
+    from sitegen.model import InputError
+    from sitegen.timing import PhaseTimer
+
+    settings = project_settings(options)
+    if out is not None:
+        out = out if out.is_absolute() else Path.cwd() / out
+    settings = settings.with_overrides(output_dir=str(out) if out else None, base_url=base_url)
+    timer = PhaseTimer()
+    try:
+        result = build_site(
+            settings,
+            strict=strict,
+            clean=clean,
+            jobs=jobs,
+            timer=timer,
+            progress=sys.stderr.isatty(),
+        )
+    except InputError as exc:
+        report(exc.problems)
+        click.echo(f"build failed: {len(exc.problems)} problem(s); the last good site is untouched", err=True)
+        sys.exit(1)
+    except OutputRefused as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    report(result.catalog.problems)
+    if options.verbose:
+        click.echo(f"phases: {timer.summary()}", err=True)
+    click.echo(result.summary())
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli()
+    """Console-script entry point: no traceback for internal errors unless ``--debug``."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        cli.main(standalone_mode=True)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        click.echo(f"sitegen: internal error: {exc!r} (run with --debug for a traceback)", err=True)
+        sys.exit(1)

@@ -1,0 +1,210 @@
+"""Load every input into one immutable ``Catalog`` before anything renders.
+
+Order: seeds -> clean -> dedupe -> keys -> topics -> annotations -> lists ->
+papers -> related. Problems from every stage are collected; errors stop the
+build after all inputs were read, so one run lists everything to fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sitegen.annotations import load_annotations
+from sitegen.catalog.dedupe import CleanEntry, MergedPaper, group_duplicates, merge
+from sitegen.catalog.keys import assign_keys, infer_title
+from sitegen.clean import clean_text
+from sitegen.lists import load_lists
+from sitegen.model import (
+    UNSORTED,
+    Annotation,
+    Catalog,
+    InputError,
+    Paper,
+    Problem,
+    RichText,
+    Severity,
+    SourceEntry,
+)
+from sitegen.related import related_papers
+from sitegen.settings import Settings
+from sitegen.sources import display_path, read_seeds
+from sitegen.timing import PhaseTimer
+from sitegen.topics import TopicMatcher, apply_topic_changes, load_topics
+
+TOPICS_FILE = "topics.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What loading produced: the catalogue (None when errors stop it) and every problem."""
+
+    catalog: Catalog | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that stop a build."""
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+
+def clean_entry(entry: SourceEntry) -> CleanEntry:
+    """Clean an entry's title and abstract."""
+    title = clean_text(entry.title) if entry.title else None
+    return CleanEntry(entry, title if title and title.plain else None, clean_text(entry.abstract))
+
+
+def _links(merged: MergedPaper, note: Annotation | None) -> tuple[tuple[str, str], ...]:
+    """Annotation links first, then links derived from identifiers, no URL twice."""
+    links: dict[str, str] = {}
+    seen: set[str] = set()
+
+    def add(name: str, url: str) -> None:
+        if url not in seen and name not in links:
+            links[name] = url
+            seen.add(url)
+
+    for name, url in note.links if note else ():
+        add(name, url)
+    arxiv = (note.arxiv if note and note.arxiv else None) or merged.arxiv
+    if arxiv:
+        add("arxiv", f"https://arxiv.org/abs/{arxiv}")
+        add("pdf", f"https://arxiv.org/pdf/{arxiv}")
+    doi = (note.doi if note and note.doi else None) or merged.doi
+    if doi:
+        add("doi", f"https://doi.org/{doi}")
+    if merged.url and merged.url.startswith(("http://", "https://")):
+        add("source", merged.url)
+    return tuple(links.items())
+
+
+def _paper(
+    key: str,
+    merged: MergedPaper,
+    note: Annotation | None,
+    topics: tuple[str, ...],
+) -> Paper:
+    inferred = merged.title is None
+    title = merged.title or _inferred_title(merged.abstract)
+    if note and note.title:
+        title = clean_text(note.title)
+        inferred = False
+    tags = dict.fromkeys(merged.tags)
+    if note:
+        tags.update(dict.fromkeys(note.tags))
+    return Paper(
+        key=key,
+        title=title,
+        title_inferred=inferred,
+        abstract=merged.abstract,
+        sources=tuple(item.entry.ref for item in merged.entries),
+        authors=(note.authors if note and note.authors else merged.authors),
+        year=(note.year if note and note.year else merged.year),
+        venue=(note.venue if note and note.venue else merged.venue),
+        doi=(note.doi if note and note.doi else merged.doi),
+        arxiv=(note.arxiv if note and note.arxiv else merged.arxiv),
+        links=_links(merged, note),
+        listed_on=merged.listed_on,
+        status=(note.status if note and note.status else "unread"),
+        rating=note.rating if note else None,
+        tags=tuple(tags),
+        topics=topics,
+        summary=note.summary if note else None,
+        notes=note.notes if note else None,
+        quotes=note.quotes if note else (),
+        read_on=note.read_on if note else None,
+        related=note.related if note else (),
+        annotation=note.ref if note else None,
+        hidden=note.hidden if note else False,
+    )
+
+
+def _inferred_title(abstract: RichText) -> RichText:
+    return clean_text(infer_title(abstract.plain))
+
+
+def _with_related(papers: list[Paper], count: int) -> list[Paper]:
+    """Hand-made related papers first, then the most similar by TF-IDF, up to ``count``."""
+    texts = [f"{p.title.plain}\n{p.abstract.plain}\n{p.notes or ''}" for p in papers]
+    similar = related_papers(texts, count) if count else [() for _ in papers]
+    visible = {p.key for p in papers}
+    result = []
+    for paper, found in zip(papers, similar):
+        chosen = dict.fromkeys(k for k in paper.related if k in visible and k != paper.key)
+        for index in found:
+            if len(chosen) >= max(count, len(paper.related)):
+                break
+            chosen.setdefault(papers[index].key)
+        result.append(replace(paper, related=tuple(chosen)))
+    return result
+
+
+def load(settings: Settings, timer: PhaseTimer | None = None) -> Loaded:
+    """Read and validate every input of the project; never raises on bad input."""
+    timer = timer or PhaseTimer()
+    root = settings.root
+    problems: list[Problem] = []
+
+    with timer.phase("load"):
+        entries, found = read_seeds(settings.seeds_dir, root)
+        problems.extend(found)
+        if not settings.seeds_dir.is_dir():
+            problems.append(
+                Problem("seeds", None, "no seeds/ folder: add abstract dumps or bibliographies")
+            )
+        topics_path = settings.content_dir / TOPICS_FILE
+        topics, found = load_topics(topics_path, display_path(topics_path, root))
+        problems.extend(found)
+
+    with timer.phase("catalog"):
+        cleaned = [clean_entry(entry) for entry in entries]
+        merged = [merge(group) for group in group_duplicates(cleaned)]
+        titles = [
+            m.title.plain if m.title is not None else infer_title(m.abstract.plain) for m in merged
+        ]
+        keys = assign_keys(titles)
+        slugs = [t.slug for t in topics]
+        notes, found = load_annotations(settings.content_dir, root, keys, slugs)
+        problems.extend(found)
+        matcher = TopicMatcher(topics)
+        papers: list[Paper] = []
+        for key, record in zip(keys, merged):
+            note = notes.get(key)
+            assigned = matcher.match(record.title.plain if record.title else "", record.abstract.plain)
+            changed = apply_topic_changes(
+                assigned,
+                note.topics_add if note else (),
+                note.topics_remove if note else (),
+            )
+            papers.append(_paper(key, record, note, changed))
+        hidden = frozenset(p.key for p in papers if p.hidden)
+        visible = [p for p in papers if not p.hidden]
+        lists, found = load_lists(settings.content_dir, root, [p.key for p in papers])
+        problems.extend(found)
+
+    with timer.phase("related"):
+        visible = _with_related(visible, settings.related_count)
+
+    all_topics = list(topics)
+    if any(UNSORTED.slug in p.topics for p in visible):
+        all_topics.append(UNSORTED)
+    if any(p.severity is Severity.ERROR for p in problems):
+        return Loaded(None, tuple(problems))
+    catalog = Catalog(
+        papers=tuple(visible),
+        topics=tuple(all_topics),
+        lists=tuple(lists),
+        entry_count=len(entries),
+        problems=tuple(problems),
+        hidden_keys=hidden,
+    )
+    return Loaded(catalog, tuple(problems))
+
+
+def load_catalog(settings: Settings, *, strict: bool = False) -> Catalog:
+    """The catalogue, or ``InputError`` listing every error (and warnings when strict)."""
+    loaded = load(settings)
+    failing = loaded.problems if strict else tuple(loaded.errors)
+    if loaded.catalog is None or failing:
+        raise InputError(list(failing))
+    return loaded.catalog
+

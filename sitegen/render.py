@@ -1,0 +1,232 @@
+"""Turn planned pages into bytes with Jinja; track which templates each page uses.
+
+The site's own ``templates/`` folder overrides the default theme file by file
+(a ``ChoiceLoader``). A template's dependencies (``extends``, ``include``,
+``import``) are found from its source, so a page is re-rendered only when its
+context or one of those templates changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+from markupsafe import Markup
+
+import sitegen
+from sitegen.catalog.keys import slugify
+from sitegen.markdown import make_markdown, render_inline, render_markdown
+from sitegen.model import STATUSES, Catalog, Problem
+from sitegen.pages import Page
+from sitegen.settings import Settings
+
+
+def theme_dir() -> Path:
+    """The default theme: inside the installed wheel, or the repository's top level."""
+    package = Path(sitegen.__file__).parent
+    installed = package / "_theme"
+    if installed.is_dir():
+        return installed
+    return package.parent
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """Site-wide values every template sees as ``site``."""
+
+    title: str
+    description: str
+    author: str
+    language: str
+    base_path: str
+    absolute_base: str | None
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """Per-page values every template sees as ``page``."""
+
+    url: str
+    title: str
+    description: str
+    kind: str
+    feeds: tuple[tuple[str, str], ...]
+    canonical: str | None
+
+
+class TemplateError(Exception):
+    """A template failed to load or render; carries a ``file:line`` problem."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+@dataclass
+class Renderer:
+    """Renders pages for one site: its settings, templates and topic names."""
+
+    settings: Settings
+    topic_names: Mapping[str, str]
+    extra_head: str = ""
+    """HTML inserted before ``</body>`` (the live-reload script in serve mode)."""
+    _digests: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def template_dirs(self) -> list[Path]:
+        """Site templates first, then the default theme."""
+        dirs = [self.settings.root / "templates", theme_dir() / "templates"]
+        unique: list[Path] = []
+        for folder in dirs:
+            if folder.is_dir() and folder.resolve() not in [u.resolve() for u in unique]:
+                unique.append(folder)
+        return unique
+
+    @cached_property
+    def env(self) -> jinja2.Environment:
+        """The Jinja environment with sitegen's filters."""
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in self.template_dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        md = make_markdown()
+        base = self.settings.base_path
+        env.filters["url"] = lambda path: base + str(path).lstrip("/")
+        env.filters["markdown"] = lambda text: Markup(render_markdown(md, text))
+        env.filters["markdown_inline"] = lambda text: Markup(render_inline(md, text))
+        env.filters["tag_slug"] = lambda tag: slugify(str(tag)) or "tag"
+        env.globals["site"] = SiteInfo(
+            title=self.settings.title,
+            description=self.settings.description,
+            author=self.settings.author,
+            language=self.settings.language,
+            base_path=base,
+            absolute_base=self.settings.absolute_base,
+        )
+        env.globals["topic_names"] = dict(self.topic_names)
+        env.globals["statuses"] = STATUSES
+        return env
+
+    def template_file(self, name: str) -> Path | None:
+        """Which file a template name resolves to (site override or theme)."""
+        for folder in self.template_dirs:
+            candidate = folder / name
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def _dependencies(self, name: str, seen: set[str]) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        path = self.template_file(name)
+        if path is None:
+            return
+        try:
+            ast = self.env.parse(path.read_text(encoding="utf-8"))
+        except jinja2.TemplateSyntaxError:
+            return
+        for child in jinja2.meta.find_referenced_templates(ast):
+            if child is not None:
+                self._dependencies(child, seen)
+
+    def template_digest(self, name: str) -> str:
+        """Hash of a template and every template it extends, includes or imports."""
+        if name not in self._digests:
+            names: set[str] = set()
+            self._dependencies(name, names)
+            digest = hashlib.sha256()
+            for dep in sorted(names):
+                path = self.template_file(dep)
+                digest.update(dep.encode() + b"\0")
+                digest.update(path.read_bytes() if path else b"<missing>")
+            self._digests[name] = digest.hexdigest()
+        return self._digests[name]
+
+    def page_info(self, page: Page) -> PageInfo:
+        """The ``page`` value a template sees."""
+        absolute = self.settings.absolute_base
+        return PageInfo(
+            url=page.url,
+            title=page.title,
+            description=page.description,
+            kind=page.kind,
+            feeds=page.feeds,
+            canonical=absolute + page.url if absolute else None,
+        )
+
+    def render(self, page: Page) -> bytes:
+        """A page's bytes; raises ``TemplateError`` naming the template file and line."""
+        if page.template is None:
+            return str(page.context.get("body", "")).encode("utf-8")
+        try:
+            template = self.env.get_template(page.template)
+            text = template.render({**page.context, "page": self.page_info(page)})
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                Problem(self._display(exc.filename, exc.name), exc.lineno, exc.message or str(exc))
+            ) from exc
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateError(
+                Problem(f"templates/{page.template}", None, f"template not found: {exc.name}")
+            ) from exc
+        except Exception as exc:  # a template bug: report it where it happened
+            file, line = _template_frame(exc)
+            raise TemplateError(
+                Problem(self._display(file, page.template), line, f"while rendering /{page.url}: {exc}")
+            ) from exc
+        if self.extra_head and page.output.endswith(".html"):
+            text = text.replace("</body>", self.extra_head + "</body>", 1)
+        return text.encode("utf-8")
+
+    def _display(self, filename: str | None, name: str | None) -> str:
+        if filename:
+            path = Path(filename)
+            for base in (self.settings.root, theme_dir()):
+                try:
+                    return path.resolve().relative_to(base.resolve()).as_posix()
+                except ValueError:
+                    continue
+            return path.as_posix()
+        return f"templates/{name}"
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost template file and line in a traceback."""
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".html", ".xml", ".txt")) or "<template>" in filename:
+            found = (filename if filename != "<template>" else None, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def renderer_for(catalog: Catalog, settings: Settings, extra_head: str = "") -> Renderer:
+    """A renderer for this catalogue's site."""
+    return Renderer(settings, {t.slug: t.name for t in catalog.topics}, extra_head)
+
+
+def context_digest(page: Page) -> str:
+    """Hash of what a page shows: its template-free identity plus its context's data."""
+    digest = hashlib.sha256()
+    digest.update(repr((page.url, page.template, page.title, page.description, page.kind, page.feeds)).encode())
+    digest.update(_stable_repr(page.context).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _stable_repr(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{k!r}:{_stable_repr(v)}" for k, v in value.items()) + "}"
+    return repr(value)
