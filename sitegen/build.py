@@ -240,8 +240,9 @@ def build_site(
             if full or old is None or old.sha != sha or not (output / page.output).exists():
                 _atomic_write(staging / page.output, data)
                 result.written.append(page.output)
-        for i, page in enumerate(pages):
-            outputs.setdefault(page.output, cache.records[page.output])
+        for page in pages:
+            if page.output not in outputs:
+                outputs[page.output] = cache.records[page.output]
         for name, source in statics.items():
             stat = source.stat()
             digest = f"{source}:{stat.st_size}:{stat.st_mtime_ns}"
