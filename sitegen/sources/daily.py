@@ -21,6 +21,11 @@ HEADER_LINES = frozenset(
     }
 )
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+MAX_TITLE = 300
+"""Longest plausible title; a longer line where a title belongs is an abstract missing one."""
+# Only real line breaks: str.splitlines also splits at U+2028 and form feeds, which scraped
+# abstracts may hold, and would then misnumber every line after them.
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
 DATE_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2})(?:,?\s+\d{4})?$")
 
 
@@ -36,7 +41,7 @@ def _listing_date(line: str) -> str | None:
 
 def sniff(text: str, suffix: str) -> bool:
     """A listing starts with the site's header lines or the date line."""
-    for line in text.splitlines()[:40]:
+    for line in LINE_BREAK.split(text, maxsplit=40)[:40]:
         stripped = line.strip()
         if not stripped:
             continue
@@ -53,7 +58,7 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     listed_on: str | None = None
     pending: tuple[int, str] | None = None
     in_header = True
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(LINE_BREAK.split(text), start=1):
         stripped = line.strip()
         if not stripped:
             continue
@@ -71,6 +76,16 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
             if date is not None:
                 listed_on = date
                 continue
+            if len(stripped) > MAX_TITLE:
+                problems.append(
+                    Problem(
+                        display,
+                        number,
+                        f"expected a title line but found {len(stripped)} characters "
+                        "(an abstract without its title?); add the title on the line before it",
+                    )
+                )
+                continue
             pending = (number, stripped)
             continue
         title_line, title = pending
@@ -85,7 +100,5 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
             )
         )
     if pending is not None:
-        problems.append(
-            Problem(display, pending[0], "title line has no abstract line after it")
-        )
+        problems.append(Problem(display, pending[0], "title line has no abstract line after it"))
     return entries, problems

@@ -1,0 +1,259 @@
+"""Turn the LaTeX remnants in titles and abstracts into text a person would read.
+
+Seed text is mostly plain prose with stray LaTeX: accents (``T\\"ULU``), escapes
+(``10\\%``), ties (``w.r.t.~the``), lost braces and backslashes (``{varphi}``) and
+now and then real math. pylatexenc renders the prose and latex2mathml the math;
+the work here is deciding which parts of the text are LaTeX at all, since most
+``%``, ``&`` and ``~`` characters in abstracts are meant literally.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Iterator
+from types import MappingProxyType
+from typing import Any
+from xml.etree import ElementTree
+
+from latex2mathml.converter import convert as latex_to_mathml
+from pylatexenc import latexwalker
+from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+from pylatexenc.macrospec import MacroSpec, SpecialsSpec
+
+from sitegen.model import RichText
+
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+_MATHML_TAG_NAMES = (
+    "math mrow mi mn mo ms mtext mspace msup msub msubsup mfrac msqrt mroot mstyle mover "
+    "munder munderover mtable mtr mtd mlabeledtr mpadded mphantom menclose merror "
+    "mmultiscripts mprescripts none semantics annotation mfenced maligngroup malignmark"
+)
+MATHML_TAGS = frozenset(_MATHML_TAG_NAMES.split())
+"""Elements latex2mathml may emit that carry no script, links or styles."""
+
+_LATEX_HINT = re.compile(r"[\\{}$~]")
+_SPACES = re.compile(r"[^\S\xa0]+")  # every whitespace run except the non-breaking spaces we made
+_HREF_ECHO = re.compile(r"(https?://[^\s{}]+)\{\1\}")
+_SEGMENT = re.compile(
+    r"(?<!\\)\$\$(?P<display>.+?)(?<!\\)\$\$"
+    r"|\\\[(?P<display2>.+?)\\\]"
+    r"|\\\((?P<inline2>.+?)\\\)"
+    # Pandoc's rule: no space inside the dollars and no digit after, so "$5 and $10" is prose.
+    r"|(?<!\\)\$(?P<inline>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)"
+    r"|\\href\{(?P<href>https?://[^\s{}]+)\}\{(?P<label>[^{}]*)\}"
+    r"|\\url\{(?P<url>https?://[^\s{}]+)\}"
+    r"|(?P<bare>https?://[^\s{}\\$]+)",
+    re.DOTALL,
+)
+_NUMBER = re.compile(r"\s*[-+]?\d+(?:[.,]\d+)*\s*(?:\\?%)?\s*")
+# A backslash pair is consumed whole so escaped characters are left as they are.
+_LITERAL = re.compile(r"\\.|(?:^|(?<=[\s(\[]))~|[%&$#]", re.DOTALL)
+_BRACED_WORD = re.compile(r"(?<![\w\\])\{([A-Za-z]{2,})\}")
+_SAFE_ESCAPE = re.compile(r"\\([%&$#_{}])")
+_GLUED_TILDE = re.compile(r"(?<=[^\s(\[])~")
+_WORDS = re.compile(r"(\s+)")
+_PROSE_LATEX = re.compile(r"[\\{}~]")
+_OPEN = re.compile(r"(?<!\\)\{")
+_CLOSE = re.compile(r"(?<!\\)\}")
+_SAFE_ATTRIBUTE = re.compile(r"(?!on)[a-z]+")
+_ATTRIBUTES_DENIED = frozenset({"href", "src", "style", "actiontype"})
+# Layout commands carry no words: unlike unknown name macros they are not kept as words.
+_LAYOUT_MACROS = MappingProxyType(
+    dict.fromkeys(("par", "newline", "linebreak"), " ")
+    | dict.fromkeys(("noindent", "centering", "relax", "xspace", "left", "right"), "")
+)
+
+
+def _walker_context() -> Any:
+    """Parser context: pylatexenc's, without ligatures, and with ``\\href`` taking two args."""
+    # Ligatures (--, ``, '') would make text render differently depending on whether some
+    # other LaTeX happened to be in it; only the tie is kept.
+    base = latexwalker.get_default_latex_context_db()
+    context = base.filter_context(exclude_categories=["nonascii-specials"])
+    context.add_context_category(
+        "sitegen", macros=[MacroSpec("href", "{{")], specials=[SpecialsSpec("~")], prepend=True
+    )
+    return context
+
+
+_WALKER_CONTEXT = _walker_context()
+
+
+def _unknown_macro(n: Any) -> str:
+    """Text for a macro pylatexenc has no rendering for."""
+    # An unknown letter macro in an abstract is the paper's own name macro (\collabvoyager):
+    # dropping it would leave a hole in the sentence, so keep the name as a word.
+    name = str(n.macroname)
+    if name in _LAYOUT_MACROS:
+        return _LAYOUT_MACROS[name]
+    if not name.isalpha() or _WALKER_CONTEXT.get_macro_spec(name) is not None:
+        return ""
+    return name + str(n.macro_post_space)
+
+
+def _text_converter() -> LatexNodes2Text:
+    """A LatexNodes2Text that keeps no state between calls, so one instance serves all."""
+    context = get_default_latex_context_db()
+    # The default \title, \author and \date store their text on the converter for
+    # \maketitle; rendering them in place keeps the shared instance stateless.
+    stateless = [MacroTextSpec(name, simplify_repl="%s") for name in ("title", "author", "date")]
+    context.add_context_category(
+        "sitegen",
+        macros=[*stateless, MacroTextSpec("maketitle", ""), MacroTextSpec("url", "%s")],
+        prepend=True,
+    )
+    context.set_unknown_macro_spec(MacroTextSpec("", simplify_repl=_unknown_macro))
+    return LatexNodes2Text(latex_context=context, math_mode="text")
+
+
+_TEXT_CONVERTER = _text_converter()
+
+
+def _greek(match: re.Match[str]) -> str:
+    """``{varphi}`` -> ``φ`` when the word is a Greek-letter macro that lost its backslash."""
+    spec = _TEXT_CONVERTER.latex_context.get_macro_spec(match[1])
+    letter = getattr(spec, "simplify_repl", None)
+    if not isinstance(letter, str) or len(letter) != 1:
+        return match[0]
+    return letter if unicodedata.name(letter, "").startswith("GREEK") else match[0]
+
+
+def _escape_literal(match: re.Match[str]) -> str:
+    """Escape a character meant literally so pylatexenc prints it instead of parsing it."""
+    found = match[0]
+    if found.startswith("\\"):
+        return found
+    if found == "~":
+        # A tilde after a space means "approximately" (by ~3%), not a tie.
+        return r"\textasciitilde{}"
+    return "\\" + found
+
+
+def _safe_text(raw: str) -> str:
+    """The few replacements that are right whatever pylatexenc would have made of the text."""
+    return _GLUED_TILDE.sub("\xa0", _SAFE_ESCAPE.sub(r"\1", raw))
+
+
+def _convert(raw: str) -> str:
+    """LaTeX to plain text with pylatexenc; never raises."""
+    prepared = _LITERAL.sub(_escape_literal, _BRACED_WORD.sub(_greek, raw))
+    try:
+        return str(_TEXT_CONVERTER.latex_to_text(prepared, latex_context=_WALKER_CONTEXT))
+    except Exception:  # a third-party parser on arbitrary input: fall back, never fail a build
+        return _safe_text(raw)
+
+
+def _latex_text(raw: str) -> str:
+    """Prose with LaTeX remnants as plain text; only the words holding LaTeX are parsed."""
+    if not _PROSE_LATEX.search(raw):
+        return raw
+    # pylatexenc takes milliseconds on a whole abstract; a remnant is a word or a braced group.
+    out: list[str] = []
+    chunk: list[str] = []
+    depth = 0
+    for token in _WORDS.split(raw):
+        if depth == 0 and not _PROSE_LATEX.search(token):
+            if chunk:
+                out.append(_convert("".join(chunk)))
+                chunk = []
+            out.append(token)
+            continue
+        chunk.append(token)
+        depth = max(0, depth + len(_OPEN.findall(token)) - len(_CLOSE.findall(token)))
+    if chunk:
+        out.append(_convert("".join(chunk)))
+    return "".join(out)
+
+
+def _is_safe_mathml(markup: str) -> bool:
+    """Whether latex2mathml's output is only MathML (it copies ``\\text{...}`` unescaped)."""
+    if "<!" in markup or "<?" in markup:
+        return False
+    try:
+        root = ElementTree.fromstring(markup)
+    except (ElementTree.ParseError, ValueError):  # ValueError: lone surrogates
+        return False
+    for element in root.iter():
+        namespace, _, tag = element.tag.rpartition("}")
+        if namespace != "{" + MATHML_NS or tag not in MATHML_TAGS:
+            return False
+        for name in element.attrib:
+            if not _SAFE_ATTRIBUTE.fullmatch(name) or name in _ATTRIBUTES_DENIED:
+                return False
+    return True
+
+
+def _math(source: str, content: str, display: bool) -> tuple[str, str]:
+    """Plain and HTML renderings of one math span."""
+    if _NUMBER.fullmatch(content):
+        # "$51$" is a number someone typeset, not math worth MathML.
+        number = _convert(content).strip()
+        return number, html.escape(number)
+    plain = _convert(r"\(" + content + r"\)")
+    try:
+        markup = latex_to_mathml(content, display="block" if display else "inline")
+    except Exception:  # latex2mathml rejects much real-world LaTeX; show the source instead
+        return plain, html.escape(source)
+    if not _is_safe_mathml(markup):
+        return plain, html.escape(source)
+    return plain, markup
+
+
+def _prose(raw: str) -> tuple[str, str]:
+    """Plain and HTML renderings of text outside math."""
+    text = _latex_text(raw)
+    return text, html.escape(text)
+
+
+def _parts(raw: str) -> Iterator[tuple[str, str]]:
+    """(plain, html) pieces of the text: prose, math and URLs, in order."""
+    # "url{url}" is what a scraper leaves of \href{url}{url}: show the address once.
+    raw = _HREF_ECHO.sub(r"\1", raw)
+    position = 0
+    for match in _SEGMENT.finditer(raw):
+        if match.start() > position:
+            yield _prose(raw[position : match.start()])
+        position = match.end()
+        groups = match.groupdict()
+        math = groups["display"] or groups["display2"] or groups["inline2"] or groups["inline"]
+        if math is not None:
+            yield _math(match[0], math, display=match.lastgroup in ("display", "display2"))
+        elif groups["href"] is not None:
+            address = groups["href"]
+            label = _latex_text(groups["label"]).strip()
+            text = address if label in ("", address) else f"{label} ({address})"
+            yield text, html.escape(text)
+        else:
+            # URLs are kept verbatim: their ~, % and _ are not LaTeX.
+            address = groups["url"] or groups["bare"]
+            yield address, html.escape(address)
+    if position < len(raw):
+        yield _prose(raw[position:])
+
+
+def _squash(text: str) -> str:
+    """Collapse whitespace runs to one space and strip the ends."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_text(raw: str) -> RichText:
+    """Render a raw title or abstract as plain text and as safe HTML with MathML."""
+    if not _LATEX_HINT.search(raw):
+        # Most abstracts hold no LaTeX at all: skip the parsers entirely.
+        plain = _squash(raw)
+        return RichText(plain=plain, html=html.escape(plain))
+    try:
+        parts = list(_parts(raw))
+    except Exception:  # belt and braces: any input must yield text, never a traceback
+        plain = _squash(_safe_text(raw))
+        return RichText(plain=plain, html=html.escape(plain))
+    plain = _squash("".join(text for text, _ in parts))
+    markup = _squash("".join(markup for _, markup in parts))
+    return RichText(plain=plain, html=markup)
+
+
+def clean_plain(raw: str) -> str:
+    """Just the plain-text rendering of ``clean_text``."""
+    return clean_text(raw).plain
