@@ -33,7 +33,7 @@ _MATHML_TAG_NAMES = (
 MATHML_TAGS = frozenset(_MATHML_TAG_NAMES.split())
 """Elements latex2mathml may emit that carry no script, links or styles."""
 
-_LATEX_HINT = re.compile(r"[\\{}$~]")
+_LATEX_HINT = re.compile(r"[\\{}$~^]")
 _SPACES = re.compile(r"[^\S\xa0]+")  # every whitespace run except the non-breaking spaces we made
 _HREF_ECHO = re.compile(r"(https?://[^\s{}]+)\{\1\}")
 _SEGMENT = re.compile(
@@ -44,7 +44,9 @@ _SEGMENT = re.compile(
     r"|(?<!\\)\$(?P<inline>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)"
     r"|\\href\{(?P<href>https?://[^\s{}]+)\}\{(?P<label>[^{}]*)\}"
     r"|\\url\{(?P<url>https?://[^\s{}]+)\}"
-    r"|(?P<bare>https?://[^\s{}\\$]+)",
+    r"|(?P<bare>https?://[^\s{}\\$]+)"
+    # Math whose dollars a scraper dropped: "From r to Q^*" (a letter with a superscript).
+    r"|(?<![\w\\^])(?P<loose>[A-Za-z]\^(?:\*|\{[^{}\s]{1,8}\}|[0-9]))(?![\w^])",
     re.DOTALL,
 )
 _NUMBER = re.compile(r"\s*[-+]?\d+(?:[.,]\d+)*\s*(?:\\?%)?\s*")
@@ -191,7 +193,8 @@ def _math(source: str, content: str, display: bool) -> tuple[str, str]:
         # "$51$" is a number someone typeset, not math worth MathML.
         number = _convert(content).strip()
         return number, html.escape(number)
-    plain = _convert(r"\(" + content + r"\)")
+    # A starred superscript reads as Q*, the way authors write it in prose.
+    plain = _convert(r"\(" + content + r"\)").replace("^*", "*")
     try:
         markup = latex_to_mathml(content, display="block" if display else "inline")
     except Exception:  # latex2mathml rejects much real-world LaTeX; show the source instead
@@ -217,7 +220,13 @@ def _parts(raw: str) -> Iterator[tuple[str, str]]:
             yield _prose(raw[position : match.start()])
         position = match.end()
         groups = match.groupdict()
-        math = groups["display"] or groups["display2"] or groups["inline2"] or groups["inline"]
+        math = (
+            groups["display"]
+            or groups["display2"]
+            or groups["inline2"]
+            or groups["inline"]
+            or groups["loose"]
+        )
         if math is not None:
             yield _math(match[0], math, display=match.lastgroup in ("display", "display2"))
         elif groups["href"] is not None:

@@ -133,7 +133,7 @@ def test_numbers_in_math_are_plain_numbers() -> None:
 @pytest.mark.parametrize(
     ("raw", "plain", "display"),
     [
-        ("a $Q^*$ search", "a Q^* search", "inline"),
+        ("a $Q^*$ search", "a Q* search", "inline"),
         (r"in $\mathcal{O}(n)$ time", "in 𝒪(n) time", "inline"),
         (r"where \(x^2\) grows", "where x^2 grows", "inline"),
         (r"so $$\sum_i x_i$$ holds", "so ∑_i x_i holds", "block"),
@@ -249,3 +249,15 @@ def test_any_text_cleans_to_safe_html(raw: str) -> None:
     assert set(collector.tags) <= MATHML_TAGS
     assert "<!" not in cleaned.html
     assert cleaned.plain == cleaned.plain.strip()
+
+
+def test_math_that_lost_its_dollars_in_a_real_title() -> None:
+    title = next(
+        line.strip()
+        for line in (SEEDS / "003_2747324a0543969f.txt").read_text(encoding="utf-8").splitlines()
+        if line.startswith("From r to Q^*")
+    )
+    cleaned = clean_text(title)
+    assert cleaned.plain == "From r to Q*: Your Language Model is Secretly a Q-Function"
+    assert "<msup><mi>Q</mi>" in cleaned.html
+    assert "^" not in cleaned.html
