@@ -48,3 +48,26 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+def build_into(settings: Settings, out: Path, **overrides: str) -> Path:
+    """Build the project of ``settings`` into ``out`` (no search index) and return ``out``."""
+    from sitegen.build import build_site
+
+    build_site(settings.with_overrides(output_dir=str(out), **overrides), index_search=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_site(sample_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample project built once per session at the domain root (no search index)."""
+    return build_into(sample_settings, tmp_path_factory.mktemp("site") / "out")
+
+
+@pytest.fixture(scope="session")
+def sample_site_under_base(
+    sample_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The sample project built once per session for ``/reading-list/``."""
+    out = tmp_path_factory.mktemp("site-base") / "out"
+    return build_into(sample_settings, out, base_url="/reading-list/")
