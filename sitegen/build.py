@@ -157,6 +157,12 @@ def render_pages(
     return [r for r in results if isinstance(r, bytes)]
 
 
+def page_digest(renderer: Renderer, page: Page, extra_head: str) -> str:
+    """What a page is made from: its context, its templates and serve-mode extras."""
+    templates = renderer.template_digest(page.template) if page.template else ""
+    return _sha(f"{context_digest(page)}\0{templates}\0{extra_head}".encode())
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.sitegen-tmp")
@@ -206,10 +212,7 @@ def build_site(
     cache = BuildCache.open(settings.root, output)
     full = clean or not (output / MARKER).exists() or not cache.records
     with timer.phase("render"):
-        digests = [
-            _sha(f"{context_digest(page)}\0{renderer.template_digest(page.template) if page.template else ''}\0{extra_head}".encode())
-            for page in pages
-        ]
+        digests = [page_digest(renderer, page, extra_head) for page in pages]
         todo = [
             i
             for i, page in enumerate(pages)
@@ -223,7 +226,9 @@ def build_site(
                 renderer, [pages[i] for i in todo], jobs or os.cpu_count() or 1, tick
             )
 
-    result = BuildResult(output=output, catalog=catalog, pages=len(pages) + len(statics) + 1, timer=timer)
+    result = BuildResult(
+        output=output, catalog=catalog, pages=len(pages) + len(statics) + 1, timer=timer
+    )
     result.rendered = len(todo)
     outputs: dict[str, Record] = {}
     with timer.phase("write"):
@@ -257,7 +262,9 @@ def build_site(
             else:
                 outputs[name] = old
         if full:
-            (staging / MARKER).write_text("This folder is built by sitegen; it may be replaced whole.\n")
+            (staging / MARKER).write_text(
+                "This folder is built by sitegen; it may be replaced whole.\n"
+            )
             _swap(staging, output)
         else:
             for stale in sorted(set(cache.records) - set(outputs)):

@@ -93,7 +93,9 @@ def check(options: Options, strict: bool) -> None:
 @click.option("--base-url", help="Where the site is served: /repo/ or https://host/repo/.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--clean", is_flag=True, help="Rebuild everything from scratch.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Render processes (default: all cores).")
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Render processes (default: all cores)."
+)
 @click.pass_obj
 def build(
     options: Options,
@@ -124,7 +126,10 @@ def build(
         )
     except InputError as exc:
         report(exc.problems)
-        click.echo(f"build failed: {len(exc.problems)} problem(s); the last good site is untouched", err=True)
+        click.echo(
+            f"build failed: {len(exc.problems)} problem(s); the last good site is untouched",
+            err=True,
+        )
         sys.exit(1)
     except OutputRefused as exc:
         click.echo(f"error: {exc}", err=True)

@@ -249,7 +249,9 @@ def _excerpt(text: str, limit: int = 200) -> str:
     return text[:limit].rsplit(" ", 1)[0] + "…"
 
 
-def _topic_pages(catalog: Catalog, tree: tuple[TopicNode, ...], members: Mapping[str, list[Paper]]) -> list[Page]:
+def _topic_pages(
+    catalog: Catalog, tree: tuple[TopicNode, ...], members: Mapping[str, list[Paper]]
+) -> list[Page]:
     pages = []
     for node in _flatten(tree):
         topic = node.topic
@@ -383,10 +385,17 @@ def plan_pages(catalog: Catalog, settings: Settings) -> list[Page]:
     )
     for slug, (name, papers) in tags.items():
         pages.append(
-            Page(f"tags/{slug}/", "tag.html", {"tag": name, "papers": by_title(papers)},
-                 title=f"Tagged “{name}”", kind="tag")
+            Page(
+                f"tags/{slug}/",
+                "tag.html",
+                {"tag": name, "papers": by_title(papers)},
+                title=f"Tagged “{name}”",
+                kind="tag",
+            )
         )
-    pages.append(Page("lists/", "lists.html", {"lists": summaries}, title="Reading lists", kind="lists"))
+    pages.append(
+        Page("lists/", "lists.html", {"lists": summaries}, title="Reading lists", kind="lists")
+    )
     pages.extend(_list_pages(catalog))
     pages.append(Page("search/", "search.html", {}, title="Search", kind="search"))
     pages.append(Page("404.html", "404.html", {}, title="Page not found", kind="404"))

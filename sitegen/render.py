@@ -183,7 +183,9 @@ class Renderer:
         except Exception as exc:  # a template bug: report it where it happened
             file, line = _template_frame(exc)
             raise TemplateError(
-                Problem(self._display(file, page.template), line, f"while rendering /{page.url}: {exc}")
+                Problem(
+                    self._display(file, page.template), line, f"while rendering /{page.url}: {exc}"
+                )
             ) from exc
         if self.extra_head and page.output.endswith(".html"):
             text = text.replace("</body>", self.extra_head + "</body>", 1)
@@ -221,7 +223,11 @@ def renderer_for(catalog: Catalog, settings: Settings, extra_head: str = "") -> 
 def context_digest(page: Page) -> str:
     """Hash of what a page shows: its template-free identity plus its context's data."""
     digest = hashlib.sha256()
-    digest.update(repr((page.url, page.template, page.title, page.description, page.kind, page.feeds)).encode())
+    digest.update(
+        repr(
+            (page.url, page.template, page.title, page.description, page.kind, page.feeds)
+        ).encode()
+    )
     digest.update(_stable_repr(page.context).encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
 

@@ -115,7 +115,10 @@ def test_no_broken_internal_links_under_a_base_path(sample_site_under_base: Path
 def test_hostile_annotation_renders_inert(make_project: Callable[..., Path]) -> None:
     root = make_project(
         {
-            "seeds/a.txt": "Abstract:We introduce Zebra, a model of stripes. <script>alert(1)</script> <b>bold</b>\n",
+            "seeds/a.txt": (
+                "Abstract:We introduce Zebra, a model of stripes. "
+                "<script>alert(1)</script> <b>bold</b>\n"
+            ),
             "content/annotations/evil.yaml": (
                 "zebra-a-model-of-stripes:\n"
                 '  title: "<script>alert(1)</script> Zebra"\n'

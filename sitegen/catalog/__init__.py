@@ -169,7 +169,9 @@ def load(settings: Settings, timer: PhaseTimer | None = None) -> Loaded:
         papers: list[Paper] = []
         for key, record in zip(keys, merged):
             note = notes.get(key)
-            assigned = matcher.match(record.title.plain if record.title else "", record.abstract.plain)
+            assigned = matcher.match(
+                record.title.plain if record.title else "", record.abstract.plain
+            )
             changed = apply_topic_changes(
                 assigned,
                 note.topics_add if note else (),
@@ -207,4 +209,3 @@ def load_catalog(settings: Settings, *, strict: bool = False) -> Catalog:
     if loaded.catalog is None or failing:
         raise InputError(list(failing))
     return loaded.catalog
-

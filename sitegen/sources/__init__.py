@@ -41,12 +41,16 @@ def detect_format(text: str, suffix: str = "") -> SeedFormat | None:
     return None
 
 
-def parse_seed_text(text: str, display: str, suffix: str = "") -> tuple[list[SourceEntry], list[Problem]]:
+def parse_seed_text(
+    text: str, display: str, suffix: str = ""
+) -> tuple[list[SourceEntry], list[Problem]]:
     """Parse one seed file's text, whatever its format."""
     fmt = detect_format(text, suffix)
     if fmt is None:
         expected = "; ".join(f.description for f in FORMATS)
-        return [], [Problem(display, None, f"no seed format matches this file; expected {expected}")]
+        return [], [
+            Problem(display, None, f"no seed format matches this file; expected {expected}")
+        ]
     return fmt.parse(text, display)
 
 
