@@ -80,11 +80,11 @@ def render_markdown(md: MarkdownIt, text: str | None) -> str:
     """Markdown text as safe HTML."""
     if not text:
         return ""
-    return md.render(text)
+    return str(md.render(text))
 
 
 def render_inline(md: MarkdownIt, text: str | None) -> str:
     """One line of Markdown as safe HTML, without the wrapping paragraph."""
     if not text:
         return ""
-    return md.renderInline(text)
+    return str(md.renderInline(text))
