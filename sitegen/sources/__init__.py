@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.model import Problem, SourceEntry
-from sitegen.sources import abstracts, daily
+from sitegen.sources import abstracts, bibtex, csljson, daily
 from sitegen.yamlfile import read_text
 
 
@@ -30,6 +30,8 @@ class SeedFormat:
 FORMATS: tuple[SeedFormat, ...] = (
     SeedFormat(daily.NAME, daily.DESCRIPTION, daily.sniff, daily.parse),
     SeedFormat(abstracts.NAME, abstracts.DESCRIPTION, abstracts.sniff, abstracts.parse),
+    SeedFormat(bibtex.NAME, bibtex.DESCRIPTION, bibtex.sniff, bibtex.parse),
+    SeedFormat(csljson.NAME, csljson.DESCRIPTION, csljson.sniff, csljson.parse),
 )
 
 

@@ -1,0 +1,263 @@
+"""CSL-JSON, as Zotero and Better BibTeX export it: a JSON array of items (or ``{"items": [...]}``).
+
+JSON keeps no line numbers, so the reader finds where each item's ``{`` starts
+by walking the top-level array with ``json.JSONDecoder.raw_decode``; problems
+and sources then name ``file:line`` like every other format.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from sitegen.clean import clean_plain
+from sitegen.model import Problem, Severity, SourceEntry, SourceRef
+from sitegen.sources.identifiers import arxiv_in_text, clean_doi, split_keywords, year_in
+
+NAME = "csl-json"
+DESCRIPTION = "a CSL-JSON file (a JSON array of items with 'title' and 'type', as Zotero exports)"
+
+_DECODER = json.JSONDecoder()
+_SPACE = re.compile(r"\s*")
+# CSL's rich-text markup in titles (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html)
+_CSL_MARKUP = re.compile(r"</?(?:i|b|sup|sub|span(?:\s+(?:class|style)=\"[^\"]*\")?)>")
+
+
+def _items_of(data: Any) -> Any:
+    return data.get("items") if isinstance(data, dict) else data
+
+
+def _looks_like_items(items: Any) -> bool:
+    return isinstance(items, list) and (
+        not items
+        or any(
+            isinstance(item, dict) and ("title" in item or "type" in item) for item in items[:20]
+        )
+    )
+
+
+def sniff(text: str, suffix: str) -> bool:
+    """A JSON array of objects with ``title`` or ``type`` keys, or a broken ``.json`` file."""
+    head = text.lstrip()[:1]
+    if head not in ("[", "{"):
+        return False
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        # Broken JSON is still meant as JSON: say where it breaks rather than "no format".
+        return suffix == ".json" or '"title"' in text or '"type"' in text
+    return _looks_like_items(_items_of(data))
+
+
+class _Lines:
+    """Offsets to 1-based line numbers."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [match.end() for match in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) + 1
+
+
+def _skip_space(text: str, position: int) -> int:
+    match = _SPACE.match(text, position)
+    return match.end() if match else position
+
+
+def _array_offsets(text: str, position: int) -> Iterator[int]:
+    """Offset where each element of the array opening at ``position`` starts."""
+    position = _skip_space(text, position + 1)
+    if text.startswith("]", position):
+        return
+    while position < len(text):
+        yield position
+        _, position = _DECODER.raw_decode(text, position)
+        position = _skip_space(text, position)
+        if not text.startswith(",", position):
+            return
+        position = _skip_space(text, position + 1)
+
+
+def _items_offset(text: str, position: int) -> int | None:
+    """Offset of the ``items`` array in a top-level object opening at ``position``."""
+    position = _skip_space(text, position + 1)
+    while text.startswith('"', position):
+        name, position = _DECODER.raw_decode(text, position)
+        position = _skip_space(text, position)
+        position = _skip_space(text, position + 1)  # the colon
+        if name == "items":
+            return position
+        _, position = _DECODER.raw_decode(text, position)
+        position = _skip_space(text, position)
+        if not text.startswith(",", position):
+            return None
+        position = _skip_space(text, position + 1)
+    return None
+
+
+def _item_offsets(text: str) -> list[int]:
+    """Offsets of every item's ``{``; empty when the layout is not the expected one."""
+    start = _skip_space(text, 0)
+    try:
+        if text.startswith("{", start):
+            found = _items_offset(text, start)
+            if found is None:
+                return []
+            start = found
+        return list(_array_offsets(text, start)) if text.startswith("[", start) else []
+    except (ValueError, RecursionError):
+        return []
+
+
+def _string(item: dict[str, Any], name: str, warn: list[str]) -> str:
+    value = item.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        warn.append(f"{name!r} should be text, not {type(value).__name__}; ignored")
+        return ""
+    return value.strip()
+
+
+def _rich(text: str) -> str:
+    """CSL rich text without its HTML-like markup (``<i>``, ``<span class="nocase">``)."""
+    return _CSL_MARKUP.sub("", text)
+
+
+def _person(person: Any) -> str | None:
+    if isinstance(person, str):
+        return clean_plain(person) or None
+    if not isinstance(person, dict):
+        return None
+    literal = person.get("literal")
+    if isinstance(literal, str) and literal.strip():
+        return clean_plain(literal) or None
+    words = [
+        person.get(part)
+        for part in ("given", "dropping-particle", "non-dropping-particle", "family")
+    ]
+    name = " ".join(w.strip() for w in words if isinstance(w, str) and w.strip())
+    suffix = person.get("suffix")
+    if isinstance(suffix, str) and suffix.strip() and name:
+        name += ", " + suffix.strip()
+    return clean_plain(name) or None
+
+
+def _authors(item: dict[str, Any], warn: list[str]) -> tuple[str, ...]:
+    people = item.get("author")
+    if people is None:
+        return ()
+    if not isinstance(people, list):
+        warn.append("'author' should be a list of names; ignored")
+        return ()
+    found = (_person(person) for person in people)
+    return tuple(dict.fromkeys(name for name in found if name))
+
+
+def _year(item: dict[str, Any]) -> int | None:
+    issued = item.get("issued")
+    if isinstance(issued, dict):
+        parts = issued.get("date-parts")
+        if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+            first = parts[0][0]
+            year = year_in(str(first)) if isinstance(first, (int, str)) else None
+            if year:
+                return year
+        for name in ("raw", "literal"):
+            value = issued.get(name)
+            if isinstance(value, str) and (year := year_in(value)):
+                return year
+    elif isinstance(issued, (str, int)) and not isinstance(issued, bool):
+        return year_in(str(issued))
+    return None
+
+
+def _tags(item: dict[str, Any]) -> tuple[str, ...]:
+    value = item.get("keyword")
+    words: list[str] = []
+    if isinstance(value, str):
+        words = split_keywords(value)
+    elif isinstance(value, list):
+        words = [w.strip() for w in value if isinstance(w, str) and w.strip()]
+    tags = (clean_plain(word) for word in words)
+    return tuple(dict.fromkeys(tag for tag in tags if tag))
+
+
+def _arxiv(item: dict[str, Any], warn: list[str]) -> str | None:
+    for name in ("number", "URL", "DOI", "note", "archive_location", "container-title"):
+        value = _string(item, name, warn)
+        found = arxiv_in_text(value) if value else None
+        if found:
+            return found
+    return None
+
+
+def _entry(item: Any, ref: SourceRef, problems: list[Problem]) -> SourceEntry | None:
+    if not isinstance(item, dict):
+        problems.append(
+            Problem(ref.file, ref.line, "expected a CSL-JSON item (a JSON object); skipped")
+        )
+        return None
+    warn: list[str] = []
+    label = f"item {item.get('id')!r}" if isinstance(item.get("id"), (str, int)) else "item"
+    title = _rich(_string(item, "title", warn)) or None
+    abstract = _rich(_string(item, "abstract", warn))
+    doi_text = _string(item, "DOI", warn) or _string(item, "doi", warn)
+    url = _string(item, "URL", warn) or None
+    arxiv = _arxiv(item, warn)
+    venue = _string(item, "container-title", warn) or _string(item, "publisher", warn)
+    entry = SourceEntry(
+        ref=ref,
+        format=NAME,
+        title=title,
+        abstract=abstract,
+        authors=_authors(item, warn),
+        year=_year(item),
+        venue=clean_plain(_rich(venue)) or None,
+        doi=clean_doi(doi_text) if doi_text else None,
+        arxiv=arxiv,
+        url=url if url and url.startswith(("http://", "https://")) else None,
+        tags=_tags(item),
+    )
+    problems.extend(Problem(ref.file, ref.line, f"{label}: {w}", Severity.WARNING) for w in warn)
+    if title is None and not abstract:
+        problems.append(
+            Problem(
+                ref.file,
+                ref.line,
+                f"{label} has neither title nor abstract; skipped",
+                Severity.WARNING,
+            )
+        )
+        return None
+    return entry
+
+
+def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
+    """One entry per CSL item; invalid JSON is one problem at the line where it breaks."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [], [Problem(display, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")]
+    except (ValueError, RecursionError) as exc:  # numbers too long, nesting too deep
+        return [], [Problem(display, None, f"invalid JSON: {exc}")]
+    items = _items_of(data)
+    if not isinstance(items, list):
+        expected = 'a JSON array of CSL items, or an object with an "items" array'
+        return [], [Problem(display, 1, f"expected {expected}")]
+    line_of = _Lines(text)
+    offsets = _item_offsets(text)
+    if len(offsets) != len(items):  # cannot happen for valid JSON; never guess a wrong line
+        offsets = [0] * len(items)
+    problems: list[Problem] = []
+    entries: list[SourceEntry] = []
+    for item, offset in zip(items, offsets):
+        entry = _entry(item, SourceRef(display, line_of(offset)), problems)
+        if entry is not None:
+            entries.append(entry)
+    return entries, problems
