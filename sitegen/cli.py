@@ -140,6 +140,26 @@ def build(
     click.echo(result.summary())
 
 
+@cli.group()
+def topics() -> None:
+    """Work on content/topics.yaml."""
+
+
+@topics.command()
+@click.option("--all", "every_paper", is_flag=True, help="Cluster all papers, not just unsorted.")
+@click.option("--count", "-n", type=click.IntRange(min=1), help="Number of topics to suggest.")
+@click.pass_obj
+def suggest(options: Options, every_paper: bool, count: int | None) -> None:
+    """Propose topics.yaml entries for papers that fit no topic."""
+    from sitegen.catalog import load
+    from sitegen.suggest import suggest_text
+
+    loaded = load(project_settings(options))
+    if report(loaded.problems) or loaded.catalog is None:
+        sys.exit(1)
+    click.echo(suggest_text(loaded.catalog, every_paper=every_paper, count=count), nl=False)
+
+
 def main() -> None:
     """Console-script entry point: no traceback for internal errors unless ``--debug``."""
     debug = "--debug" in sys.argv[1:]

@@ -8,7 +8,7 @@ context (or a template it uses) changed; docs/templates.md lists the contexts.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -169,13 +169,17 @@ def recent_papers(catalog: Catalog, count: int = RECENT_COUNT) -> list[Paper]:
     return annotated[:count]
 
 
-def reading_next(catalog: Catalog, count: int = READ_NEXT_COUNT) -> list[Paper]:
-    """What to read next: queued first, then highest-rated unread, then papers
-    most related to those rated 4 or 5."""
+def reading_next(
+    catalog: Catalog, count: int = READ_NEXT_COUNT, within: Collection[str] | None = None
+) -> list[Paper]:
+    """What to read next: queued first (rated ones first), then highest-rated unread, then papers
+    most related to those rated 4 or 5; only papers whose keys are ``within``, if given."""
     chosen: dict[str, Paper] = {}
-    queued = [p for p in catalog.papers if p.status == "queued"]
+    candidates = [p for p in catalog.papers if within is None or p.key in within]
+    # Among queued papers, a rating says which the reader wants most.
+    queued = sorted((p for p in candidates if p.status == "queued"), key=lambda p: -(p.rating or 0))
     rated_unread = sorted(
-        (p for p in catalog.papers if p.status == "unread" and p.rating),
+        (p for p in candidates if p.status == "unread" and p.rating),
         key=lambda p: -(p.rating or 0),
     )
     votes: dict[str, int] = {}
@@ -186,7 +190,9 @@ def reading_next(catalog: Catalog, count: int = READ_NEXT_COUNT) -> list[Paper]:
     related_unread = [
         catalog.paper(key)
         for key, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
-        if catalog.get(key) is not None and catalog.paper(key).status == "unread"
+        if catalog.get(key) is not None
+        and catalog.paper(key).status == "unread"
+        and (within is None or key in within)
     ]
     for paper in [*queued, *rated_unread, *related_unread]:
         if len(chosen) >= count:
@@ -201,6 +207,8 @@ def _placements(catalog: Catalog) -> dict[str, list[ListPlacement]]:
         position = 0
         for section in reading_list.sections:
             for item in section.items:
+                if catalog.get(item.key) is None:
+                    continue  # hidden: not on the list page, so not counted there either
                 position += 1
                 found.setdefault(item.key, []).append(
                     ListPlacement(reading_list, section.title, position)
@@ -223,6 +231,7 @@ def _paper_pages(catalog: Catalog, topic_members: Mapping[str, list[Paper]]) -> 
         context = {
             "paper": paper,
             "topics": [catalog.topic(slug) for slug in paper.topics],
+            "breadcrumbs": _topic_trail(catalog, paper),
             "related": [catalog.paper(key) for key in paper.related if catalog.get(key)],
             "prev": prev_paper,
             "next": next_paper,
@@ -243,6 +252,30 @@ def _paper_pages(catalog: Catalog, topic_members: Mapping[str, list[Paper]]) -> 
     return pages
 
 
+def ancestors(catalog: Catalog, topic: Topic) -> list[Topic]:
+    """A topic's ancestors, root first (a cycle stops the walk)."""
+    trail: list[Topic] = []
+    parent = topic.parent
+    while parent is not None and parent != topic.slug and parent not in {t.slug for t in trail}:
+        trail.insert(0, catalog.topic(parent))
+        parent = trail[0].parent
+    return trail
+
+
+def _topic_trail(catalog: Catalog, paper: Paper) -> list[Topic]:
+    """Breadcrumbs of a paper: from its first topic down to its most specific subtopic."""
+    if not paper.topics:
+        return []
+    current = catalog.topic(paper.topics[0])
+    trail = [*ancestors(catalog, current), current]
+    while True:
+        deeper = [t for t in catalog.subtopics(current.slug) if t.slug in paper.topics]
+        if not deeper or deeper[0] in trail:
+            return trail
+        current = deeper[0]
+        trail.append(current)
+
+
 def _excerpt(text: str, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
@@ -255,11 +288,7 @@ def _topic_pages(
     pages = []
     for node in _flatten(tree):
         topic = node.topic
-        crumbs: list[Topic] = []
-        parent = topic.parent
-        while parent is not None and parent not in {c.slug for c in crumbs}:
-            crumbs.insert(0, catalog.topic(parent))
-            parent = catalog.topic(parent).parent
+        papers = members.get(topic.slug, [])
         feed = f"topics/{topic.slug}/feed.xml"
         pages.append(
             Page(
@@ -268,10 +297,11 @@ def _topic_pages(
                 {
                     "topic": topic,
                     "node": node,
-                    "papers": members.get(topic.slug, []),
+                    "papers": papers,
                     "status_counts": node.status_counts,
                     "subtopics": node.children,
-                    "breadcrumbs": crumbs,
+                    "breadcrumbs": ancestors(catalog, topic),
+                    "reading_next": reading_next(catalog, within={p.key for p in papers}),
                     "feed_url": feed,
                     "bib_url": f"topics/{topic.slug}/papers.bib",
                 },
