@@ -1,9 +1,15 @@
-"""BibTeX for papers: stable citation keys and entries that round-trip through parsers."""
+"""Bibliography exports: BibTeX entries with stable citation keys, and CSL-JSON items.
+
+A paper's BibTeX entry is built once and used both on its page and in the
+``papers.bib`` exports, so what a reader copies from a page is exactly what the
+export holds.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from sitegen.catalog.keys import slugify
 from sitegen.model import Paper
@@ -11,7 +17,24 @@ from sitegen.model import Paper
 _STOP_WORDS = frozenset(
     "a an the on of for in to and with from towards toward via is are do does can".split()
 )
-_BIBTEX_SPECIAL = re.compile(r"([&%$#_{}])")
+# One pass over the text, so the braces of a replacement are never escaped again.
+# Braces become commands rather than ``\{``: BibTeX itself counts ``\{`` as an open
+# brace, and a lone one would unbalance the entry.
+_BIBTEX_ESCAPES = {
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "^": r"\^{}",
+    "~": r"\textasciitilde{}",
+    "\u00a0": "~",
+}
+_BIBTEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _BIBTEX_ESCAPES))
+_EXTERNAL_LINKS = ("arxiv", "doi", "source")
 
 
 def _first_word(title: str) -> str:
@@ -25,36 +48,36 @@ def citation_stem(paper: Paper) -> str:
     """``author2024firstword`` (each part when known)."""
     family = ""
     if paper.authors:
-        family = slugify(paper.authors[0].split(",")[0].split()[-1]).replace("-", "")
+        family = slugify(split_name(paper.authors[0])[0]).replace("-", "")
     year = str(paper.year) if paper.year else ""
     return f"{family}{year}{_first_word(paper.title.plain)}"
 
 
 def citation_keys(papers: Sequence[Paper]) -> dict[str, str]:
-    """Paper key → unique citation key; colliding stems get ``a``, ``b``, ... in catalogue order."""
+    """Paper key → unique citation key, in catalogue order.
+
+    The first paper with a stem keeps it bare and later ones get ``a``, ``b``, ...
+    (as Better BibTeX does), so adding a paper never renames the keys of papers
+    listed before it.
+    """
     stems = {paper.key: citation_stem(paper) for paper in papers}
-    counts: dict[str, int] = {}
-    for stem in stems.values():
-        counts[stem] = counts.get(stem, 0) + 1
-    taken = set(stem for stem, n in counts.items() if n == 1)
+    reserved = set(stems.values())
+    taken: set[str] = set()
     keys: dict[str, str] = {}
     for paper in papers:
         stem = stems[paper.key]
-        if counts[stem] == 1:
-            keys[paper.key] = stem
-            continue
+        candidate = stem
         index = 0
-        while True:
+        while candidate in taken or (candidate != stem and candidate in reserved):
             candidate = stem + _suffix(index)
             index += 1
-            if candidate not in taken:
-                break
         taken.add(candidate)
         keys[paper.key] = candidate
     return keys
 
 
 def _suffix(index: int) -> str:
+    """``a``, ``b``, ..., ``z``, ``aa``, ``ab``, ..."""
     letters = ""
     index += 1
     while index:
@@ -63,10 +86,25 @@ def _suffix(index: int) -> str:
     return letters
 
 
+def split_name(name: str) -> tuple[str, str]:
+    """(family, given) of ``Family, Given`` or ``Given Family``."""
+    if "," in name:
+        family, given = name.split(",", 1)
+        return family.strip(), given.strip()
+    parts = name.split()
+    if not parts:
+        return "", ""
+    return parts[-1], " ".join(parts[:-1])
+
+
+def external_url(paper: Paper) -> str | None:
+    """The paper's own landing page (arXiv, DOI or the source's URL), if known."""
+    return next((url for name, url in paper.links if name in _EXTERNAL_LINKS), None)
+
+
 def bibtex_escape(text: str) -> str:
-    """Text made safe inside a braced BibTeX value."""
-    text = text.replace("\\", r"\textbackslash{}").replace("\u00a0", "~")
-    return _BIBTEX_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Text made safe inside a braced BibTeX value (whitespace collapsed)."""
+    return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES[m.group()], " ".join(text.split()))
 
 
 def bibtex_entry(paper: Paper, citation_key: str) -> str:
@@ -83,7 +121,7 @@ def bibtex_entry(paper: Paper, citation_key: str) -> str:
     if paper.arxiv:
         fields.append(("eprint", bibtex_escape(paper.arxiv)))
         fields.append(("archiveprefix", "arXiv"))
-    url = next((u for name, u in paper.links if name in ("arxiv", "doi", "source")), None)
+    url = external_url(paper)
     if url:
         fields.append(("url", bibtex_escape(url)))
     if paper.abstract.plain:
@@ -101,3 +139,45 @@ def bibtex_entries(papers: Sequence[Paper]) -> dict[str, str]:
     """Paper key → its BibTeX entry, keys unique across the catalogue."""
     keys = citation_keys(papers)
     return {paper.key: bibtex_entry(paper, keys[paper.key]) for paper in papers}
+
+
+def bibtex_file(papers: Sequence[Paper], entries: dict[str, str]) -> str:
+    """A ``.bib`` file of these papers' entries, blank-line separated, catalogue order."""
+    return "\n".join(entries[paper.key] for paper in papers)
+
+
+def csl_item(paper: Paper, citation_key: str) -> dict[str, Any]:
+    """One CSL-JSON item (the format Zotero and citeproc read)."""
+    item: dict[str, Any] = {
+        "id": citation_key,
+        "type": "article-journal" if paper.venue else "article",
+        "title": paper.title.plain,
+    }
+    if paper.authors:
+        authors = []
+        for name in paper.authors:
+            family, given = split_name(name)
+            authors.append({"family": family, "given": given} if given else {"family": family})
+        item["author"] = authors
+    if paper.year:
+        item["issued"] = {"date-parts": [[paper.year]]}
+    if paper.venue:
+        item["container-title"] = paper.venue
+    if paper.doi:
+        item["DOI"] = paper.doi
+    url = external_url(paper)
+    if url:
+        item["URL"] = url
+    if paper.abstract.plain:
+        item["abstract"] = paper.abstract.plain
+    if paper.tags:
+        item["keyword"] = ", ".join(paper.tags)
+    if paper.notes:
+        item["note"] = paper.notes
+    return item
+
+
+def csl_items(papers: Sequence[Paper]) -> list[dict[str, Any]]:
+    """CSL-JSON items for papers, ids being the same citation keys as in BibTeX."""
+    keys = citation_keys(papers)
+    return [csl_item(paper, keys[paper.key]) for paper in papers]

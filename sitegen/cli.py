@@ -160,6 +160,54 @@ def suggest(options: Options, every_paper: bool, count: int | None) -> None:
     click.echo(suggest_text(loaded.catalog, every_paper=every_paper, count=count), nl=False)
 
 
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def init(options: Options, directory: Path | None) -> None:
+    """Create a new project in DIRECTORY (default: the project folder)."""
+    from sitegen.init import ProjectExists, init_project
+
+    target = directory if directory is not None else options.project
+    try:
+        created = init_project(target)
+    except ProjectExists as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"created {len(created)} files in {target}; next: cd {target} && sitegen build")
+
+
+@cli.command()
+@click.option("--remote", default="origin", show_default=True, help="Git remote to push to.")
+@click.option("--branch", default="gh-pages", show_default=True, help="Branch to publish on.")
+@click.option("--message", "-m", help="Commit message (default: names the source commit).")
+@click.option("--no-build", is_flag=True, help="Publish the last build instead of building.")
+@click.pass_obj
+def deploy(options: Options, remote: str, branch: str, message: str | None, no_build: bool) -> None:
+    """Build the site and publish it as the only content of a git branch."""
+    from sitegen.build import OutputRefused
+    from sitegen.deploy import DeployError, deploy_site
+    from sitegen.model import InputError
+
+    settings = project_settings(options)
+    try:
+        result = deploy_site(
+            settings,
+            remote=remote,
+            branch=branch,
+            message=message,
+            build=not no_build,
+            progress=sys.stderr.isatty(),
+        )
+    except InputError as exc:
+        report(exc.problems)
+        click.echo(f"deploy stopped: {len(exc.problems)} problem(s); nothing pushed", err=True)
+        sys.exit(1)
+    except (DeployError, OutputRefused) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    click.echo(result.summary())
+
+
 def main() -> None:
     """Console-script entry point: no traceback for internal errors unless ``--debug``."""
     debug = "--debug" in sys.argv[1:]

@@ -430,5 +430,7 @@ def plan_pages(catalog: Catalog, settings: Settings) -> list[Page]:
     pages.append(Page("search/", "search.html", {}, title="Search", kind="search"))
     pages.append(Page("404.html", "404.html", {}, title="Page not found", kind="404"))
     pages.append(Page("papers.json", None, {"body": papers_json(catalog, settings)}))
-    pages.append(Page(".nojekyll", None, {"body": ""}))
+    from sitegen.publish import publish_pages  # publish builds on this module's helpers
+
+    pages.extend(publish_pages(catalog, settings, pages))
     return pages

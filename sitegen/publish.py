@@ -1,0 +1,133 @@
+"""What publishing needs besides pages: feeds, exports, sitemap and hosting files.
+
+Every file here is a data page (``Page(url, None, {"body": text})``), planned
+with the rest of the site so incremental builds and reproducibility hold for
+them too.
+
+- ``feed.xml`` and ``topics/<slug>/feed.xml``: Atom feeds (see ``sitegen.feeds``).
+- ``papers.bib``, ``topics/<slug>/papers.bib``, ``papers.csl.json``: exports,
+  one citation key per paper across all of them and the paper pages.
+- ``sitemap.xml``: only when ``base_url`` is absolute, because the sitemap
+  protocol requires full URLs; ``robots.txt`` names it then.
+- ``.nojekyll`` always (GitHub Pages must not run Jekyll over the output), and
+  ``CNAME`` when ``domain`` is set.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+from sitegen.bibliography import bibtex_entries, bibtex_file, csl_items
+from sitegen.feeds import FeedWriter
+from sitegen.model import Catalog
+from sitegen.pages import Page, paper_url, topic_url
+from sitegen.settings import Settings
+
+SITEMAP_LIMIT = 50_000
+"""Most URLs one sitemap file may list (sitemaps.org); more are split under an index."""
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def publish_pages(catalog: Catalog, settings: Settings, planned: Sequence[Page] = ()) -> list[Page]:
+    """Feeds, exports and hosting files; the sitemap lists the HTML pages in ``planned``."""
+    pages = [*feed_pages(catalog, settings), *export_pages(catalog)]
+    sitemap = sitemap_files(settings, planned)
+    pages += (Page(url, None, {"body": body}) for url, body in sitemap.items())
+    pages.append(Page("robots.txt", None, {"body": robots_txt(settings, bool(sitemap))}))
+    pages.append(Page(".nojekyll", None, {"body": ""}))
+    if settings.domain:
+        pages.append(Page("CNAME", None, {"body": cname(settings.domain) + "\n"}))
+    return pages
+
+
+def feed_pages(catalog: Catalog, settings: Settings) -> list[Page]:
+    """The site's feed and one feed per topic."""
+    writer = FeedWriter.for_site(settings, catalog.topics)
+    pages = [
+        Page(
+            "feed.xml",
+            None,
+            {
+                "body": writer.feed(
+                    "feed.xml", settings.title, settings.description, "", catalog.papers, paper_url
+                )
+            },
+        )
+    ]
+    for topic in catalog.topics:
+        url = topic_url(topic.slug) + "feed.xml"
+        body = writer.feed(
+            url,
+            f"{settings.title}: {topic.name}",
+            f"New papers on {topic.name}.",
+            topic_url(topic.slug),
+            catalog.papers_in_topic(topic.slug),
+            paper_url,
+        )
+        pages.append(Page(url, None, {"body": body}))
+    return pages
+
+
+def export_pages(catalog: Catalog) -> list[Page]:
+    """``papers.bib``, one ``papers.bib`` per topic and ``papers.csl.json``."""
+    entries = bibtex_entries(catalog.papers)
+    pages = [Page("papers.bib", None, {"body": bibtex_file(catalog.papers, entries)})]
+    for topic in catalog.topics:
+        body = bibtex_file(catalog.papers_in_topic(topic.slug), entries)
+        pages.append(Page(topic_url(topic.slug) + "papers.bib", None, {"body": body}))
+    csl = json.dumps(csl_items(catalog.papers), ensure_ascii=False, indent=1) + "\n"
+    pages.append(Page("papers.csl.json", None, {"body": csl}))
+    return pages
+
+
+def sitemap_files(settings: Settings, planned: Sequence[Page]) -> dict[str, str]:
+    """URL → text of the sitemap (and its parts past ``SITEMAP_LIMIT`` URLs).
+
+    Empty when ``base_url`` is not absolute: sitemaps must list full URLs.
+    """
+    base = settings.absolute_base
+    if base is None:
+        return {}
+    locs = [
+        base + page.url
+        for page in planned
+        if page.template is not None and page.output.endswith(".html") and page.kind != "404"
+    ]
+    if len(locs) <= SITEMAP_LIMIT:
+        return {"sitemap.xml": _urlset(locs)}
+    files: dict[str, str] = {}
+    for number, start in enumerate(range(0, len(locs), SITEMAP_LIMIT), start=1):
+        files[f"sitemap-{number}.xml"] = _urlset(locs[start : start + SITEMAP_LIMIT])
+    index = [f"<sitemap><loc>{escape(base + name)}</loc></sitemap>" for name in files]
+    files["sitemap.xml"] = _xml("sitemapindex", index)
+    return files
+
+
+def _urlset(locs: Sequence[str]) -> str:
+    return _xml("urlset", [f"<url><loc>{escape(loc)}</loc></url>" for loc in locs])
+
+
+def _xml(root: str, children: Sequence[str]) -> str:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', f'<{root} xmlns="{SITEMAP_NS}">']
+    return "\n".join([*lines, *children, f"</{root}>"]) + "\n"
+
+
+def robots_txt(settings: Settings, has_sitemap: bool) -> str:
+    """Allow everything; name the sitemap when there is one."""
+    lines = ["User-agent: *", "Disallow:", ""]
+    if has_sitemap and settings.absolute_base:
+        lines.append(f"Sitemap: {settings.absolute_base}sitemap.xml")
+    else:
+        lines.append("# No sitemap: set an absolute base_url (https://host/path/) to get one.")
+    return "\n".join(lines) + "\n"
+
+
+def cname(domain: str) -> str:
+    """The host name GitHub Pages expects in ``CNAME`` (a URL is cut down to its host)."""
+    domain = domain.strip()
+    if "://" in domain:
+        domain = urlsplit(domain).netloc
+    return domain.strip("/")
