@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from sitegen import __version__
-from sitegen.model import Problem, Severity
+from sitegen.model import STATUSES, Problem, Severity
 from sitegen.settings import Settings, load_settings
 
 
@@ -138,6 +138,50 @@ def build(
     if options.verbose:
         click.echo(f"phases: {timer.summary()}", err=True)
     click.echo(result.summary())
+
+
+@cli.command()
+@click.argument("key")
+@click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="Reading status.")
+@click.option("--rating", type=click.IntRange(1, 5), help="How much you liked it, 1-5.")
+@click.option("--tag", "tags", multiple=True, help="Add a tag (repeat for more).")
+@click.option("--note", help="Append a paragraph to the notes.")
+@click.option(
+    "--file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Annotation file for a new annotation, relative to the project "
+    "(default: content/annotations/annotations.yaml).",
+)
+@click.pass_obj
+def annotate(
+    options: Options,
+    key: str,
+    status: str | None,
+    rating: int | None,
+    tags: tuple[str, ...],
+    note: str | None,
+    file: Path | None,
+) -> None:
+    """Create or update KEY's annotation, keeping comments and other fields as they are."""
+    from sitegen.annotate import AnnotateError, Change
+    from sitegen.annotate import annotate as annotate_paper
+
+    settings = project_settings(options)
+    change = Change(
+        status=status.lower() if status else None,
+        rating=rating,
+        tags=tuple(tag.strip() for tag in tags if tag.strip()),
+        note=note,
+    )
+    try:
+        outcome = annotate_paper(settings, key, change, file)
+    except AnnotateError as exc:
+        report(exc.problems)
+        if exc.message:
+            click.echo(f"error: {exc.message}", err=True)
+        sys.exit(1)
+    report(outcome.warnings)
+    click.echo(outcome.summary(key, change))
 
 
 @cli.group()
