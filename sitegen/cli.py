@@ -141,6 +141,24 @@ def build(
 
 
 @cli.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to serve on (0 picks a free one).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the site in a browser.")
+@click.pass_obj
+def serve(options: Options, port: int, host: str, open_browser: bool) -> None:
+    """Build, serve, rebuild on change and reload open browsers."""
+    from sitegen.serve import serve as run
+
+    sys.exit(run(options.project, host=host, port=port, open_browser=open_browser))
+
+
+@cli.command()
 @click.argument("key")
 @click.option("--status", type=click.Choice(STATUSES, case_sensitive=False), help="Reading status.")
 @click.option("--rating", type=click.IntRange(1, 5), help="How much you liked it, 1-5.")

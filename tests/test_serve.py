@@ -1,0 +1,330 @@
+"""The live preview against a real server on a free port: rebuilds, overlay, safety."""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import importlib.machinery
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import tornado.websocket
+from click.testing import CliRunner
+
+from sitegen.cli import cli
+from sitegen.serve import PortInUse, Preview
+
+from .conftest import REPO
+
+MIRAGE = "mirage-an-audio-to-video-foundation-model"
+PAGE = f"/reading-list/papers/{MIRAGE}/"
+NOTES = Path("content/annotations/notes.yaml")
+
+
+def annotation(summary: str) -> str:
+    return f"{MIRAGE}:\n  status: read\n  summary: {summary}\n"
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:
+    """Poll until ``condition()`` is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {condition.__doc__ or condition}")
+        time.sleep(0.05)
+
+
+def fetch(preview: Preview, path: str) -> tuple[int, dict[str, str], str]:
+    """GET a raw (unnormalised) path; returns status, headers, body."""
+    connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        return response.status, dict(response.getheaders()), body
+    finally:
+        connection.close()
+
+
+def page_text(preview: Preview, path: str = PAGE) -> str:
+    return fetch(preview, path)[2]
+
+
+@pytest.fixture
+def project(make_project: Callable[..., Path]) -> Path:
+    """A copy of the sample project served under a base path, with one annotation."""
+    root = make_project(
+        {"sitegen.yaml": "title: Preview test\nbase_url: /reading-list/\n"}, sample_seeds=True
+    )
+    shutil.copytree(REPO / "content", root / "content", dirs_exist_ok=True)
+    for stray in (root / "content" / "annotations").glob("*"):
+        stray.unlink()
+    (root / NOTES).write_text(annotation("First-summary"), encoding="utf-8")
+    return root
+
+
+@pytest.fixture
+def preview(project: Path) -> Iterator[Preview]:
+    """A running preview of the scratch project on a free port."""
+    lines: list[str] = []
+    server = Preview(project, port=0, debounce=0.2, jobs=1, search=False, echo=lines.append)
+    server.start()
+    server.lines = lines  # type: ignore[attr-defined]
+    yield server
+    server.stop()
+
+
+def test_serves_under_the_base_path_with_the_reload_script(preview: Preview) -> None:
+    assert preview.url == f"http://127.0.0.1:{preview.port}/reading-list/"
+    status, headers, _ = fetch(preview, "/")
+    assert status == 302 and headers["Location"] == "/reading-list/"
+    status, _, body = fetch(preview, "/reading-list/")
+    assert status == 200
+    assert f'<script src="/livereload.js?port={preview.port}"' in body
+    assert "First-summary" in page_text(preview)
+    status, headers, body = fetch(preview, "/livereload.js")
+    assert status == 200 and "LiveReload" in body
+
+
+def test_editing_an_annotation_updates_the_page(project: Path, preview: Preview) -> None:
+    (project / NOTES).write_text(annotation("Zebra-unique-words"), encoding="utf-8")
+    wait_for(lambda: "Zebra-unique-words" in page_text(preview))
+    lines: list[str] = preview.lines  # type: ignore[attr-defined]
+    wait_for(lambda: lines[-1].startswith("content/annotations/notes.yaml changed:"))
+    assert preview.rebuilds == 1
+    assert lines[-1].endswith(" ms") and "rewritten" in lines[-1]
+
+
+def test_a_burst_of_saves_rebuilds_once(project: Path, preview: Preview) -> None:
+    notes = project / NOTES
+    for i in range(20):  # about 100 ms of saves, as an editor's autosave might do
+        notes.write_text(annotation(f"Burst-{i}"), encoding="utf-8")
+        time.sleep(0.005)
+    wait_for(lambda: "Burst-19" in page_text(preview))
+    time.sleep(1.0)  # several debounce periods: a second rebuild would have started
+    assert preview.rebuilds == 1
+
+
+def test_editor_swap_files_are_ignored_and_rename_saves_count(
+    project: Path, preview: Preview
+) -> None:
+    folder = project / NOTES.parent
+    for name in (".notes.yaml.swp", "notes.yaml~", "4913", ".#notes.yaml"):
+        (folder / name).write_text("not: [yaml", encoding="utf-8")
+    time.sleep(1.0)
+    assert preview.rebuilds == 0
+    # save by rename, as many editors do: write a temporary file, move it over the original
+    temporary = folder / ".notes.yaml.tmp"
+    temporary.write_text(annotation("Renamed-into-place"), encoding="utf-8")
+    os.replace(temporary, folder / "notes.yaml")
+    wait_for(lambda: "Renamed-into-place" in page_text(preview))
+    assert preview.rebuilds == 1
+
+
+def test_a_broken_input_shows_the_overlay_over_the_last_good_site(
+    project: Path, preview: Preview
+) -> None:
+    (project / NOTES).write_text(annotation("Zebra-unique-words"), encoding="utf-8")
+    wait_for(lambda: "Zebra-unique-words" in page_text(preview))
+
+    (project / NOTES).write_text(
+        annotation("Zebra-unique-words") + "  tags: [oops\n", encoding="utf-8"
+    )
+    wait_for(lambda: "sitegen-error-overlay" in page_text(preview))
+    body = page_text(preview)  # a fresh load shows the overlay too
+    assert 'role="alert"' in body
+    assert "content/annotations/notes.yaml:" in body
+    assert "Zebra-unique-words" in body  # the last good page stays served
+    assert ">Dismiss</button>" in body
+    status, _, home = fetch(preview, "/reading-list/topics/")
+    assert status == 200 and "sitegen-error-overlay" in home
+
+    # problem messages are untrusted text: they are escaped
+    (project / NOTES).write_text(
+        annotation("Zebra-unique-words") + '"<img src=x onerror=alert(1)>":\n  status: read\n',
+        encoding="utf-8",
+    )
+    wait_for(lambda: "unknown paper key" in page_text(preview))
+    body = page_text(preview)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in body
+    assert "<img src=x" not in body
+
+    (project / NOTES).write_text(annotation("Fixed-summary"), encoding="utf-8")
+    wait_for(lambda: "sitegen-error-overlay" not in page_text(preview))
+    assert "Fixed-summary" in page_text(preview)
+    assert preview.site is not None and not preview.site.problems
+
+
+def test_a_template_error_names_the_template(project: Path, preview: Preview) -> None:
+    (project / "templates").mkdir()
+    (project / "templates" / "paper.html").write_text(
+        '{% extends "base.html" %}\n{% block content %}\n'
+        "{{ nothing_here.at_all }}\n{% endblock %}\n",
+        encoding="utf-8",
+    )
+    wait_for(lambda: "sitegen-error-overlay" in page_text(preview))
+    assert "templates/paper.html:3" in page_text(preview)
+    (project / "templates" / "paper.html").unlink()
+    wait_for(lambda: "sitegen-error-overlay" not in page_text(preview))
+
+
+def test_css_changes_are_swapped_without_a_page_reload(project: Path, preview: Preview) -> None:
+    """Over the LiveReload protocol: a stylesheet path for CSS, a page reload otherwise."""
+    theme_css = REPO / "static" / "css" / "site.css"
+    messages: list[dict[str, object]] = []
+
+    async def listen() -> None:
+        socket_ = await tornado.websocket.websocket_connect(
+            f"ws://127.0.0.1:{preview.port}/livereload"
+        )
+        socket_.write_message(json.dumps({"command": "hello", "protocols": []}))
+        hello = json.loads(str(await socket_.read_message()))
+        assert hello["command"] == "hello"
+        (project / "static" / "css").mkdir(parents=True)
+        (project / "static" / "css" / "site.css").write_text(
+            theme_css.read_text(encoding="utf-8") + "\nbody { outline: 1px solid red; }\n",
+            encoding="utf-8",
+        )
+        messages.append(json.loads(str(await asyncio.wait_for(socket_.read_message(), 15))))
+        (project / NOTES).write_text(annotation("After-css"), encoding="utf-8")
+        messages.append(json.loads(str(await asyncio.wait_for(socket_.read_message(), 15))))
+        socket_.close()
+
+    asyncio.run(listen())
+    assert messages[0] == {
+        "command": "reload",
+        "path": "/reading-list/static/css/site.css",
+        "liveCSS": True,
+    }
+    assert messages[1]["command"] == "reload" and messages[1]["liveCSS"] is False
+    assert "outline: 1px solid red" in page_text(preview, "/reading-list/static/css/site.css")
+
+
+def test_build_output_never_contains_the_reload_script(project: Path, preview: Preview) -> None:
+    assert "livereload.js" in page_text(preview)  # served pages have it ...
+    (project / NOTES).write_text(annotation("Rebuilt"), encoding="utf-8")
+    wait_for(lambda: "Rebuilt" in page_text(preview))
+    output = project / "_site"
+
+    def scripted() -> list[Path]:
+        return [p for p in output.rglob("*.html") if "livereload" in p.read_text("utf-8")]
+
+    assert len(list(output.rglob("*.html"))) > 100
+    assert scripted() == []  # ... the files on disk never do
+    preview.stop()
+    result = CliRunner().invoke(cli, ["-C", str(project), "build"])
+    assert result.exit_code == 0, result.output
+    assert scripted() == []
+
+
+def test_only_files_inside_the_output_folder_are_served(project: Path, preview: Preview) -> None:
+    secret = project / "secret.txt"
+    secret.write_text("top-secret-value", encoding="utf-8")
+    (project / "_site" / "leak.txt").symlink_to(secret)
+    (project / "_site" / "leakdir").symlink_to(project)
+    for path in (
+        "/reading-list/../secret.txt",
+        "/reading-list/%2e%2e/secret.txt",
+        "/reading-list/%2E%2E%2Fsecret.txt",
+        "/reading-list/..%2f..%2f..%2fetc%2fpasswd",
+        "/reading-list/static/%2e%2e/%2e%2e/secret.txt",
+        "/reading-list/leak.txt",
+        "/reading-list/leakdir/secret.txt",
+        "/reading-list/..\\secret.txt",
+        "/../secret.txt",
+        "/secret.txt",
+        "/reading-list/.sitegen",
+    ):
+        status, _, body = fetch(preview, path)
+        assert status in (403, 404), path
+        assert "top-secret-value" not in body and "root:" not in body, path
+
+
+def test_a_port_in_use_is_reported(project: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["-C", str(project), "serve", "--port", str(port)])
+        assert result.exit_code == 1
+        assert f"error: port {port} is in use; try --port 0" in result.output
+        with pytest.raises(PortInUse):
+            Preview(project, port=port).start()
+    assert not (project / "_site").exists()  # refused before building
+
+
+def test_stop_ends_every_thread(project: Path) -> None:
+    before = set(threading.enumerate())
+    server = Preview(project, port=0, search=False, echo=lambda line: None)
+    server.start()
+    server.stop()
+    wait_for(lambda: set(threading.enumerate()) <= before, timeout=5)
+    with pytest.raises(ConnectionRefusedError):
+        fetch(server, "/reading-list/")
+
+
+def test_ctrl_c_stops_the_command_cleanly(project: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "-C", str(project), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("serving http://127.0.0.1:"):
+                break
+        else:
+            pytest.fail("the server did not print its URL")
+        assert line.split()[1].endswith("/reading-list/")
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=15)
+    finally:
+        process.kill()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+
+
+def test_search_indexing_runs_after_the_reload_without_blocking_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[tuple[list[str], bool]] = []
+    release = threading.Event()
+
+    def index_site(
+        catalog: object, settings: object, output: Path, *, changed: list[str], full: bool
+    ) -> None:
+        calls.append((list(changed), full))
+        release.wait(20)
+
+    search = types.ModuleType("sitegen.search")
+    search.__spec__ = importlib.machinery.ModuleSpec("sitegen.search", None)
+    search.index_site = index_site  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "sitegen.search", search)
+    server = Preview(project, port=0, echo=lambda line: None)
+    server.start()
+    try:
+        wait_for(lambda: len(calls) == 1)  # the first index is full, and it is still running
+        (project / NOTES).write_text(annotation("Indexed-later"), encoding="utf-8")
+        wait_for(lambda: "Indexed-later" in page_text(server))
+        assert server.rebuilds == 1 and len(calls) == 1
+    finally:
+        release.set()
+        wait_for(lambda: len(calls) == 2)
+        server.stop()
+    assert calls[0][1] is True
+    changed, full = calls[1]
+    assert f"papers/{MIRAGE}/index.html" in changed and full is False
