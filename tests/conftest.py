@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,14 @@ from sitegen.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 """The sitegen repository, which is itself the sample project."""
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Browser tests skip without a ``chromium`` binary, except in CI, where that fails."""
+    if item.get_closest_marker("browser") and shutil.which("chromium") is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("no chromium on PATH with CI=true: .ci/run installs it with apt-get")
+        pytest.skip("no chromium binary on PATH (install it: apt-get install chromium)")
 
 
 @pytest.fixture(scope="session")
