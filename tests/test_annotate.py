@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sitegen.annotate import AnnotateError, Change, edit_text
+from sitegen.annotation_edit import Change, EditError, edit_text
 from sitegen.cli import cli
 
 SEEDS = {
@@ -290,11 +290,12 @@ def test_plain_notes_become_a_literal_block() -> None:
 
 
 def test_entry_that_is_not_a_mapping_is_an_error() -> None:
-    with pytest.raises(AnnotateError) as caught:
-        edit_text(f"{MIRAGE}: just text\n", MIRAGE, Change(status="read"), "a.yaml")
-    assert [str(p) for p in caught.value.problems] == [
-        f"a.yaml:1: error: the annotation of {MIRAGE!r} is not a mapping of fields; fix it by hand"
-    ]
+    with pytest.raises(EditError) as caught:
+        edit_text(f"{MIRAGE}: just text\n", MIRAGE, Change(status="read"))
+    assert caught.value.line == 1
+    assert caught.value.message == (
+        f"the annotation of {MIRAGE!r} is not a mapping of fields; fix it by hand"
+    )
 
 
 FIELD_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=30)
@@ -313,7 +314,7 @@ def test_any_change_reads_back_as_asked(
     change = Change(status=status, rating=rating, tags=tuple(tags), note=note)
     try:
         new = edit_text(NOTES, MIRAGE, change)
-    except AnnotateError as exc:  # refusing is allowed; damaging the file is not
+    except EditError as exc:  # refusing is allowed; damaging the file is not
         assert "edit it by hand" in exc.message
         return
     data = yaml.safe_load(new)
@@ -327,3 +328,24 @@ def test_any_change_reads_back_as_asked(
     assert fields["summary"] == original[MIRAGE]["summary"]
     if note is not None:
         assert fields["notes"].rstrip("\n").endswith(note.strip("\n"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    text=st.sampled_from([NOTES, "", "# only a comment", f"- {MIRAGE}:\n    rating: 2\n"]),
+    tags=st.lists(FIELD_TEXT.filter(str.strip), max_size=3),
+    note=st.one_of(st.none(), FIELD_TEXT.filter(str.strip)),
+)
+def test_new_entry_is_appended_after_untouched_text(
+    text: str, tags: list[str], note: str | None
+) -> None:
+    try:
+        new = edit_text(text, TULU, Change(status="queued", tags=tuple(tags), note=note))
+    except EditError as exc:
+        assert "by hand" in exc.message
+        return
+    assert new.startswith(text)
+    data = yaml.safe_load(new)
+    fields = data[TULU] if isinstance(data, dict) else data[-1][TULU]
+    assert fields["status"] == "queued"
+    assert fields.get("tags", []) == list(dict.fromkeys(tags))
