@@ -301,7 +301,24 @@ def _with_crossrefs(records: list[_Record], display: str, problems: list[Problem
     return [record for record in records if id(record) not in parents]
 
 
-def _person(raw: str) -> str | None:
+class _Decoder:
+    """LaTeX to plain text for names, venues and keywords, each distinct text decoded once.
+
+    pylatexenc takes about a millisecond a name; a bibliography repeats its authors
+    and venues, so one parse remembers what it decoded.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        found = self.seen.get(text)
+        if found is None:
+            found = self.seen[text] = clean_plain(text)
+        return found
+
+
+def _person(raw: str, decode: _Decoder) -> str | None:
     """One author as ``Given von Family, Jr.``, decoded from LaTeX; None for ``others``."""
     if raw.strip().casefold() == "others":
         return None
@@ -311,25 +328,25 @@ def _person(raw: str) -> str | None:
         name = " ".join(words) + (", " + " ".join(parts.jr) if parts.jr else "")
     except InvalidNameError:
         name = raw
-    name = _DBLP_HOMONYM.sub("", clean_plain(name))
+    name = _DBLP_HOMONYM.sub("", decode(name))
     return name or None
 
 
-def _authors(value: str) -> tuple[str, ...]:
+def _authors(value: str, decode: _Decoder) -> tuple[str, ...]:
     try:
         names = split_multiple_persons_names(value)
     except InvalidNameError:
         names = [value]
-    found = (_person(name) for name in names)
+    found = (_person(name, decode) for name in names)
     return tuple(dict.fromkeys(name for name in found if name))
 
 
-def _text(fields: Mapping[str, str], *names: str) -> str | None:
+def _text(fields: Mapping[str, str], decode: _Decoder, *names: str) -> str | None:
     """The first non-empty field among ``names``, decoded to plain text."""
     for name in names:
         value = fields.get(name, "")
         if value.strip():
-            return clean_plain(value) or None
+            return decode(value) or None
     return None
 
 
@@ -351,18 +368,18 @@ def _arxiv(fields: Mapping[str, str]) -> str | None:
     return arxiv_in_volume(fields.get("volume", ""))
 
 
-def _venue(fields: Mapping[str, str], arxiv: str | None) -> str | None:
-    journal = _text(fields, "journal", "journaltitle")
+def _venue(fields: Mapping[str, str], decode: _Decoder) -> str | None:
+    journal = _text(fields, decode, "journal", "journaltitle")
     if journal and arxiv_in_text(journal):
         # Google Scholar's "arXiv preprint arXiv:2406.01234" names the archive, not a journal.
         return "arXiv"
-    venue = journal or _text(fields, "booktitle")
+    venue = journal or _text(fields, decode, "booktitle")
     if venue:
         return venue
     prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "").strip().casefold()
     if prefix == "arxiv":
         return "arXiv"
-    return _text(fields, "publisher", "institution", "school")
+    return _text(fields, decode, "publisher", "institution", "school")
 
 
 def _url(fields: Mapping[str, str]) -> str | None:
@@ -383,7 +400,9 @@ def _year(fields: Mapping[str, str]) -> int | None:
     return None
 
 
-def _entry(record: _Record, display: str, problems: list[Problem]) -> SourceEntry | None:
+def _entry(
+    record: _Record, display: str, problems: list[Problem], decode: _Decoder
+) -> SourceEntry | None:
     fields = record.fields
     title = fields.get("title", "").strip() or None
     abstract = fields.get("abstract", "").strip()
@@ -399,15 +418,15 @@ def _entry(record: _Record, display: str, problems: list[Problem]) -> SourceEntr
         return None
     doi = clean_doi(fields.get("doi", "")) or clean_doi(fields.get("url", ""))
     arxiv = _arxiv(fields)
-    tags = (clean_plain(word) for word in split_keywords(fields.get("keywords", "")))
+    tags = (decode(word) for word in split_keywords(fields.get("keywords", "")))
     return SourceEntry(
         ref=SourceRef(display, record.line),
         format=NAME,
         title=title,
         abstract=abstract,
-        authors=_authors(fields.get("author", "")),
+        authors=_authors(fields.get("author", ""), decode),
         year=_year(fields),
-        venue=_venue(fields, arxiv),
+        venue=_venue(fields, decode),
         doi=doi,
         arxiv=arxiv,
         url=_url(fields),
@@ -426,6 +445,7 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     records = _with_crossrefs(
         list(_records(library, strings, display, problems)), display, problems
     )
-    entries = [entry for record in records if (entry := _entry(record, display, problems))]
+    decode = _Decoder()
+    entries = [entry for record in records if (entry := _entry(record, display, problems, decode))]
     problems.sort(key=lambda p: p.line or 0)
     return entries, problems
