@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sitegen.model import STATUSES, Annotation, Problem, Quote, Severity, SourceRef
-from sitegen.yamlfile import YamlDoc, parse_yaml, read_text, suggest
+from sitegen.yamlfile import YamlDoc, describe_value, parse_yaml, quote_hint, read_text, suggest
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "annotations.schema.json"
 """JSON Schema (draft 2020-12) for annotation files, for editors' autocompletion."""
@@ -60,37 +60,10 @@ class _Field:
         self.problems.append(Problem(self.display, line, f"{label}: {message}", severity))
 
 
-def _describe(value: Any) -> str:
-    """How a value reads in a message: ``text 'x'``, ``the number 3``, ``a list``."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 70 else value[:67] + "..."
-        return f"text {shown!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, dt.date):
-        return f"the date {value.isoformat()}"
-    return type(value).__name__
-
-
-def _quote_hint(value: Any) -> str:
-    """Scalars YAML read as something else become text once quoted."""
-    if isinstance(value, (bool, int, float, dt.date)):
-        return "; put it in quotes to make it text"
-    return ""
-
-
 def _text(f: _Field, value: Any, *sub: Any) -> str | None:
     if isinstance(value, str):
         return value.strip() or None
-    f.report(f"expected text, got {_describe(value)}{_quote_hint(value)}", *sub)
+    f.report(f"expected text, got {describe_value(value)}{quote_hint(value)}", *sub)
     return None
 
 
@@ -101,7 +74,7 @@ def _texts(f: _Field, value: Any) -> Iterator[tuple[int | None, str]]:
             yield None, value.strip()
         return
     if not isinstance(value, list):
-        f.report(f"expected a list of text, got {_describe(value)}")
+        f.report(f"expected a list of text, got {describe_value(value)}")
         return
     for index, item in enumerate(value):
         text = _text(f, item, index) if item is not None else None
@@ -116,7 +89,7 @@ def _unique(items: Iterator[str]) -> tuple[str, ...]:
 def _status(f: _Field, value: Any) -> str | None:
     allowed = ", ".join(STATUSES)
     if not isinstance(value, str):
-        f.report(f"expected one of {allowed}; got {_describe(value)}")
+        f.report(f"expected one of {allowed}; got {describe_value(value)}")
         return None
     status = value.strip().lower()
     if status in STATUSES:
@@ -128,7 +101,7 @@ def _status(f: _Field, value: Any) -> str | None:
 def _rating(f: _Field, value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
         return value
-    f.report(f"expected a whole number from 1 to 5, got {_describe(value)}")
+    f.report(f"expected a whole number from 1 to 5, got {describe_value(value)}")
     return None
 
 
@@ -136,7 +109,7 @@ def _year(f: _Field, value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
         return value
     hint = "; remove the quotes" if isinstance(value, str) and value.strip().isdigit() else ""
-    f.report(f"expected a four-digit year such as 2024, got {_describe(value)}{hint}")
+    f.report(f"expected a four-digit year such as 2024, got {describe_value(value)}{hint}")
     return None
 
 
@@ -162,7 +135,7 @@ def _topics(f: _Field, value: Any) -> tuple[tuple[str, ...], tuple[str, ...]]:
 def _quotes(f: _Field, value: Any) -> tuple[Quote, ...]:
     items = value if isinstance(value, list) else [value]
     if not isinstance(value, (list, str, dict)):
-        f.report(f"expected a list of quotes (text, or text and page), got {_describe(value)}")
+        f.report(f"expected a list of quotes (text, or text and page), got {describe_value(value)}")
         return ()
     quotes: list[Quote] = []
     for index, item in enumerate(items):
@@ -175,7 +148,9 @@ def _quotes(f: _Field, value: Any) -> tuple[Quote, ...]:
             if quote is not None:
                 quotes.append(quote)
         elif item is not None:
-            f.report(f"expected a quote as text or {{text, page}}, got {_describe(item)}", *sub)
+            f.report(
+                f"expected a quote as text or {{text, page}}, got {describe_value(item)}", *sub
+            )
     return tuple(quotes)
 
 
@@ -197,7 +172,9 @@ def _quote_mapping(f: _Field, item: dict[Any, Any], sub: tuple[Any, ...]) -> Quo
 
 def _links(f: _Field, value: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict):
-        f.report(f"expected a mapping of name: URL (code: https://...), got {_describe(value)}")
+        f.report(
+            f"expected a mapping of name: URL (code: https://...), got {describe_value(value)}"
+        )
         return ()
     links: list[tuple[str, str]] = []
     for name, url in value.items():
@@ -207,7 +184,7 @@ def _links(f: _Field, value: Any) -> tuple[tuple[str, str], ...]:
         if text is None:
             continue
         if not _is_web_url(text):
-            shown = _describe(text).removeprefix("text ")
+            shown = describe_value(text).removeprefix("text ")
             f.report(f"{shown} is not a web address; only http/https links are allowed", name)
             continue
         links.append((str(name).strip(), text))
@@ -261,7 +238,7 @@ def _read_on(f: _Field, value: Any) -> dt.date | None:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    f.report(f"expected a date written YYYY-MM-DD, got {_describe(value)}")
+    f.report(f"expected a date written YYYY-MM-DD, got {describe_value(value)}")
     return None
 
 
@@ -281,7 +258,7 @@ def _related(f: _Field, value: Any) -> tuple[str, ...]:
 def _hidden(f: _Field, value: Any) -> bool | None:
     if isinstance(value, bool):
         return value
-    f.report(f"expected true or false, got {_describe(value)}")
+    f.report(f"expected true or false, got {describe_value(value)}")
     return None
 
 
@@ -343,7 +320,7 @@ def _entries(
                         display,
                         doc.line(index),
                         f"list item {index + 1}: expected a mapping `key: {{fields}}`, "
-                        f"got {_describe(item)}",
+                        f"got {describe_value(item)}",
                     )
                 )
         return
@@ -352,7 +329,7 @@ def _entries(
             display,
             doc.line(),
             "expected a mapping of paper keys to their fields (`key: {fields}`) "
-            f"or a list of such mappings, got {_describe(data)}",
+            f"or a list of such mappings, got {describe_value(data)}",
         )
     )
 
@@ -376,7 +353,7 @@ def _annotation(
                 display,
                 ref.line,
                 f"expected the fields of {key!r} as a mapping (status: read, ...), "
-                f"got {_describe(fields)}",
+                f"got {describe_value(fields)}",
             )
         )
         return None

@@ -23,7 +23,6 @@ fields, a paper listed twice) leave the list as written.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +31,7 @@ from typing import Any
 
 from sitegen.model import ListItem, ListSection, Problem, ReadingList, Severity, SourceRef
 from sitegen.sources import display_path
-from sitegen.yamlfile import YamlDoc, load_yaml, suggest
+from sitegen.yamlfile import YamlDoc, describe_value, load_yaml, quote_hint, suggest
 
 LISTS_DIR = "lists"
 """Folder under ``content/`` holding list files."""
@@ -84,7 +83,7 @@ class _ListReader:
             return value.strip()
         where = (*path, name)
         self.report(
-            f"{_label(where)}: expected text, got {_describe(value)}{_quote_hint(value)}", where
+            f"{_label(where)}: expected text, got {describe_value(value)}{quote_hint(value)}", where
         )
         return ""
 
@@ -97,7 +96,7 @@ class _ListReader:
         where = (*path, "title")
         if not isinstance(value, str):
             self.report(
-                f"{_label(where)}: expected text, got {_describe(value)}{_quote_hint(value)}",
+                f"{_label(where)}: expected text, got {describe_value(value)}{quote_hint(value)}",
                 where,
             )
             return None
@@ -113,7 +112,7 @@ class _ListReader:
             return None
         if not isinstance(data, dict):
             self.report(
-                f"expected a mapping with `title:` and `sections:`, got {_describe(data)}", ()
+                f"expected a mapping with `title:` and `sections:`, got {describe_value(data)}", ()
             )
             return None
         self.check_fields(data, LIST_FIELDS, (), "the list")
@@ -140,7 +139,7 @@ class _ListReader:
     def sections(self, value: Any) -> list[ListSection]:
         path: tuple[Any, ...] = ("sections",)
         if not isinstance(value, list):
-            self.report(f"sections: expected a list of sections, got {_describe(value)}", path)
+            self.report(f"sections: expected a list of sections, got {describe_value(value)}", path)
             return []
         if not value:
             self.report("sections: the list is empty", path, Severity.WARNING)
@@ -150,7 +149,7 @@ class _ListReader:
             if not isinstance(section, dict):
                 self.report(
                     f"sections[{index}]: expected a mapping with `title:` and `papers:`, "
-                    f"got {_describe(section)}",
+                    f"got {describe_value(section)}",
                     where,
                 )
                 continue
@@ -172,7 +171,9 @@ class _ListReader:
     def items(self, value: Any, path: tuple[Any, ...]) -> tuple[ListItem, ...]:
         label = _label(path)
         if not isinstance(value, list):
-            self.report(f"{label}: expected a list of paper keys, got {_describe(value)}", path)
+            self.report(
+                f"{label}: expected a list of paper keys, got {describe_value(value)}", path
+            )
             return ()
         items = []
         for index, entry in enumerate(value):
@@ -198,7 +199,7 @@ class _ListReader:
             key = str(key)
         if not isinstance(key, str) or not key.strip():
             self.report(
-                f"{label}: expected a paper key or `key:` and `comment:`, got {_describe(key)}",
+                f"{label}: expected a paper key or `key:` and `comment:`, got {describe_value(key)}",
                 key_path,
             )
             return None
@@ -226,33 +227,6 @@ def _label(path: tuple[Any, ...]) -> str:
     for part in path:
         label += f"[{part}]" if isinstance(part, int) else ("." if label else "") + str(part)
     return label
-
-
-def _describe(value: Any) -> str:
-    """How a value reads in a message: ``text 'x'``, ``the number 3``, ``a list``."""
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, (int, float)):
-        return f"the number {value}"
-    if isinstance(value, str):
-        shown = value if len(value) <= 40 else value[:37] + "..."
-        return f"text {shown!r}"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, dt.date):
-        return f"the date {value.isoformat()}"
-    return type(value).__name__
-
-
-def _quote_hint(value: Any) -> str:
-    """Scalars YAML read as something else become text once quoted."""
-    if isinstance(value, (bool, int, float, dt.date)):
-        return "; put it in quotes to make it text"
-    return ""
 
 
 def list_files(lists_dir: Path) -> list[Path]:

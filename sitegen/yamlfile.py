@@ -10,6 +10,7 @@ values).
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -65,7 +66,9 @@ class _Converter:
         self.count += 1
         line = node.start_mark.line + 1
         if self.count > MAX_NODES:
-            raise _Invalid(line, f"document expands to more than {MAX_NODES:,} values (alias bomb?)")
+            raise _Invalid(
+                line, f"document expands to more than {MAX_NODES:,} values (alias bomb?)"
+            )
         if depth > MAX_DEPTH:
             raise _Invalid(line, f"nesting deeper than {MAX_DEPTH} levels")
         self.lines.setdefault(path, line)
@@ -75,7 +78,9 @@ class _Converter:
             for key_node, value_node in node.value:
                 key = self.constructor.construct_object(key_node, deep=True)
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
-                    raise _Invalid(key_node.start_mark.line + 1, "mapping keys must be plain values")
+                    raise _Invalid(
+                        key_node.start_mark.line + 1, "mapping keys must be plain values"
+                    )
                 key_line = key_node.start_mark.line + 1
                 if key in result:
                     self.duplicates.append((key_line, str(key)))
@@ -171,3 +176,30 @@ def suggest(word: str, choices: Iterable[str], prefix: str = "; did you mean ") 
     if not close:
         return ""
     return prefix + " or ".join(repr(c) for c in close) + "?"
+
+
+def describe_value(value: Any) -> str:
+    """How a value reads in a message: ``text 'x'``, ``the number 3``, ``a list``."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, str):
+        shown = value if len(value) <= 70 else value[:67] + "..."
+        return f"text {shown!r}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    return type(value).__name__
+
+
+def quote_hint(value: Any) -> str:
+    """Scalars YAML read as something else become text once quoted."""
+    if isinstance(value, (bool, int, float, dt.date)):
+        return "; put it in quotes to make it text"
+    return ""
