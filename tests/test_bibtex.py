@@ -1,7 +1,5 @@
 """BibTeX seeds as real exporters write them, broken entries, and cross-format deduplication."""
 
-# ruff: noqa: E501  (the exports below keep their exporters' long lines)
-
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,7 +1,5 @@
 """CSL-JSON seeds as Zotero and Better BibTeX export them, with file:line for every item."""
 
-# ruff: noqa: E501  (the exports below keep their exporters' long lines)
-
 from __future__ import annotations
 
 import json
