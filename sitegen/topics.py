@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +67,7 @@ class _TopicLoader:
         self.problems.append(Problem(self.display, self.doc.line(*path), message))
 
     def warn(self, path: tuple[Any, ...], message: str) -> None:
-        self.problems.append(
-            Problem(self.display, self.doc.line(*path), message, Severity.WARNING)
-        )
+        self.problems.append(Problem(self.display, self.doc.line(*path), message, Severity.WARNING))
 
     def load(self) -> None:
         data = self.doc.data
@@ -76,7 +75,9 @@ class _TopicLoader:
         if isinstance(data, dict):
             for key in data:
                 if key != "topics":
-                    self.warn((key,), f"unknown top-level key {key!r}{suggest(str(key), ['topics'])}")
+                    self.warn(
+                        (key,), f"unknown top-level key {key!r}{suggest(str(key), ['topics'])}"
+                    )
             if "topics" not in data:
                 self.error((), "expected a list of topics, or a mapping with a `topics:` list")
                 return
@@ -173,7 +174,11 @@ class _TopicLoader:
         keywords: list[str] = []
         for index, keyword in self.strings(path, value, "keywords"):
             stem = keyword[:-1] if keyword.endswith("*") else keyword
-            if "*" in stem or not re.search(r"\w", stem) or (stem != keyword and not stem[-1:].isalnum()):
+            if (
+                "*" in stem
+                or not re.search(r"\w", stem)
+                or (stem != keyword and not stem[-1:].isalnum())
+            ):
                 self.error(
                     (*path, "keywords", index),
                     f"bad keyword {keyword!r}: `*` may only end a word, as in `agent*`",
@@ -189,10 +194,15 @@ class _TopicLoader:
             try:
                 compiled = re.compile(pattern, re.IGNORECASE)
             except re.error as exc:
-                self.error(where, f"invalid regular expression {pattern!r}: {exc.msg} at position {exc.pos}")
+                self.error(
+                    where,
+                    f"invalid regular expression {pattern!r}: {exc.msg} at position {exc.pos}",
+                )
                 continue
             if compiled.search("") is not None:
-                self.error(where, f"pattern {pattern!r} matches empty text, so it would match every paper")
+                self.error(
+                    where, f"pattern {pattern!r} matches empty text, so it would match every paper"
+                )
                 continue
             patterns.append(pattern)
         return tuple(patterns)
@@ -205,7 +215,11 @@ class _TopicLoader:
             if parent not in self.slug_lines:
                 hint = suggest(parent, slugs)
                 self.problems.append(
-                    Problem(self.display, self.parent_lines[slug], f"unknown parent topic {parent!r}{hint}")
+                    Problem(
+                        self.display,
+                        self.parent_lines[slug],
+                        f"unknown parent topic {parent!r}{hint}",
+                    )
                 )
                 broken.add(slug)
         reported: set[str] = set()
@@ -228,12 +242,7 @@ class _TopicLoader:
                 )
             )
         if broken:
-            self.topics = [
-                Topic(t.slug, t.name, t.description, t.keywords, t.patterns, None, t.ref)
-                if t.slug in broken
-                else t
-                for t in self.topics
-            ]
+            self.topics = [replace(t, parent=None) if t.slug in broken else t for t in self.topics]
 
 
 class TopicMatcher:
