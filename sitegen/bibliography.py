@@ -64,13 +64,17 @@ def citation_keys(papers: Sequence[Paper]) -> dict[str, str]:
     reserved = set(stems.values())
     taken: set[str] = set()
     keys: dict[str, str] = {}
+    # Suffixes a stem tried once stay taken, so each stem resumes where it stopped:
+    # daily listings have no authors or years, and thousands of papers share a stem.
+    next_suffix: dict[str, int] = {}
     for paper in papers:
         stem = stems[paper.key]
         candidate = stem
-        index = 0
+        index = next_suffix.get(stem, 0)
         while candidate in taken or (candidate != stem and candidate in reserved):
             candidate = stem + _suffix(index)
             index += 1
+        next_suffix[stem] = index
         taken.add(candidate)
         keys[paper.key] = candidate
     return keys

@@ -6,6 +6,12 @@ build writes into a staging folder that is swapped in whole; later builds
 replace only files whose bytes changed, each by an atomic rename, and remove
 outputs no page produces any more. sitegen never writes into a non-empty folder
 it did not create (it leaves a ``.sitegen`` marker in folders it builds).
+
+Speed (docs/builds.md): a build whose inputs (names, sizes and mtimes of every
+input file, settings, options, sitegen's own code) and outputs are all as the
+last build left them stops after checking that; otherwise the catalogue's
+expensive stages come from ``.sitegen-cache/`` when their inputs are unchanged,
+and only pages whose digest changed are rendered.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,18 +30,24 @@ from pathlib import Path
 
 import click
 
-from sitegen.cache import BuildCache, Record
-from sitegen.catalog import load
-from sitegen.model import Catalog, InputError, Problem, Severity
+from sitegen.cache import BuildCache, Manifest, Record, StageCache, stat_token
+from sitegen.catalog import Loaded, load
+from sitegen.digest import Digester, blake, code_signature
+from sitegen.model import STATUSES, Catalog, InputError, Problem, Severity
 from sitegen.pages import Page, plan_pages
-from sitegen.render import Renderer, TemplateError, context_digest, renderer_for, theme_dir
-from sitegen.settings import Settings
+from sitegen.render import Renderer, TemplateError, renderer_for, theme_dir
+from sitegen.settings import SETTINGS_FILE, Settings
 from sitegen.timing import PhaseTimer
 
 MARKER = ".sitegen"
 """File sitegen leaves in every output folder it builds."""
 PARALLEL_THRESHOLD = 300
 """Fewer pages than this render in-process: starting workers would cost more."""
+RACY_SECONDS = 2.0
+"""Inputs modified this recently may change again within the file system's timestamp
+resolution unseen, so a build that saw one does not let the next build skip by mtime."""
+INPUT_FOLDERS = ("seeds", "content", "templates", "static")
+"""Project folders whose files are inputs (besides ``sitegen.yaml``)."""
 
 
 @dataclass
@@ -43,7 +55,6 @@ class BuildResult:
     """What a build did."""
 
     output: Path
-    catalog: Catalog
     pages: int
     """Outputs the site has (pages, data files, static files)."""
     written: list[str] = field(default_factory=list)
@@ -54,6 +65,21 @@ class BuildResult:
     """Pages rendered (the rest were unchanged since the last build)."""
     seconds: float = 0.0
     timer: PhaseTimer = field(default_factory=PhaseTimer)
+    problems: tuple[Problem, ...] = ()
+    """Warnings found in the inputs."""
+    unchanged: bool = False
+    """Nothing was loaded: inputs and outputs were as the last build left them."""
+    load_catalog: Callable[[], Catalog] | None = field(default=None, repr=False)
+    _catalog: Catalog | None = field(default=None, repr=False)
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalogue the site shows (loaded on first use after an unchanged build)."""
+        if self._catalog is None:
+            if self.load_catalog is None:
+                raise RuntimeError("this build result has no catalogue")
+            self._catalog = self.load_catalog()
+        return self._catalog
 
     def summary(self) -> str:
         """The one-line report printed at the end of a build."""
@@ -96,6 +122,14 @@ def check_output_folder(output: Path, root: Path) -> None:
             f"refusing to write into {output}: it is not empty and sitegen did not create it "
             f"(no {MARKER} file); choose another --out or empty it yourself"
         )
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 # Worker state for parallel rendering: set once per worker process by the pool
@@ -157,10 +191,74 @@ def render_pages(
     return [r for r in results if isinstance(r, bytes)]
 
 
-def page_digest(renderer: Renderer, page: Page, extra_head: str) -> str:
-    """What a page is made from: its context, its templates and serve-mode extras."""
-    templates = renderer.template_digest(page.template) if page.template else ""
-    return _sha(f"{context_digest(page)}\0{templates}\0{extra_head}".encode())
+def site_digest(settings: Settings, catalog: Catalog, extra_head: str) -> bytes:
+    """What every page is made from besides its own context and templates.
+
+    Templates see the settings (``site``), every topic's name and the statuses;
+    filters and Markdown rendering are sitegen's code. A change to any of these
+    renders every page again.
+    """
+    topics = "\0".join(f"{t.slug}\1{t.name}" for t in catalog.topics)
+    return blake(
+        repr(settings).encode(),
+        topics.encode(),
+        repr(STATUSES).encode(),
+        extra_head.encode(),
+        code_signature().encode(),
+    )
+
+
+def page_digests(
+    renderer: Renderer, pages: Sequence[Page], settings: Settings, catalog: Catalog
+) -> list[str]:
+    """What each page is made from: site-wide inputs, its context and its templates."""
+    site = site_digest(settings, catalog, renderer.extra_head)
+    digester = Digester()
+    return [
+        digester.digest(
+            site,
+            (page.url, page.template, page.title, page.description, page.kind, page.feeds),
+            page.context,
+            renderer.template_digest(page.template) if page.template else "",
+        )
+        for page in pages
+    ]
+
+
+def _input_files(settings: Settings) -> Iterator[Path]:
+    """Every file a build reads: settings, seeds, content, site and theme templates and static."""
+    yield settings.root / SETTINGS_FILE
+    theme = theme_dir()
+    folders = [settings.root / name for name in INPUT_FOLDERS]
+    folders += [theme / "templates", theme / "static"]
+    for folder in folders:
+        for base, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                yield Path(base, name)
+
+
+def input_signature(settings: Settings, options: Iterable[object]) -> tuple[str, int]:
+    """Digest of the build's options and inputs (names, sizes, mtimes) and the newest mtime."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((settings, *options)).encode())
+    digest.update(code_signature().encode())
+    newest = 0
+    for path in _input_files(settings):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        newest = max(newest, stat.st_mtime_ns)
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest(), newest
+
+
+def _outputs_intact(records: dict[str, Record], output: Path) -> bool:
+    """Whether every recorded output is on disk as the last build left it."""
+    return bool(records) and all(
+        record.stat and stat_token(output / name) == record.stat for name, record in records.items()
+    )
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
@@ -192,13 +290,49 @@ def build_site(
     index_search: bool = False,
     timer: PhaseTimer | None = None,
     progress: bool = False,
+    stages: StageCache | None = None,
 ) -> BuildResult:
-    """Build the site into ``settings.output_path``; raise ``InputError`` on bad input."""
+    """Build the site into ``settings.output_path``; raise ``InputError`` on bad input.
+
+    ``stages`` keeps the catalogue's derived results between builds; a
+    long-lived caller (``sitegen serve``) passes the same one to every build so
+    they stay in memory. By default they are read from ``.sitegen-cache/``.
+    """
     start = time.perf_counter()
+    started_ns = time.time_ns()
     timer = timer or PhaseTimer()
     output = settings.output_path
     check_output_folder(output, settings.root)
-    loaded = load(settings, timer)
+    stages = stages if stages is not None else StageCache.for_project(settings.root)
+    stages.hits.clear()
+
+    with timer.phase("load"):
+        cache = BuildCache.open(settings.root, output)
+        inputs, newest = input_signature(settings, (strict, extra_head, index_search))
+        unchanged = (
+            not clean
+            and cache.manifest is not None
+            and cache.manifest.inputs == inputs
+            and (output / MARKER).exists()
+            and _outputs_intact(cache.records, output)
+        )
+    if unchanged:
+        assert cache.manifest is not None
+        problems = cache.manifest.problems
+        failing = [p for p in problems if p.severity is Severity.ERROR or strict]
+        if failing:
+            raise InputError(failing)
+        return BuildResult(
+            output=output,
+            pages=len(cache.records) + 1,
+            seconds=time.perf_counter() - start,
+            timer=timer,
+            problems=problems,
+            unchanged=True,
+            load_catalog=lambda: _catalog_of(load(settings, stages=stages)),
+        )
+
+    loaded = load(settings, timer, stages)
     failing = [p for p in loaded.problems if p.severity is Severity.ERROR or strict]
     if loaded.catalog is None or failing:
         raise InputError(failing or list(loaded.problems))
@@ -209,25 +343,27 @@ def build_site(
         renderer = renderer_for(catalog, settings, extra_head)
         statics = static_files(settings)
 
-    cache = BuildCache.open(settings.root, output)
     full = clean or not (output / MARKER).exists() or not cache.records
     with timer.phase("render"):
-        digests = [page_digest(renderer, page, extra_head) for page in pages]
+        digests = page_digests(renderer, pages, settings, catalog)
+        on_disk = {} if full else {page.output: stat_token(output / page.output) for page in pages}
         todo = [
             i
             for i, page in enumerate(pages)
-            if full
-            or cache.records.get(page.output, Record("", "")).digest != digests[i]
-            or not (output / page.output).exists()
+            if full or _stale(cache, page.output, digests[i], on_disk)
         ]
         bar = _progress_bar(len(todo)) if progress and todo else None
         with bar or _null() as tick:
             rendered = render_pages(
-                renderer, [pages[i] for i in todo], jobs or os.cpu_count() or 1, tick
+                renderer, [pages[i] for i in todo], jobs or default_jobs(), tick
             )
 
     result = BuildResult(
-        output=output, catalog=catalog, pages=len(pages) + len(statics) + 1, timer=timer
+        output=output,
+        pages=len(pages) + len(statics) + 1,
+        timer=timer,
+        problems=catalog.problems,
+        _catalog=catalog,
     )
     result.rendered = len(todo)
     outputs: dict[str, Record] = {}
@@ -238,13 +374,15 @@ def build_site(
                 shutil.rmtree(staging)
             staging.mkdir(parents=True)
         for i, data in zip(todo, rendered):
-            page = pages[i]
+            name = pages[i].output
             sha = _sha(data)
-            old = cache.records.get(page.output)
-            outputs[page.output] = Record(digests[i], sha)
-            if full or old is None or old.sha != sha or not (output / page.output).exists():
-                _atomic_write(staging / page.output, data)
-                result.written.append(page.output)
+            old = cache.records.get(name)
+            if full or old is None or old.sha != sha or on_disk[name] != old.stat:
+                _atomic_write(staging / name, data)
+                result.written.append(name)
+                outputs[name] = Record(digests[i], sha, stat_token(staging / name))
+            else:
+                outputs[name] = Record(digests[i], sha, old.stat)
         for page in pages:
             if page.output not in outputs:
                 outputs[page.output] = cache.records[page.output]
@@ -252,15 +390,20 @@ def build_site(
             stat = source.stat()
             digest = f"{source}:{stat.st_size}:{stat.st_mtime_ns}"
             old = cache.records.get(name)
-            if full or old is None or old.digest != digest or not (output / name).exists():
-                data = source.read_bytes()
-                sha = _sha(data)
-                if full or old is None or old.sha != sha or not (output / name).exists():
-                    _atomic_write(staging / name, data)
-                    result.written.append(name)
-                outputs[name] = Record(digest, sha)
-            else:
+            kept = not full and old is not None and bool(old.stat)
+            if kept and old is not None:
+                kept = stat_token(output / name) == old.stat
+            if kept and old is not None and old.digest == digest:
                 outputs[name] = old
+                continue
+            data = source.read_bytes()
+            sha = _sha(data)
+            if kept and old is not None and old.sha == sha:
+                outputs[name] = Record(digest, sha, old.stat)  # touched, not changed
+                continue
+            _atomic_write(staging / name, data)
+            result.written.append(name)
+            outputs[name] = Record(digest, sha, stat_token(staging / name))
         if full:
             (staging / MARKER).write_text(
                 "This folder is built by sitegen; it may be replaced whole.\n"
@@ -278,11 +421,28 @@ def build_site(
         with timer.phase("index"):
             from sitegen.search import index_site
 
-            index_site(catalog, settings, output, changed=result.written, full=full)
+            index_site(
+                catalog, settings, output, changed=[*result.written, *result.removed], full=full
+            )
 
-    cache.save(outputs)
+    # An input modified during the last moments may change again unseen by mtime:
+    # then the next build checks everything rather than trusting the signature.
+    racy = newest > started_ns - int(RACY_SECONDS * 1e9)
+    cache.save(outputs, None if racy else Manifest(inputs, catalog.problems))
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _stale(cache: BuildCache, name: str, digest: str, on_disk: dict[str, str]) -> bool:
+    """Whether an output must be made again: new inputs, or not on disk as last written."""
+    old = cache.records.get(name)
+    return old is None or old.digest != digest or not old.stat or on_disk[name] != old.stat
+
+
+def _catalog_of(loaded: Loaded) -> Catalog:
+    if loaded.catalog is None:
+        raise InputError(list(loaded.problems))
+    return loaded.catalog
 
 
 def _swap(staging: Path, output: Path) -> None:

@@ -1,27 +1,77 @@
-"""The build cache: what each output was made from, so rebuilds redo only what changed.
+"""What sitegen keeps between builds in ``.sitegen-cache/``, so rebuilds redo only what changed.
 
-Kept in ``.sitegen-cache/`` (one SQLite file per output folder). A cache of
-another version, or one that cannot be read, is ignored and rebuilt.
+Two SQLite files, both versioned by ``CACHE_VERSION``; a cache of another
+version, or one that cannot be read or written, is ignored (the build does the
+work again) and never fails a build:
+
+- ``build-<output>.sqlite``, one per output folder: what each output was built
+  from (its digest), what it holds (sha256) and its size and mtime on disk, plus
+  the signature of every input of the last build, so a build whose inputs and
+  outputs are all as they were can stop before loading anything.
+- ``stages.sqlite``: the catalogue's expensive derived results (cleaned and
+  merged seeds, topic assignments, parsed annotations, related papers), each
+  stored under a digest of exactly the inputs it was computed from. Values are
+  pickles written by this sitegen for this project; the folder is private to the
+  project like ``__pycache__``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import pickle
 import sqlite3
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
+
+from sitegen.model import Problem, Severity
 
 CACHE_DIR = ".sitegen-cache"
-CACHE_VERSION = "1"
-"""Bump when the meaning of digests changes, so old caches are dropped."""
+CACHE_VERSION = "2"
+"""Bump when the meaning of digests or stored values changes, so old caches are dropped."""
+TIMEOUT = 30.0
+"""Seconds to wait for another build holding the cache's lock."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """What an output was last built from (``digest``) and what it holds (``sha``)."""
+    """What an output was last built from (``digest``), holds (``sha``) and looks like on disk."""
 
     digest: str
     sha: str
+    stat: str = ""
+    """``size:mtime_ns`` after the build wrote or kept it; empty when unknown."""
+
+
+def stat_token(path: Path) -> str:
+    """``size:mtime_ns`` of a file, or empty when it does not exist."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return ""
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The inputs of the last build and the warnings it reported."""
+
+    inputs: str
+    """Digest of the build's options, settings, code and input files' names, sizes and mtimes."""
+    problems: tuple[Problem, ...] = ()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, timeout=TIMEOUT)
+
+
+def _version_ok(db: sqlite3.Connection) -> bool:
+    row = db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
+    return bool(row) and row[0] == CACHE_VERSION
 
 
 @dataclass
@@ -30,6 +80,7 @@ class BuildCache:
 
     path: Path
     records: dict[str, Record]
+    manifest: Manifest | None = None
 
     @classmethod
     def open(cls, root: Path, output: Path) -> BuildCache:
@@ -37,35 +88,159 @@ class BuildCache:
         name = hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:16]
         path = root / CACHE_DIR / f"build-{name}.sqlite"
         records: dict[str, Record] = {}
+        manifest = None
         if path.exists():
             try:
-                with sqlite3.connect(path) as db:
-                    version = db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
-                    if version and version[0] == CACHE_VERSION:
+                with _connect(path) as db:
+                    if _version_ok(db):
                         records = {
-                            row[0]: Record(row[1], row[2])
-                            for row in db.execute("SELECT output, digest, sha FROM outputs")
+                            row[0]: Record(row[1], row[2], row[3])
+                            for row in db.execute("SELECT output, digest, sha, stat FROM outputs")
                         }
-            except sqlite3.Error:
-                records = {}
-        return cls(path, records)
+                        row = db.execute("SELECT inputs, problems FROM manifest").fetchone()
+                        if row:
+                            manifest = Manifest(row[0], _problems_from_json(row[1]))
+                db.close()
+            except (sqlite3.Error, ValueError, TypeError, KeyError):
+                records, manifest = {}, None
+        return cls(path, records, manifest)
 
-    def save(self, records: dict[str, Record]) -> None:
-        """Replace the stored records with this build's."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.path.with_suffix(".tmp")
-        temporary.unlink(missing_ok=True)
-        with sqlite3.connect(temporary) as db:
-            db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
-            db.execute("CREATE TABLE outputs (output TEXT PRIMARY KEY, digest TEXT, sha TEXT)")
-            db.execute("INSERT INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
-            db.executemany(
-                "INSERT INTO outputs VALUES (?, ?, ?)",
-                ((name, r.digest, r.sha) for name, r in sorted(records.items())),
-            )
-        db.close()
-        temporary.replace(self.path)
+    def save(self, records: dict[str, Record], manifest: Manifest | None = None) -> None:
+        """Replace the stored records (and manifest) with this build's."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _ignore_folder(self.path.parent)
+            temporary = self.path.with_suffix(f".{id(self)}.tmp")
+            temporary.unlink(missing_ok=True)
+            with _connect(temporary) as db:
+                db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
+                db.execute(
+                    "CREATE TABLE outputs"
+                    " (output TEXT PRIMARY KEY, digest TEXT, sha TEXT, stat TEXT)"
+                )
+                db.execute("CREATE TABLE manifest (inputs TEXT, problems TEXT)")
+                db.execute("INSERT INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
+                db.executemany(
+                    "INSERT INTO outputs VALUES (?, ?, ?, ?)",
+                    ((name, r.digest, r.sha, r.stat) for name, r in sorted(records.items())),
+                )
+                if manifest is not None:
+                    db.execute(
+                        "INSERT INTO manifest VALUES (?, ?)",
+                        (manifest.inputs, _problems_to_json(manifest.problems)),
+                    )
+            db.close()
+            temporary.replace(self.path)
+        except (OSError, sqlite3.Error):
+            pass  # a cache that cannot be written only costs the next build time
         self.records = dict(records)
-        gitignore = self.path.parent / ".gitignore"
-        if not gitignore.exists():
-            gitignore.write_text("*\n")
+        self.manifest = manifest
+
+    def forget_manifest(self) -> None:
+        """Make the next build check its inputs in full (before this build touches outputs)."""
+        if self.manifest is None or not self.path.exists():
+            return
+        try:
+            with _connect(self.path) as db:
+                db.execute("DELETE FROM manifest")
+            db.close()
+        except sqlite3.Error:
+            self.path.unlink(missing_ok=True)
+        self.manifest = None
+
+
+def _problems_to_json(problems: tuple[Problem, ...]) -> str:
+    return json.dumps([[p.file, p.line, p.message, p.severity.value] for p in problems])
+
+
+def _problems_from_json(text: str) -> tuple[Problem, ...]:
+    return tuple(Problem(f, line, m, Severity(s)) for f, line, m, s in json.loads(text))
+
+
+def _ignore_folder(folder: Path) -> None:
+    gitignore = folder / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("*\n")
+
+
+@dataclass
+class StageCache:
+    """Derived catalogue results by stage name, each valid for one digest of its inputs.
+
+    Kept in memory as well as on disk, so a long-lived process (``sitegen
+    serve``) that passes the same ``StageCache`` to every build skips reading
+    and unpickling what it already holds.
+    """
+
+    path: Path | None
+    """The SQLite file, or None for a cache held only in memory."""
+    memory: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    hits: list[str] = field(default_factory=list)
+    """Stages answered from the cache in the current build (for ``--verbose`` and tests)."""
+
+    @classmethod
+    def for_project(cls, root: Path) -> StageCache:
+        """The stage cache of a project."""
+        return cls(root / CACHE_DIR / "stages.sqlite")
+
+    def get(self, stage: str, key: str) -> Any | None:
+        """The stored value of ``stage`` if it was computed from inputs with digest ``key``."""
+        held = self.memory.get(stage)
+        if held is not None and held[0] == key:
+            self.hits.append(stage)
+            return held[1]
+        if self.path is None or not self.path.exists():
+            return None
+        try:
+            with _connect(self.path) as db:
+                if not _version_ok(db):
+                    return None
+                row = db.execute(
+                    "SELECT value FROM stages WHERE name=? AND key=?", (stage, key)
+                ).fetchone()
+            db.close()
+            if row is None:
+                return None
+            value = pickle.loads(row[0])
+        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+        self.memory[stage] = (key, value)
+        self.hits.append(stage)
+        return value
+
+    def put(self, stage: str, key: str, value: Any) -> None:
+        """Store ``value`` as ``stage``'s result for inputs with digest ``key``."""
+        self.memory[stage] = (key, value)
+        if self.path is None:
+            return
+        try:
+            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            _ignore_folder(self.path.parent)
+            with _connect(self.path) as db:
+                db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS stages"
+                    " (name TEXT PRIMARY KEY, key TEXT, value BLOB)"
+                )
+                if not _version_ok_or_empty(db):
+                    db.execute("DELETE FROM stages")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
+                db.execute("INSERT OR REPLACE INTO stages VALUES (?, ?, ?)", (stage, key, data))
+            db.close()
+        except (OSError, sqlite3.Error, pickle.PicklingError, TypeError, AttributeError):
+            pass
+
+    def compute(self, stage: str, key: str, make: Callable[[], T]) -> T:
+        """The cached value of ``stage`` for ``key``, or ``make()`` stored for next time."""
+        found = self.get(stage, key)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+        value = make()
+        self.put(stage, key, value)
+        return value
+
+
+def _version_ok_or_empty(db: sqlite3.Connection) -> bool:
+    row = db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
+    return row is None or row[0] == CACHE_VERSION

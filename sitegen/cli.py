@@ -134,7 +134,7 @@ def build(
     except OutputRefused as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
-    report(result.catalog.problems)
+    report(result.problems)
     if options.verbose:
         click.echo(f"phases: {timer.summary()}", err=True)
     click.echo(result.summary())

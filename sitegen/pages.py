@@ -220,12 +220,15 @@ def _paper_pages(catalog: Catalog, topic_members: Mapping[str, list[Paper]]) -> 
     bibtex = bibtex_entries(catalog.papers)
     placements = _placements(catalog)
     pages = []
+    positions = {
+        slug: {p.key: i for i, p in enumerate(members)} for slug, members in topic_members.items()
+    }
     for paper in catalog.papers:
         first = catalog.topic(paper.topics[0]) if paper.topics else None
         prev_paper = next_paper = None
         if first is not None:
             siblings = topic_members[first.slug]
-            index = next(i for i, p in enumerate(siblings) if p.key == paper.key)
+            index = positions[first.slug][paper.key]
             prev_paper = siblings[index - 1] if index > 0 else None
             next_paper = siblings[index + 1] if index + 1 < len(siblings) else None
         context = {

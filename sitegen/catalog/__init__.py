@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sitegen.annotations import load_annotations
-from sitegen.catalog.dedupe import CleanEntry, MergedPaper, group_duplicates, merge
-from sitegen.catalog.keys import assign_keys, infer_title
+from sitegen.cache import StageCache
+from sitegen.catalog.dedupe import MergedPaper
+from sitegen.catalog.keys import infer_title
+from sitegen.catalog.stages import (
+    assign_topics,
+    clean_entry,
+    load_notes,
+    load_seeds,
+    related_indexes,
+)
 from sitegen.clean import clean_text
 from sitegen.lists import load_lists
 from sitegen.model import (
@@ -23,13 +30,11 @@ from sitegen.model import (
     Problem,
     RichText,
     Severity,
-    SourceEntry,
 )
-from sitegen.related import related_papers
 from sitegen.settings import Settings
-from sitegen.sources import display_path, read_seeds
+from sitegen.sources import display_path
 from sitegen.timing import PhaseTimer
-from sitegen.topics import TopicMatcher, apply_topic_changes, load_topics
+from sitegen.topics import apply_topic_changes, load_topics
 
 TOPICS_FILE = "topics.yaml"
 
@@ -47,10 +52,7 @@ class Loaded:
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
 
-def clean_entry(entry: SourceEntry) -> CleanEntry:
-    """Clean an entry's title and abstract."""
-    title = clean_text(entry.title) if entry.title else None
-    return CleanEntry(entry, title if title and title.plain else None, clean_text(entry.abstract))
+__all__ = ["Loaded", "clean_entry", "load", "load_catalog"]
 
 
 def _links(merged: MergedPaper, note: Annotation | None) -> tuple[tuple[str, str], ...]:
@@ -122,10 +124,10 @@ def _inferred_title(abstract: RichText) -> RichText:
     return clean_text(infer_title(abstract.plain))
 
 
-def _with_related(papers: list[Paper], count: int) -> list[Paper]:
+def _with_related(papers: list[Paper], count: int, stages: StageCache) -> list[Paper]:
     """Hand-made related papers first, then the most similar by TF-IDF, up to ``count``."""
     texts = [f"{p.title.plain}\n{p.abstract.plain}\n{p.notes or ''}" for p in papers]
-    similar = related_papers(texts, count) if count else [() for _ in papers]
+    similar = related_indexes(texts, count, stages) if count else [() for _ in papers]
     visible = {p.key for p in papers}
     result = []
     for paper, found in zip(papers, similar):
@@ -138,15 +140,22 @@ def _with_related(papers: list[Paper], count: int) -> list[Paper]:
     return result
 
 
-def load(settings: Settings, timer: PhaseTimer | None = None) -> Loaded:
-    """Read and validate every input of the project; never raises on bad input."""
+def load(
+    settings: Settings, timer: PhaseTimer | None = None, stages: StageCache | None = None
+) -> Loaded:
+    """Read and validate every input of the project; never raises on bad input.
+
+    ``stages`` holds results of earlier loads (see ``sitegen.catalog.stages``);
+    without one, everything is computed and nothing is kept.
+    """
     timer = timer or PhaseTimer()
+    stages = stages if stages is not None else StageCache(None)
     root = settings.root
     problems: list[Problem] = []
 
     with timer.phase("load"):
-        entries, found = read_seeds(settings.seeds_dir, root)
-        problems.extend(found)
+        seeds = load_seeds(settings.seeds_dir, root, stages)
+        problems.extend(seeds.problems)
         if not settings.seeds_dir.is_dir():
             problems.append(
                 Problem("seeds", None, "no seeds/ folder: add abstract dumps or bibliographies")
@@ -156,22 +165,14 @@ def load(settings: Settings, timer: PhaseTimer | None = None) -> Loaded:
         problems.extend(found)
 
     with timer.phase("catalog"):
-        cleaned = [clean_entry(entry) for entry in entries]
-        merged = [merge(group) for group in group_duplicates(cleaned)]
-        titles = [
-            m.title.plain if m.title is not None else infer_title(m.abstract.plain) for m in merged
-        ]
-        keys = assign_keys(titles)
+        keys = seeds.keys
         slugs = [t.slug for t in topics]
-        notes, found = load_annotations(settings.content_dir, root, keys, slugs)
+        notes, found = load_notes(settings.content_dir, root, keys, slugs, stages)
         problems.extend(found)
-        matcher = TopicMatcher(topics)
+        rule_topics = assign_topics(seeds, topics, topics_path, stages)
         papers: list[Paper] = []
-        for key, record in zip(keys, merged):
+        for key, record, assigned in zip(keys, seeds.merged, rule_topics):
             note = notes.get(key)
-            assigned = matcher.match(
-                record.title.plain if record.title else "", record.abstract.plain
-            )
             changed = apply_topic_changes(
                 assigned,
                 note.topics_add if note else (),
@@ -183,19 +184,19 @@ def load(settings: Settings, timer: PhaseTimer | None = None) -> Loaded:
         lists, found = load_lists(settings.content_dir, root, [p.key for p in papers])
         problems.extend(found)
 
+    if any(p.severity is Severity.ERROR for p in problems):
+        return Loaded(None, tuple(problems))
     with timer.phase("related"):
-        visible = _with_related(visible, settings.related_count)
+        visible = _with_related(visible, settings.related_count, stages)
 
     all_topics = list(topics)
     if any(UNSORTED.slug in p.topics for p in visible):
         all_topics.append(UNSORTED)
-    if any(p.severity is Severity.ERROR for p in problems):
-        return Loaded(None, tuple(problems))
     catalog = Catalog(
         papers=tuple(visible),
         topics=tuple(all_topics),
         lists=tuple(lists),
-        entry_count=len(entries),
+        entry_count=seeds.entry_count,
         problems=tuple(problems),
         hidden_keys=hidden,
     )

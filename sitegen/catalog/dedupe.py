@@ -17,8 +17,10 @@ BIBLIOGRAPHY_FORMATS = frozenset({"bibtex", "csl-json"})
 
 def normalise(text: str) -> str:
     """Case, accent, punctuation and spacing folded away, for comparing titles and abstracts."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
+    folded = text.casefold()
+    if not folded.isascii():  # ASCII has no accents to strip: most titles and abstracts
+        folded = unicodedata.normalize("NFKD", folded)
+        folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", folded).strip()
 
 

@@ -1,0 +1,128 @@
+"""The catalogue's expensive steps, each cached under a digest of exactly its inputs.
+
+At 10,000 papers, cleaning and merging the seeds, matching topics, parsing the
+annotations and computing related papers take seconds; an edit usually touches
+one of their inputs at most. Each step here looks its result up in the
+``StageCache`` first:
+
+- ``seeds``: read, clean, dedupe and key every seed entry. Inputs: the seed
+  files' names and bytes.
+- ``topics``: rule-assigned topics per paper. Inputs: the seeds and ``topics.yaml``.
+- ``annotations``: parsed and validated annotations. Inputs: the annotation
+  files, the paper keys and the topic slugs.
+- ``related``: TF-IDF neighbours. Inputs: every paper's title, abstract and
+  notes, and the count. scikit-learn is imported only when this must be computed.
+
+Every key also holds the running code's signature and the project folder (which
+appears in ``file:line`` references), so nothing stale survives an upgrade.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from sitegen.annotations import annotation_files, load_annotations
+from sitegen.cache import StageCache
+from sitegen.catalog.dedupe import CleanEntry, MergedPaper, group_duplicates, merge
+from sitegen.catalog.keys import assign_keys, infer_title
+from sitegen.clean import clean_text
+from sitegen.digest import blake, code_signature
+from sitegen.model import Annotation, Problem, SourceEntry, Topic
+from sitegen.sources import read_seeds, seed_files
+from sitegen.topics import TopicMatcher
+
+
+@dataclass(frozen=True, slots=True)
+class Seeds:
+    """The seeds stage: merged papers with their keys."""
+
+    key: str
+    """Digest of the seed files (the stages after this one build on it)."""
+    entry_count: int
+    problems: tuple[Problem, ...]
+    merged: tuple[MergedPaper, ...]
+    keys: tuple[str, ...]
+
+
+def clean_entry(entry: SourceEntry) -> CleanEntry:
+    """Clean an entry's title and abstract."""
+    title = clean_text(entry.title) if entry.title else None
+    return CleanEntry(entry, title if title and title.plain else None, clean_text(entry.abstract))
+
+
+def _files_digest(paths: Sequence[Path], root: Path, *extra: bytes) -> str | None:
+    parts = [code_signature().encode(), str(root).encode(), *extra]
+    try:
+        for path in paths:
+            parts += [path.relative_to(root).as_posix().encode(), path.read_bytes()]
+    except (OSError, ValueError):
+        return None  # unreadable: let the stage run and report it, and cache nothing
+    return blake(*parts).hex()
+
+
+def load_seeds(seeds_dir: Path, root: Path, stages: StageCache) -> Seeds:
+    """Every seed entry read, cleaned, merged with its duplicates and keyed."""
+    key = _files_digest(seed_files(seeds_dir), root)
+
+    def compute() -> Seeds:
+        entries, problems = read_seeds(seeds_dir, root)
+        cleaned = [clean_entry(entry) for entry in entries]
+        merged = tuple(merge(group) for group in group_duplicates(cleaned))
+        titles = [
+            m.title.plain if m.title is not None else infer_title(m.abstract.plain) for m in merged
+        ]
+        keys = tuple(assign_keys(titles))
+        return Seeds(key or "", len(entries), tuple(problems), merged, keys)
+
+    if key is None:
+        return compute()
+    return stages.compute("seeds", key, compute)
+
+
+def assign_topics(
+    seeds: Seeds, topics: Sequence[Topic], topics_path: Path, stages: StageCache
+) -> tuple[tuple[str, ...], ...]:
+    """Rule-assigned topics of each merged paper, before annotations change them."""
+
+    def compute() -> tuple[tuple[str, ...], ...]:
+        matcher = TopicMatcher(list(topics))
+        return tuple(
+            tuple(matcher.match(m.title.plain if m.title else "", m.abstract.plain))
+            for m in seeds.merged
+        )
+
+    try:
+        rules = topics_path.read_bytes() if topics_path.exists() else b""
+    except OSError:
+        return compute()
+    return stages.compute("topics", blake(seeds.key.encode(), rules).hex(), compute)
+
+
+def load_notes(
+    content_dir: Path, root: Path, keys: Sequence[str], slugs: Sequence[str], stages: StageCache
+) -> tuple[dict[str, Annotation], list[Problem]]:
+    """Annotations by paper key and their problems (see ``load_annotations``)."""
+    names = "\0".join(keys).encode() + b"\1" + "\0".join(slugs).encode()
+    key = _files_digest(annotation_files(content_dir), root, str(content_dir).encode(), names)
+
+    def compute() -> tuple[dict[str, Annotation], list[Problem]]:
+        return load_annotations(content_dir, root, keys, slugs)
+
+    if key is None:
+        return compute()
+    return stages.compute("annotations", key, compute)
+
+
+def related_indexes(texts: Sequence[str], count: int, stages: StageCache) -> list[tuple[int, ...]]:
+    """For each text, the indexes of the most similar other texts (``related_papers``)."""
+
+    def compute() -> list[tuple[int, ...]]:
+        from sitegen.related import related_papers  # scikit-learn: slow to import
+
+        return related_papers(texts, count)
+
+    joined = "\0".join(texts).encode("utf-8", "surrogatepass")
+    key = blake(code_signature().encode(), str(count).encode(), joined).hex()
+    return stages.compute("related", key, compute)

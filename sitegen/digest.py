@@ -1,0 +1,123 @@
+"""Digests of what pages are made from, cheap enough to take for every page of every build.
+
+A page's context holds the catalogue's own objects (a topic page lists a
+thousand ``Paper`` values, each paper page shows its related papers), so
+hashing ``repr(context)`` page by page would re-serialise the same papers many
+times over. A ``Digester`` hashes each dataclass instance once per build and
+lets pages refer to it by its 16-byte digest; the result is the same for the
+same data in any process, so digests can be stored between builds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import enum
+import hashlib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+_SIZE = 16
+_PRIMITIVES = frozenset({int, float, bool, type(None), bytes, dt.date, dt.datetime})
+
+
+def blake(*parts: bytes) -> bytes:
+    """A 16-byte BLAKE2b digest of the parts, each length-prefixed so joins cannot collide."""
+    digest = hashlib.blake2b(digest_size=_SIZE)
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.digest()
+
+
+class Digester:
+    """Stable digests of page contexts; each dataclass instance is hashed once.
+
+    Instances are remembered by identity for the life of the digester, which
+    keeps them alive, so an identity is never reused for another object.
+    """
+
+    def __init__(self) -> None:
+        self._memo: dict[int, tuple[object, bytes]] = {}
+        self._fields: dict[type, tuple[bytes, tuple[str, ...]] | None] = {}
+
+    def _dataclass_fields(self, kind: type) -> tuple[bytes, tuple[str, ...]] | None:
+        if kind not in self._fields:
+            found = None
+            if dataclasses.is_dataclass(kind):
+                names = tuple(f.name for f in dataclasses.fields(kind))
+                found = (kind.__qualname__.encode(), names)
+            self._fields[kind] = found
+        return self._fields[kind]
+
+    def token(self, value: Any) -> bytes:
+        """Bytes that stand for ``value``: equal data gives equal bytes, in any process.
+
+        Every token can be told apart from its neighbours when joined (strings are
+        length-prefixed, dataclass digests have a fixed length), so different
+        contexts cannot join up to the same bytes.
+        """
+        kind = type(value)
+        if kind is str:
+            data: bytes = value.encode("utf-8", "surrogatepass")
+            return b"'" + str(len(data)).encode() + b":" + data
+        if kind in _PRIMITIVES:
+            return repr(value).encode()
+        if kind is list or kind is tuple:
+            token = self.token
+            return b"[" + b"\x1f".join([token(item) for item in value]) + b"]"
+        found = self._memo.get(id(value))
+        if found is not None:
+            return found[1]
+        shape = self._dataclass_fields(kind)
+        if shape is not None:
+            name, names = shape
+            digest = b"D" + blake(name, *[self.token(getattr(value, n)) for n in names])
+            self._memo[id(value)] = (value, digest)
+            return digest
+        if isinstance(value, Mapping):
+            items = [self.token(k) + b"\x1e" + self.token(v) for k, v in value.items()]
+            return b"{" + b"\x1f".join(items) + b"}"
+        if isinstance(value, (set, frozenset)):
+            return b"<" + b"\x1f".join(sorted(self.token(item) for item in value)) + b">"
+        if isinstance(value, enum.Enum):
+            return repr(value).encode()
+        if isinstance(value, (str, int, float)):
+            # Subclasses such as Markup: their type is part of what they mean.
+            return kind.__qualname__.encode() + b"(" + self.token(kind.__mro__[-2](value)) + b")"
+        if isinstance(value, (list, tuple)):
+            return kind.__qualname__.encode() + self.token(list(value))
+        # Anything else by its repr: an object whose repr holds its address just
+        # never matches the last build, so the page is rendered again (never stale).
+        return kind.__qualname__.encode() + b"!" + self.token(repr(value))
+
+    def digest(self, *values: Any) -> str:
+        """Hex digest of several values."""
+        return blake(*(self.token(value) for value in values)).hex()
+
+
+def file_signature(paths: Iterable[Path], root: Path) -> str:
+    """Hex digest of files' names, sizes and modification times (contents unread)."""
+    digest = hashlib.blake2b(digest_size=_SIZE)
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def code_signature() -> str:
+    """Which sitegen code is running: its version and its modules' sizes and times.
+
+    Part of every page digest and cache key, so editing sitegen itself (a filter,
+    the Markdown setup, cleaning rules) never leaves stale pages or cached data.
+    """
+    import sitegen
+
+    package = Path(sitegen.__file__).parent
+    modules = sorted(package.rglob("*.py"))
+    return blake(sitegen.__version__.encode(), file_signature(modules, package).encode()).hex()
