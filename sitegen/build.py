@@ -287,7 +287,7 @@ def build_site(
     clean: bool = False,
     jobs: int | None = None,
     extra_head: str = "",
-    index_search: bool = False,
+    index_search: bool = True,
     timer: PhaseTimer | None = None,
     progress: bool = False,
     stages: StageCache | None = None,

@@ -108,6 +108,7 @@ def build(
     """Build the site (into _site/ unless --out says otherwise)."""
     from sitegen.build import OutputRefused, build_site
     from sitegen.model import InputError
+    from sitegen.search import SearchIndexError
     from sitegen.timing import PhaseTimer
 
     settings = project_settings(options)
@@ -133,6 +134,10 @@ def build(
         sys.exit(1)
     except OutputRefused as exc:
         click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    except SearchIndexError as exc:
+        click.echo(f"error: search index: {exc}", err=True)
+        click.echo("build failed: the pages were written but search may be out of date", err=True)
         sys.exit(1)
     report(result.problems)
     if options.verbose:
@@ -268,6 +273,48 @@ def deploy(options: Options, remote: str, branch: str, message: str | None, no_b
         click.echo(f"error: {exc}", err=True)
         sys.exit(1)
     click.echo(result.summary())
+
+
+@cli.command()
+@click.argument("query", nargs=-1, required=True)
+@click.option("--topic", metavar="SLUG", help="Only papers in this topic.")
+@click.option("--status", type=click.Choice(STATUSES), help="Only papers with this reading status.")
+@click.option(
+    "--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True, help="Most results."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
+@click.pass_obj
+def search(
+    options: Options,
+    query: tuple[str, ...],
+    topic: str | None,
+    status: str | None,
+    limit: int,
+    as_json: bool,
+) -> None:
+    """Search the papers from the terminal.
+
+    \b
+    Examples:
+      sitegen search diffusion policy
+      sitegen search 'title:"world model"' --status unread
+      sitegen search tag:rlhf topic:alignment
+      sitegen search diffusoin~        (fuzzy: one typo allowed)
+    """
+    from sitegen.search.command import run_search
+
+    settings = project_settings(options)
+    sys.exit(
+        run_search(
+            settings,
+            " ".join(query),
+            topic=topic,
+            status=status,
+            limit=limit,
+            as_json=as_json,
+            verbose=options.verbose,
+        )
+    )
 
 
 def main() -> None:

@@ -80,3 +80,28 @@ def sample_site_under_base(
     """The sample project built once per session for ``/reading-list/``."""
     out = tmp_path_factory.mktemp("site-base") / "out"
     return build_into(sample_settings, out, base_url="/reading-list/")
+
+
+def copy_sample_project(root: Path) -> Path:
+    """Copy the sample project's inputs (settings, seeds, content) into ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO / "sitegen.yaml", root / "sitegen.yaml")
+    shutil.copytree(REPO / "seeds", root / "seeds")
+    shutil.copytree(REPO / "content", root / "content")
+    return root
+
+
+@pytest.fixture(scope="session")
+def searchable_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample project built with both search indexes for ``/reading-list/``.
+
+    The output is ``<tmp>/www/reading-list/``: serve ``<tmp>/www`` to browse it under
+    its base path. Returns the output folder; the project is ``<tmp>/project``.
+    """
+    from sitegen.build import build_site
+
+    tmp = tmp_path_factory.mktemp("searchable")
+    settings, _ = load_settings(copy_sample_project(tmp / "project"))
+    out = tmp / "www" / "reading-list"
+    build_site(settings.with_overrides(output_dir=str(out), base_url="/reading-list/"), jobs=1)
+    return out
