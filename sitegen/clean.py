@@ -34,6 +34,9 @@ MATHML_TAGS = frozenset(_MATHML_TAG_NAMES.split())
 """Elements latex2mathml may emit that carry no script, links or styles."""
 
 _LATEX_HINT = re.compile(r"[\\{}$~^]")
+MAX_LATEX_CHARS = 100_000
+"""Longer text (a whole paper pasted as an abstract) is shown as it is: LaTeX parsing
+takes about 10 µs a character, so megabytes of it would stall the build for minutes."""
 _SPACES = re.compile(r"[^\S\xa0]+")  # every whitespace run except the non-breaking spaces we made
 _HREF_ECHO = re.compile(r"(https?://[^\s{}]+)\{\1\}")
 _SEGMENT = re.compile(
@@ -249,7 +252,7 @@ def _squash(text: str) -> str:
 
 def clean_text(raw: str) -> RichText:
     """Render a raw title or abstract as plain text and as safe HTML with MathML."""
-    if not _LATEX_HINT.search(raw):
+    if len(raw) > MAX_LATEX_CHARS or not _LATEX_HINT.search(raw):
         # Most abstracts hold no LaTeX at all: skip the parsers entirely.
         plain = _squash(raw)
         return RichText(plain=plain, html=html.escape(plain))

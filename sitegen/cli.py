@@ -15,7 +15,7 @@ import click
 
 from sitegen import __version__
 from sitegen.model import STATUSES, Problem, Severity
-from sitegen.settings import Settings, load_settings
+from sitegen.settings import Settings, base_url_problem, load_settings
 
 
 @dataclass(frozen=True)
@@ -111,6 +111,9 @@ def build(
     from sitegen.search import SearchIndexError
     from sitegen.timing import PhaseTimer
 
+    wrong = base_url_problem(base_url) if base_url is not None else None
+    if wrong is not None:
+        raise click.BadParameter(wrong.removeprefix("base_url "), param_hint="--base-url")
     settings = project_settings(options)
     if out is not None:
         out = out if out.is_absolute() else Path.cwd() / out

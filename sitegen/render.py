@@ -9,6 +9,7 @@ context or one of those templates changed.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,6 +26,22 @@ from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import STATUSES, Catalog, Problem
 from sitegen.pages import Page
 from sitegen.settings import Settings
+
+# Code points HTML forbids (controls other than whitespace, noncharacters): scraped seeds
+# and YAML escapes ("\e") can hold them, and one makes the whole page invalid.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+
+
+def _printable(value: Any) -> Any:
+    """Jinja's ``finalize``: drop forbidden code points from everything a template prints."""
+    if isinstance(value, str) and _FORBIDDEN.search(value):
+        cleaned = _FORBIDDEN.sub("", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 def theme_dir() -> Path:
@@ -98,6 +115,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=_printable,
         )
         md = make_markdown()
         base = self.settings.base_path
@@ -177,8 +195,9 @@ class Renderer:
                 Problem(self._display(exc.filename, exc.name), exc.lineno, exc.message or str(exc))
             ) from exc
         except jinja2.TemplateNotFound as exc:
+            file, line = _template_frame(exc)  # the extends/include naming the missing one
             raise TemplateError(
-                Problem(f"templates/{page.template}", None, f"template not found: {exc.name}")
+                Problem(self._display(file, page.template), line, f"template not found: {exc.name}")
             ) from exc
         except Exception as exc:  # a template bug: report it where it happened
             file, line = _template_frame(exc)

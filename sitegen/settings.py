@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,16 @@ class Settings:
 
 
 _STRING_FIELDS = ("title", "description", "author", "base_url", "language", "output_dir")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
+"""A BCP 47 language tag, as ``<html lang>`` takes: ``en``, ``pt-BR``, ``zh-Hant``."""
+
+
+def base_url_problem(base: str) -> str | None:
+    """Why ``base`` cannot be the site's ``base_url``, or None when it can."""
+    parts = urlsplit(base)
+    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc):
+        return "base_url must be a path like /reading-list/ or an http(s) URL"
+    return None
 
 
 def load_settings(root: Path) -> tuple[Settings, list[Problem]]:
@@ -111,15 +122,18 @@ def load_settings(root: Path) -> tuple[Settings, list[Problem]]:
                 continue
             values[name] = value
     base = values.get("base_url")
-    if base is not None:
-        parts = urlsplit(base)
-        if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc):
-            problems.append(
-                Problem(
-                    SETTINGS_FILE,
-                    lines.get("base_url"),
-                    "base_url must be a path like /reading-list/ or an http(s) URL",
-                )
+    wrong = base_url_problem(base) if base is not None else None
+    if wrong is not None:
+        problems.append(Problem(SETTINGS_FILE, lines.get("base_url"), wrong))
+        del values["base_url"]
+    language = values.get("language")
+    if language is not None and not _LANGUAGE_TAG.fullmatch(language):
+        problems.append(
+            Problem(
+                SETTINGS_FILE,
+                lines.get("language"),
+                f"language {language!r} is not a language tag like en, de or pt-BR",
             )
-            del values["base_url"]
+        )
+        del values["language"]
     return dataclasses.replace(settings, **values), problems
