@@ -1,0 +1,216 @@
+"""WCAG 2.1 A/AA by axe-core on each kind of page, light and dark, and keyboard use.
+
+The pages are the searchable sample site served over HTTP under ``/reading-list/``,
+driven in the system's headless Chromium; axe-core is the copy that the
+``axe-playwright-python`` package ships (nothing is fetched at run time).
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium")
+BASE = "/reading-list/"
+MIRAGE = "mirage-an-audio-to-video-foundation-model"
+TIMEOUT = 15_000  # ms
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+PAGES = {
+    "home": "",
+    "paper": f"papers/{MIRAGE}/",
+    "topic": "topics/video-generation/",
+    "list": "lists/rlhf-start-here/",
+    "search": "search/?q=diffusion",
+    "404": "404.html",
+}
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def site_url(searchable_site: Path) -> Iterator[str]:
+    """The searchable sample site, served by a static file server under its base path."""
+    handler = functools.partial(QuietHandler, directory=str(searchable_site.parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{BASE}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None:
+        pytest.skip("no chromium binary on PATH (install it: apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> Path:
+    axe = pytest.importorskip("axe_playwright_python", reason="axe-playwright-python is missing")
+    script = Path(axe.__file__).parent / "axe.min.js"
+    assert script.is_file(), f"{script} is missing: axe-playwright-python no longer ships axe-core"
+    return script
+
+
+def open_page(browser: Any, url: str, scheme: str) -> Any:
+    """A new tab showing ``url`` with the system colour scheme ``scheme``."""
+    context = browser.new_context(color_scheme=scheme)
+    context.set_default_timeout(TIMEOUT)
+    tab = context.new_page()
+    tab.goto(url)
+    if "search/?q=" in url:
+        tab.wait_for_function(
+            "() => /found/.test(document.getElementById('search-status').textContent)"
+        )
+        tab.wait_for_selector(".search-result")
+    return tab
+
+
+def axe_violations(tab: Any, script: Path) -> list[str]:
+    """One line per element that breaks a WCAG 2.1 A/AA rule."""
+    tab.add_script_tag(path=str(script))
+    results = tab.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags},"
+        " resultTypes: ['violations']})",
+        WCAG_TAGS,
+    )
+    return [
+        f"{rule['id']} ({rule['impact']}): {rule['help']}\n"
+        f"    at {' '.join(node['target'])}: {node['failureSummary']!r}\n"
+        f"    {node['html'][:200]}"
+        for rule in results["violations"]
+        for node in rule["nodes"]
+    ]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", list(PAGES))
+def test_no_wcag_violations(
+    browser: Any, site_url: str, axe_script: Path, kind: str, scheme: str
+) -> None:
+    tab = open_page(browser, site_url + PAGES[kind], scheme)
+    try:
+        expected = "#121417" if scheme == "dark" else "#ffffff"
+        assert tab.evaluate("() => getComputedStyle(document.body).backgroundColor") == _rgb(
+            expected
+        )
+        violations = axe_violations(tab, axe_script)
+    finally:
+        tab.context.close()
+    assert violations == [], "\n".join(violations)
+
+
+@pytest.mark.parametrize("system, chosen", [("light", "dark"), ("dark", "light")])
+def test_the_theme_toggle_gives_an_accessible_palette(
+    browser: Any, site_url: str, axe_script: Path, system: str, chosen: str
+) -> None:
+    tab = open_page(browser, site_url + PAGES["paper"], system)
+    try:
+        tab.click("#theme-toggle")
+        assert tab.get_attribute("html", "data-theme") == chosen
+        assert tab.get_attribute("#theme-toggle", "aria-pressed") == str(chosen == "dark").lower()
+        violations = axe_violations(tab, axe_script)
+    finally:
+        tab.context.close()
+    assert violations == [], "\n".join(violations)
+
+
+def _rgb(hex_colour: str) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({red}, {green}, {blue})"
+
+
+FOCUS_STATE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  return {
+    id: el.id, tag: el.tagName, text: (el.textContent || '').trim().slice(0, 60),
+    href: el.getAttribute('href'),
+    visible: outlined || style.boxShadow !== 'none',
+    key: el.tagName + '|' + (el.id || '') + '|' + (el.getAttribute('href') || '')
+      + '|' + Array.prototype.indexOf.call(document.querySelectorAll('*'), el),
+  };
+}"""
+
+INTERACTIVE = """() => Array.from(document.querySelectorAll(
+    'a[href], button, input, select, textarea, summary, [tabindex]:not([tabindex="-1"])'))
+  .filter(el => !el.disabled && el.getClientRects().length > 0
+    && getComputedStyle(el).visibility !== 'hidden')
+  .map(el => el.tagName + '|' + (el.id || '') + '|' + (el.getAttribute('href') || '')
+    + '|' + Array.prototype.indexOf.call(document.querySelectorAll('*'), el))"""
+
+
+def test_the_skip_link_comes_first_and_moves_focus_to_main(browser: Any, site_url: str) -> None:
+    tab = open_page(browser, site_url + PAGES["paper"], "light")
+    try:
+        tab.keyboard.press("Tab")
+        first = tab.evaluate(FOCUS_STATE)
+        assert first["href"] == "#main" and first["text"] == "Skip to content", first
+        assert first["visible"], "the skip link shows no focus indicator"
+        box = tab.locator(".skip-link").bounding_box()
+        assert box is not None and box["y"] >= 0, "the focused skip link stays off screen"
+        tab.keyboard.press("Enter")
+        assert tab.evaluate("document.activeElement.id") == "main"
+        tab.keyboard.press("Tab")  # the next Tab continues inside main, not at the header
+        inside = tab.evaluate("document.getElementById('main').contains(document.activeElement)")
+        assert inside
+    finally:
+        tab.context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_tab_reaches_every_control_of_a_paper_page_with_a_visible_focus(
+    browser: Any, site_url: str, scheme: str
+) -> None:
+    tab = open_page(browser, site_url + PAGES["paper"], scheme)
+    try:
+        interactive = set(tab.evaluate(INTERACTIVE))
+        assert len(interactive) > 20
+        reached: set[str] = set()
+        invisible: list[str] = []
+        for _ in range(len(interactive) * 2 + 10):
+            tab.keyboard.press("Tab")
+            state = tab.evaluate(FOCUS_STATE)
+            if state is None or state["key"] in reached:
+                break  # back at the top of the document
+            reached.add(state["key"])
+            if not state["visible"]:
+                invisible.append(f"{state['tag']} {state['id'] or state['href'] or state['text']}")
+    finally:
+        tab.context.close()
+    assert sorted(interactive - reached) == []
+    assert invisible == []
