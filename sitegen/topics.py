@@ -16,6 +16,7 @@ mentions many things in passing, so it takes ``abstract_hits`` mentions.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -192,11 +193,20 @@ class _TopicLoader:
         for index, pattern in self.strings(path, value, "patterns"):
             where = (*path, "patterns", index)
             try:
-                compiled = re.compile(pattern, re.IGNORECASE)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error", FutureWarning)
+                    compiled = re.compile(pattern, re.IGNORECASE)
             except re.error as exc:
                 self.error(
                     where,
                     f"invalid regular expression {pattern!r}: {exc.msg} at position {exc.pos}",
+                )
+                continue
+            except FutureWarning as exc:  # "[[" and the like: Python will read them differently
+                self.error(
+                    where,
+                    f"ambiguous regular expression {pattern!r}: {exc}; "
+                    "inside [...] escape a literal [, -, &, ~ or | with a backslash",
                 )
                 continue
             if compiled.search("") is not None:
