@@ -1,0 +1,389 @@
+"""Incremental builds: nothing changed writes nothing, and an incremental build equals a clean one.
+
+Builds here skip the search index (Pagefind) to stay fast; the index has its own tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sitegen.build
+from sitegen.build import BuildResult, build_site
+from sitegen.catalog import load_catalog
+from sitegen.cli import cli
+from sitegen.model import STATUSES
+from sitegen.settings import Settings, load_settings
+
+TOPICS = """\
+- slug: video
+  name: Video
+  keywords: [video generation, video diffusion]
+- slug: agents
+  name: Agents
+  keywords: [agent*, tool use]
+- slug: rl
+  name: Reinforcement learning
+  keywords: [reinforcement learning, reward]
+"""
+SUBJECTS = (
+    ("Video Diffusion", "video generation with temporal attention over frames"),
+    ("Tool Use Agents", "language agents that call tools and plan over web pages"),
+    ("Reward Models", "reinforcement learning from human feedback with reward models"),
+    ("Motion Priors", "video diffusion priors for camera motion and consistency"),
+    ("Browser Agents", "agents that browse the web and fill forms with tool use"),
+    ("Offline Policies", "offline reinforcement learning of policies from logged reward"),
+)
+HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
+
+
+def _paper(number: int) -> tuple[str, str]:
+    subject, words = SUBJECTS[number % len(SUBJECTS)]
+    title = f"Model{number}: {subject} at Scale {number}"
+    abstract = (
+        f"We introduce Model{number}, a study of {words}. "
+        f"Experiments on benchmark {number} show gains in {words.split()[0]} quality."
+    )
+    return title, abstract
+
+
+def _seed(numbers: range, date: str) -> str:
+    return HEADER + f"{date}\n\n" + "".join("{}\n\n{}\n\n".format(*_paper(n)) for n in numbers)
+
+
+PAPERS = 14
+
+
+def _files() -> dict[str, str]:
+    return {
+        "sitegen.yaml": "title: Incremental test\nrelated_count: 3\n",
+        "seeds/a.txt": _seed(range(0, 8), "Mar 1"),
+        "seeds/b.txt": _seed(range(8, PAPERS), "Mar 2"),
+        "content/topics.yaml": TOPICS,
+    }
+
+
+def _age_inputs(root: Path, seconds: float = 3600) -> None:
+    """Date every input file in the past, as files not edited this very moment are."""
+    past = time.time() - seconds
+    for path in root.rglob("*"):
+        if path.is_file() and "_site" not in path.parts and ".sitegen-cache" not in path.parts:
+            os.utime(path, (past, past))
+
+
+@pytest.fixture
+def project(make_project: Callable[..., Path]) -> Path:
+    """A 14-paper project with two seed files and three topics, its inputs an hour old."""
+    root = make_project(_files())
+    _age_inputs(root)
+    return root
+
+
+def _settings(root: Path, out: str = "_site") -> Settings:
+    settings, problems = load_settings(root)
+    assert not problems
+    return settings.with_overrides(output_dir=out)
+
+
+def _build(root: Path, out: str = "_site", **options: Any) -> BuildResult:
+    options.setdefault("jobs", 1)
+    return build_site(_settings(root, out), index_search=False, **options)
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {
+        path.relative_to(folder).as_posix(): path.stat().st_mtime_ns
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
+
+
+def _keys(root: Path) -> list[str]:
+    return [p.key for p in load_catalog(load_settings(root)[0]).papers]
+
+
+def test_a_no_change_rebuild_stops_early_and_writes_nothing(project: Path) -> None:
+    first = _build(project)
+    assert len(first.written) > 30
+    before = _mtimes(first.output)
+    second = _build(project)
+    assert second.unchanged, "inputs an hour old and untouched: nothing to load"
+    assert second.written == [] and second.removed == []
+    assert _mtimes(first.output) == before
+    assert second.pages == first.pages
+    assert [p.key for p in second.catalog.papers] == [p.key for p in first.catalog.papers]
+
+
+def test_touching_an_input_checks_everything_and_still_writes_nothing(project: Path) -> None:
+    first = _build(project)
+    before = _mtimes(first.output)
+    os.utime(project / "seeds/a.txt")  # saved again without a change
+    second = _build(project)
+    assert not second.unchanged
+    assert second.written == [] and second.removed == [] and second.rendered == 0
+    assert _mtimes(first.output) == before
+
+
+def test_a_tampered_or_deleted_output_is_made_again(project: Path) -> None:
+    out = _build(project).output
+    key = _keys(project)[0]
+    page = out / "papers" / key / "index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"vandalised")
+    (out / "topics/video/index.html").unlink()
+    result = _build(project)
+    assert sorted(result.written) == [f"papers/{key}/index.html", "topics/video/index.html"]
+    assert page.read_bytes() == good
+
+
+def test_deleting_a_paper_removes_its_page_and_every_link_to_it(project: Path) -> None:
+    out = _build(project).output
+    title, abstract = _paper(3)
+    key = next(k for k in _keys(project) if k.startswith("model3-"))
+    assert any(
+        f"papers/{key}/".encode() in data for name, data in _tree(out).items() if key not in name
+    )
+    seed = project / "seeds/a.txt"
+    seed.write_text(seed.read_text().replace(f"{title}\n\n{abstract}\n\n", ""))
+    result = _build(project)
+    assert f"papers/{key}/index.html" in result.removed
+    assert not (out / "papers" / key).exists()
+    for name, data in _tree(out).items():
+        assert key.encode() not in data, f"{name} still names the deleted paper"
+    assert _tree(out) == _tree(_build(project, "fresh", clean=True).output)
+
+
+def test_a_template_change_renders_only_the_pages_using_it(project: Path) -> None:
+    _build(project)
+    annotations = project / "content/annotations/notes.yaml"
+    key = _keys(project)[0]
+    annotations.write_text(f"{key}:\n  tags: [stripes, zebra]\n")
+    with_tags = _build(project)
+    tag_pages = {n for n in with_tags.written if n.startswith("tags/") and n != "tags/index.html"}
+    assert len(tag_pages) == 2
+    (project / "templates").mkdir()
+    (project / "templates/tag.html").write_text(
+        "{% extends 'base.html' %}{% block content %}<h1>Tag {{ tag }}</h1>{% endblock %}"
+    )
+    result = _build(project)
+    assert result.rendered == len(tag_pages)
+    assert set(result.written) == tag_pages
+    assert b"<h1>Tag zebra</h1>" in (result.output / "tags/zebra/index.html").read_bytes()
+
+
+def test_a_settings_change_renders_every_page_again(project: Path) -> None:
+    first = _build(project)
+    html = {n for n in first.written if n.endswith(".html")}
+    (project / "sitegen.yaml").write_text("title: Renamed list\nrelated_count: 3\n")
+    result = _build(project)
+    assert html <= set(result.written)
+    assert b"Renamed list" in (result.output / "index.html").read_bytes()
+
+
+def test_an_unreadable_or_outdated_cache_means_a_full_build(project: Path) -> None:
+    out = _build(project).output
+    reference = _tree(out)
+    cache = next((project / ".sitegen-cache").glob("build-*.sqlite"))
+    with sqlite3.connect(cache) as db:
+        db.execute("UPDATE meta SET value='0' WHERE name='version'")
+    db.close()
+    result = _build(project)
+    assert len(result.written) == len(reference) - 1  # all but the .sitegen marker
+    assert _tree(out) == reference
+    cache.write_bytes(b"not a database")
+    (project / ".sitegen-cache/stages.sqlite").write_bytes(b"not a database either")
+    assert _build(project).written
+    assert _tree(out) == reference
+
+
+def test_jobs_do_not_change_the_output(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if sys.platform == "win32":
+        pytest.skip("parallel rendering forks")
+    monkeypatch.setattr(sitegen.build, "PARALLEL_THRESHOLD", 0)  # use workers even for 40 pages
+    one = _build(project, "one", jobs=1)
+    two = _build(project, "two", jobs=2)
+    assert one.rendered == two.rendered > 30
+    assert _tree(one.output) == _tree(two.output)
+
+
+def test_verbose_build_names_each_phase(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["-C", str(project), "-v", "build"])
+    assert result.exit_code == 0, result.output
+    phases = result.output.split("phases: ")[1].splitlines()[0]
+    names = [part.split()[0] for part in phases.split(", ")]
+    expected = ["load", "catalog", "related", "plan", "render", "write", "index"]
+    assert names == expected[: len(names)] and len(names) >= 6  # index: when search is built
+
+
+# Random edits: an incremental build must equal a clean build of the same inputs.
+
+FIELDS = {
+    "status": st.sampled_from(STATUSES),
+    "rating": st.integers(1, 5),
+    "summary": st.text("abcxyz <&>*_", min_size=1, max_size=12).map(str.strip).filter(bool),
+    "tags": st.lists(st.sampled_from(["alpha", "beta", "Gamma", "delta"]), max_size=3),
+    "notes": st.sampled_from(
+        ["Short note.", "Compare *video diffusion* with [reward](https://example.org).", ""]
+    ),
+}
+annotation_edit = st.tuples(
+    st.just("annotation"),
+    st.integers(0, PAPERS - 1),
+    st.sampled_from(sorted(FIELDS)).flatmap(lambda name: st.tuples(st.just(name), FIELDS[name])),
+)
+topic_edit = st.tuples(
+    st.just("topic"),
+    st.sampled_from(["video", "agents", "rl"]),
+    st.sampled_from(["scale", "benchmark", "web", "frames", "-"]),
+)
+template_edit = st.tuples(
+    st.just("template"),
+    st.sampled_from(["paper.html", "topic.html"]),
+    st.sampled_from(["override", "another", "remove"]),
+)
+edits = st.lists(
+    st.one_of(annotation_edit, annotation_edit, topic_edit, template_edit), min_size=1, max_size=2
+)
+OVERRIDE = (
+    "{% extends 'base.html' %}{% block content %}<p>{{ page.title }} #MARK#</p>{% endblock %}"
+)
+
+
+class Editor:
+    """Applies edits to a project's annotations, topics and template overrides."""
+
+    def __init__(self, root: Path, keys: list[str]) -> None:
+        self.root = root
+        self.keys = keys
+        # Every paper starts annotated, so a later edit changes that one field alone.
+        self.notes: dict[str, dict[str, Any]] = {key: {"rating": 3} for key in keys}
+        self.extra: dict[str, list[str]] = {}
+        self.write_notes()
+
+    def write_notes(self) -> None:
+        text = yaml.safe_dump(self.notes, allow_unicode=True, sort_keys=True)
+        (self.root / "content/annotations/notes.yaml").write_text(text)
+
+    def apply(self, edit: tuple[Any, ...]) -> None:
+        kind = edit[0]
+        if kind == "annotation":
+            _, index, (name, value) = edit
+            fields = self.notes.setdefault(self.keys[index], {})
+            if value in ("", []):
+                fields.pop(name, None)
+            else:
+                fields[name] = value
+            self.write_notes()
+        elif kind == "topic":
+            _, slug, keyword = edit
+            if keyword == "-":
+                self.extra.pop(slug, None)
+            else:
+                self.extra.setdefault(slug, []).append(keyword)
+            text = TOPICS
+            for name, words in self.extra.items():
+                old = next(line for line in text.splitlines() if line == f"- slug: {name}")
+                keywords_line = text.split(old, 1)[1].split("keywords: [", 1)[0]
+                text = text.replace(
+                    old + keywords_line + "keywords: [",
+                    old + keywords_line + "keywords: [" + "".join(w + ", " for w in words),
+                )
+            (self.root / "content/topics.yaml").write_text(text)
+        else:
+            _, name, action = edit
+            path = self.root / "templates" / name
+            if action == "remove":
+                path.unlink(missing_ok=True)
+            else:
+                path.parent.mkdir(exist_ok=True)
+                path.write_text(OVERRIDE.replace("#MARK#", action))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("status", "read"),
+        ("rating", 5),
+        ("summary", "Edited <b>summary</b>"),
+        ("tags", ["alpha"]),
+        ("notes", "Edited *notes*."),
+    ],
+)
+def test_one_field_edit_equals_a_clean_build(project: Path, name: str, value: Any) -> None:
+    editor = Editor(project, _keys(project))
+    _build(project)
+    editor.apply(("annotation", 2, (name, value)))
+    kept = _build(project)
+    assert kept.rendered > 0
+    assert _tree(kept.output) == _tree(_build(project, "fresh", clean=True).output)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=st.lists(edits, min_size=1, max_size=3))
+def test_incremental_builds_equal_clean_builds(
+    make_project: Callable[..., Path], steps: list[list[tuple[Any, ...]]]
+) -> None:
+    root = make_project(_files())
+    for leftover in (
+        "content/annotations/notes.yaml",
+        "templates/paper.html",
+        "templates/topic.html",
+    ):
+        (root / leftover).unlink(missing_ok=True)
+    _age_inputs(root)
+    editor = Editor(root, _keys(root))
+    _build(root)
+    for step in steps:
+        for edit in step:
+            editor.apply(edit)
+        kept = _build(root)
+        fresh = _build(root, "fresh", clean=True)
+        assert _tree(kept.output) == _tree(fresh.output)
+
+
+@pytest.mark.slow
+def test_ten_thousand_papers_rebuild_incrementally(tmp_path: Path) -> None:
+    """At scale: no-change rebuild writes nothing; one annotation edit rewrites its pages."""
+    spec = importlib.util.spec_from_file_location(
+        "make_corpus", Path(__file__).parent.parent / "benchmarks/make_corpus.py"
+    )
+    assert spec and spec.loader
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    keys = corpus.make_corpus(10_000, tmp_path / "big")
+    _age_inputs(tmp_path / "big")
+    first = build_site(_settings(tmp_path / "big"), index_search=False)
+    assert len(first.catalog.papers) == 10_000
+    again = build_site(_settings(tmp_path / "big"), index_search=False)
+    assert again.unchanged and again.written == []
+    notes = tmp_path / "big/content/annotations/bench_000.yaml"
+    annotated = "".join(p.read_text() for p in notes.parent.iterdir())
+    key = next(k for k in keys if f"\n{k}:" not in "\n" + annotated)
+    notes.write_text(notes.read_text() + f"\n{key}:\n  status: read\n  summary: Edited.\n")
+    edited = build_site(_settings(tmp_path / "big"), index_search=False)
+    assert f"papers/{key}/index.html" in edited.written
+    assert len(edited.written) < 200
