@@ -90,3 +90,34 @@ def test_on_the_sample_rlhf_papers_are_related_to_each_other() -> None:
     edtalk = index("EDTalk")
     talking = {index("DPE:"), index("FD2Talk"), index("Sonic:"), index("JoyVASA")}
     assert len(set(related[edtalk]) & talking) >= 3
+
+
+def _topical_corpus(papers: int, topics: int) -> tuple[list[str], list[int]]:
+    """Texts that each draw most words from one topic's vocabulary."""
+    import random
+
+    rng = random.Random(7)
+    vocabularies = [[f"t{t}w{w}" for w in range(40)] for t in range(topics)]
+    common = [f"common{w}" for w in range(400)]
+    texts, labels = [], []
+    for index in range(papers):
+        topic = index % topics
+        words = rng.choices(vocabularies[topic], k=25) + rng.choices(common, k=40)
+        texts.append(" ".join(words))
+        labels.append(topic)
+    return texts, labels
+
+
+def test_large_catalogues_use_the_approximate_search_and_stay_topical(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts, labels = _topical_corpus(papers=1200, topics=12)
+    monkeypatch.setattr(sitegen.related, "EXACT_LIMIT", 100)
+    monkeypatch.setattr(sitegen.related, "LSA_DIMENSIONS", 32)
+    approximate = related_papers(texts, count=5)
+    assert approximate == related_papers(texts, count=5)  # reproducible
+    picks = [(i, j) for i, row in enumerate(approximate) for j in row]
+    assert all(i != j for i, j in picks)
+    assert all(len(row) == 5 for row in approximate)
+    same_topic = sum(labels[i] == labels[j] for i, j in picks) / len(picks)
+    assert same_topic > 0.9
