@@ -76,7 +76,7 @@ class _Converter:
             self.constructor.flatten_mapping(node)
             result: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.constructor.construct_object(key_node, deep=True)
+                key = self.scalar(key_node)
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
                     raise _Invalid(
                         key_node.start_mark.line + 1, "mapping keys must be plain values"
@@ -95,11 +95,21 @@ class _Converter:
                 self.convert(child, (*path, index), depth + 1)
                 for index, child in enumerate(node.value)
             ]
+        return self.scalar(node)
+
+    def scalar(self, node: yaml.Node) -> Any:
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
             what = getattr(exc, "problem", None) or str(exc)
-            raise _Invalid(line, f"invalid value {node.value!r}: {what}") from exc
+            raise _Invalid(
+                node.start_mark.line + 1, f"invalid value {node.value!r}: {what}"
+            ) from exc
+        except (IndexError, KeyError, AttributeError) as exc:  # PyYAML on `!!int ''`, `!!bool x`
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            raise _Invalid(
+                node.start_mark.line + 1, f"invalid value {node.value!r} for {tag}"
+            ) from exc
 
 
 def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:

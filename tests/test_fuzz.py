@@ -31,6 +31,7 @@ from sitegen.topics import load_topics
 
 KEYS = ["zebra-a-model-of-stripes", "another-paper-about-something-else"]
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+YAML_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 
 # Fragments that mean something to HTML, Markdown, YAML, LaTeX or a URL parser.
@@ -202,7 +203,7 @@ _settings = settings(
 
 
 def _lines_ok(problems: list[Problem], text: str) -> bool:
-    count = len(LINE_BREAK.split(text)) + 1
+    count = len(YAML_BREAK.split(text)) + 1  # YAML counts NEL, U+2028 and U+2029 as breaks
     return all(
         isinstance(p, Problem) and (p.line is None or 1 <= p.line <= count) for p in problems
     )

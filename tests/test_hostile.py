@@ -531,3 +531,16 @@ def test_a_script_base_url_on_the_command_line_is_refused(make_project: Project)
     assert result.exit_code == 2
     assert "--base-url" in result.output
     assert not (root / "_site").exists()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["!!int", "!!float ''", "!!bool maybe", "!!timestamp soon", "!!python/object:os.system"],
+)
+def test_a_yaml_tag_that_cannot_hold_its_value_is_an_error(
+    make_project: Project, value: str
+) -> None:
+    root = make_project(
+        {"seeds/a.txt": ZEBRA, "content/annotations/a.yaml": f"{ZEBRA_KEY}:\n  rating: {value}\n"}
+    )
+    assert_error(build(root), "content/annotations/a.yaml:2")

@@ -88,7 +88,7 @@ def _describe(what: str) -> str:
             what = head
             break
     phrase, _ = _words(what, _DESCRIPTION_WORDS)
-    return phrase.rstrip(",;:")
+    return phrase.rstrip(",;: ")
 
 
 def first_sentence(text: str) -> str:
@@ -107,7 +107,7 @@ def infer_title(abstract: str) -> str:
         if description:
             return f"{name}: {description}"
     head, cut = _words(first_sentence(text), _HEAD_WORDS)
-    head = head.rstrip(",;:")
+    head = head.rstrip(",;: ")
     if not head:
         return "Untitled paper"
     return head + "…" if cut else head
