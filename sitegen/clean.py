@@ -34,6 +34,13 @@ MATHML_TAGS = frozenset(_MATHML_TAG_NAMES.split())
 """Elements latex2mathml may emit that carry no script, links or styles."""
 
 _LATEX_HINT = re.compile(r"[\\{}$~^]")
+# Code points HTML forbids (controls other than whitespace, noncharacters): scraped seeds
+# and YAML escapes ("\e") can hold them, and one makes a whole page invalid.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
+    + "]"
+)
 MAX_LATEX_CHARS = 100_000
 """Longer text (a whole paper pasted as an abstract) is shown as it is: LaTeX parsing
 takes about 10 µs a character, so megabytes of it would stall the build for minutes."""
@@ -250,8 +257,16 @@ def _squash(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def drop_forbidden(text: str) -> str:
+    """``text`` without code points HTML forbids; the ones that are whitespace become spaces."""
+    if text.isprintable() or not _FORBIDDEN.search(text):
+        return text
+    return _FORBIDDEN.sub(lambda match: " " if match[0].isspace() else "", text)
+
+
 def clean_text(raw: str) -> RichText:
     """Render a raw title or abstract as plain text and as safe HTML with MathML."""
+    raw = drop_forbidden(raw)
     if len(raw) > MAX_LATEX_CHARS or not _LATEX_HINT.search(raw):
         # Most abstracts hold no LaTeX at all: skip the parsers entirely.
         plain = _squash(raw)

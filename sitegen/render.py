@@ -9,7 +9,6 @@ context or one of those templates changed.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,25 +21,22 @@ from markupsafe import Markup
 
 import sitegen
 from sitegen.catalog.keys import slugify
+from sitegen.clean import drop_forbidden
 from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import STATUSES, Catalog, Problem
 from sitegen.pages import Page
 from sitegen.settings import Settings
 
-# Code points HTML forbids (controls other than whitespace, noncharacters): scraped seeds
-# and YAML escapes ("\e") can hold them, and one makes the whole page invalid.
-_FORBIDDEN = re.compile(
-    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
-    + "".join(f"{chr(plane << 16 | 0xFFFE)}{chr(plane << 16 | 0xFFFF)}" for plane in range(17))
-    + "]"
-)
-
 
 def _printable(value: Any) -> Any:
-    """Jinja's ``finalize``: drop forbidden code points from everything a template prints."""
-    if isinstance(value, str) and _FORBIDDEN.search(value):
-        cleaned = _FORBIDDEN.sub("", value)
-        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    """Jinja's ``finalize``: no code point HTML forbids gets into a page.
+
+    Markup is left alone: it is built from values that passed here (macros) or made
+    safe where it was made (``clean_text``, Markdown), and scanning it again would
+    double the time pages take to render. ``isprintable`` spares the scan for most text.
+    """
+    if type(value) is str and not value.isprintable():
+        return drop_forbidden(value)
     return value
 
 
@@ -120,8 +116,12 @@ class Renderer:
         md = make_markdown()
         base = self.settings.base_path
         env.filters["url"] = lambda path: base + str(path).lstrip("/")
-        env.filters["markdown"] = lambda text: Markup(render_markdown(md, text))
-        env.filters["markdown_inline"] = lambda text: Markup(render_inline(md, text))
+        env.filters["markdown"] = lambda text: Markup(
+            render_markdown(md, drop_forbidden(text) if text else text)
+        )
+        env.filters["markdown_inline"] = lambda text: Markup(
+            render_inline(md, drop_forbidden(text) if text else text)
+        )
         env.filters["tag_slug"] = lambda tag: slugify(str(tag)) or "tag"
         env.globals["site"] = SiteInfo(
             title=self.settings.title,
