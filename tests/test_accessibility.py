@@ -84,9 +84,13 @@ def axe_script() -> Path:
     return script
 
 
-def open_page(browser: Any, url: str, scheme: str) -> Any:
+PHONE = {"width": 375, "height": 740}
+
+
+def open_page(browser: Any, url: str, scheme: str, viewport: dict[str, int] | None = None) -> Any:
     """A new tab showing ``url`` with the system colour scheme ``scheme``."""
-    context = browser.new_context(color_scheme=scheme)
+    sized = {"viewport": viewport} if viewport else {}
+    context = browser.new_context(color_scheme=scheme, **sized)
     context.set_default_timeout(TIMEOUT)
     tab = context.new_page()
     tab.goto(url)
@@ -130,6 +134,21 @@ def test_no_wcag_violations(
     finally:
         tab.context.close()
     assert violations == [], "\n".join(violations)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", ["home", "paper", "search"])
+def test_no_wcag_violations_on_a_phone(
+    browser: Any, site_url: str, axe_script: Path, kind: str, scheme: str
+) -> None:
+    tab = open_page(browser, site_url + PAGES[kind], scheme, PHONE)
+    try:
+        wider = tab.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+        violations = axe_violations(tab, axe_script)
+    finally:
+        tab.context.close()
+    assert violations == [], "\n".join(violations)
+    assert not wider, "the page scrolls sideways on a phone"
 
 
 @pytest.mark.parametrize("system, chosen", [("light", "dark"), ("dark", "light")])
