@@ -123,6 +123,9 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
         return None, [Problem(display, line, f"YAML syntax error: {what}")]
     except yaml.YAMLError as exc:
         return None, [Problem(display, None, f"YAML error: {exc}")]
+    except RecursionError:  # PyYAML composes nested collections recursively
+        message = f"nesting deeper than {MAX_DEPTH} levels"
+        return None, [Problem(display, _too_deep(text), message)]
     if node is None:
         return YamlDoc(None), []
     converter = _Converter()
@@ -137,6 +140,22 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
         for line, key in converter.duplicates
     ]
     return YamlDoc(data, converter.lines), problems
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where nesting first goes deeper than ``MAX_DEPTH``, found without recursion."""
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1 if event.start_mark else None
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return None
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:

@@ -544,3 +544,30 @@ def test_a_yaml_tag_that_cannot_hold_its_value_is_an_error(
         {"seeds/a.txt": ZEBRA, "content/annotations/a.yaml": f"{ZEBRA_KEY}:\n  rating: {value}\n"}
     )
     assert_error(build(root), "content/annotations/a.yaml:2")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"{ZEBRA_KEY}:\n  tags: " + "[" * 5000 + "]" * 5000 + "\n",
+        f"{ZEBRA_KEY}:\n  notes: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n",
+    ],
+)
+def test_yaml_nested_thousands_deep_is_an_error(make_project: Project, text: str) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, "content/annotations/a.yaml": text})
+    assert_error(build_within(60, root), "content/annotations/a.yaml:2", "nesting deeper")
+
+
+@pytest.mark.parametrize(
+    "name, text, line",
+    [
+        ("content/lists/a.yaml", "title: A list\npapers:\n  - ../../zebra\n", 3),
+        ("content/annotations/a.yaml", f"{ZEBRA_KEY}:\n  topics: [../../x]\n", 2),
+        ("content/annotations/a.yaml", f"{ZEBRA_KEY}:\n  related: [../{ZEBRA_KEY}]\n", 2),
+    ],
+)
+def test_a_reference_like_a_path_is_unknown(
+    make_project: Project, name: str, text: str, line: int
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, name: text})
+    assert_error(build(root), f"{name}:{line}", "unknown")
