@@ -571,3 +571,15 @@ def test_a_reference_like_a_path_is_unknown(
 ) -> None:
     root = make_project({"seeds/a.txt": ZEBRA, name: text})
     assert_error(build(root), f"{name}:{line}", "unknown")
+
+
+def test_symlinks_out_of_the_project_and_loops_neither_hang_nor_hide_the_name(
+    make_project: Project, tmp_path: Path
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (root / "seeds" / "passwd.txt").symlink_to(secret)
+    (root / "content" / "annotations" / "up").symlink_to("..", target_is_directory=True)
+    result = build_within(60, root)
+    assert_error(result, "seeds/passwd.txt", "no seed format")

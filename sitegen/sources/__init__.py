@@ -90,6 +90,10 @@ def read_seeds(seeds_dir: Path, root: Path) -> tuple[list[SourceEntry], list[Pro
 def display_path(path: Path, root: Path) -> str:
     """A path as the user knows it: relative to the project, forward slashes."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.relative_to(root).as_posix()  # a symlink into elsewhere keeps its name
     except ValueError:
+        pass
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except (ValueError, OSError, RuntimeError):
         return path.as_posix()
