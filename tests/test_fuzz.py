@@ -47,7 +47,7 @@ FIELD_TEXT = st.lists(st.sampled_from(HOSTILE) | st.text(max_size=6), max_size=8
 """Short text full of markup, links and escapes."""
 
 
-# --- Seeds -----------------------------------------------------------------------------
+# --- Seeds ------------------------------------------------------------------------------
 
 LINE_TEXT = st.text(
     st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n"), min_size=1
@@ -102,7 +102,7 @@ def test_an_abstract_dump_gives_one_paper_a_line(lines: list[str]) -> None:
     assert all(p.line is not None and 1 <= p.line <= len(lines) for p in problems)
 
 
-# --- Keys ------------------------------------------------------------------------------
+# --- Keys -------------------------------------------------------------------------------
 
 
 @settings(max_examples=300, deadline=None)
@@ -123,7 +123,7 @@ def test_an_inferred_title_is_one_non_empty_line(abstract: str) -> None:
     assert not LINE_BREAK.search(title)
 
 
-# --- Markdown --------------------------------------------------------------------------
+# --- Markdown ---------------------------------------------------------------------------
 
 MARKDOWN_TAGS = frozenset(
     "p a em strong code pre ul ol li blockquote h1 h2 h3 h4 h5 h6 hr br img table thead tbody "
@@ -181,7 +181,7 @@ def test_a_script_scheme_is_never_a_safe_link(scheme: str, noise: list[str], upp
     assert not is_safe_link(url)
 
 
-# --- YAML inputs -----------------------------------------------------------------------
+# --- YAML inputs ------------------------------------------------------------------------
 
 YAML_TOKENS = st.sampled_from(
     [
@@ -266,7 +266,7 @@ def test_topics_shaped_documents_load_or_report(
     assert _lines_ok(problems, text)
 
 
-# --- From annotation to page -------------------------------------------------------------
+# --- From annotation to page ------------------------------------------------------------
 
 URLS = [
     "https://example.org/a?b=\"'<>&c=<script>",

@@ -120,7 +120,7 @@ def active_content(site: Path) -> list[str]:
     return found
 
 
-# --- Script injection ------------------------------------------------------------------
+# --- Script injection -------------------------------------------------------------------
 
 
 def yaml_str(text: str) -> str:
@@ -231,7 +231,20 @@ def test_script_links_in_markdown_notes_render_as_text(make_project: Project) ->
     assert "[a](javascript:alert(1))" in page  # kept as text, visible to the reader
 
 
-# --- Path traversal --------------------------------------------------------------------
+def test_a_language_that_is_not_a_tag_is_an_error(make_project: Project) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, "sitegen.yaml": f"language: {yaml_str(XSS)}\n"})
+    assert_error(build(root), "sitegen.yaml:1", "language tag")
+
+
+def test_a_script_base_url_on_the_command_line_is_refused(make_project: Project) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    result = build(root, "--base-url", "javascript:alert(1)//")
+    assert result.exit_code == 2
+    assert "--base-url" in result.output
+    assert not (root / "_site").exists()
+
+
+# --- Path traversal ---------------------------------------------------------------------
 
 
 def test_a_seed_title_like_a_path_gets_a_key_inside_papers(
@@ -318,6 +331,21 @@ def test_an_annotation_key_like_a_path_is_unknown(make_project: Project) -> None
     assert_error(build(root), "content/annotations/a.yaml:1", "unknown paper key")
 
 
+@pytest.mark.parametrize(
+    "name, text, line",
+    [
+        ("content/lists/a.yaml", "title: A list\npapers:\n  - ../../zebra\n", 3),
+        ("content/annotations/a.yaml", f"{ZEBRA_KEY}:\n  topics: [../../x]\n", 2),
+        ("content/annotations/a.yaml", f"{ZEBRA_KEY}:\n  related: [../{ZEBRA_KEY}]\n", 2),
+    ],
+)
+def test_a_reference_like_a_path_is_unknown(
+    make_project: Project, name: str, text: str, line: int
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, name: text})
+    assert_error(build(root), f"{name}:{line}", "unknown")
+
+
 def test_an_output_folder_that_is_a_symlink_to_a_foreign_folder_is_refused(
     make_project: Project, tmp_path: Path
 ) -> None:
@@ -332,7 +360,19 @@ def test_an_output_folder_that_is_a_symlink_to_a_foreign_folder_is_refused(
     assert files(precious) == {"thesis.tex": b"years of work"}
 
 
-# --- Size, bytes and encodings -------------------------------------------------------------
+def test_symlinks_out_of_the_project_and_loops_neither_hang_nor_hide_the_name(
+    make_project: Project, tmp_path: Path
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    (root / "seeds" / "passwd.txt").symlink_to(secret)
+    (root / "content" / "annotations" / "up").symlink_to("..", target_is_directory=True)
+    result = build_within(60, root)
+    assert_error(result, "seeds/passwd.txt", "no seed format")
+
+
+# --- Size, bytes and encodings ----------------------------------------------------------
 
 
 def test_a_five_megabyte_abstract_builds_in_reasonable_time(make_project: Project) -> None:
@@ -376,6 +416,36 @@ def test_binary_bytes_in_an_annotation_file_are_an_error(make_project: Project) 
     assert_error(build(root), "content/annotations/a.yaml:2")
 
 
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+"""Code points no HTML page may hold (the Nu checker's "Forbidden code point")."""
+
+
+def test_control_characters_never_reach_a_page(make_project: Project) -> None:
+    root = make_project(
+        {
+            "seeds/listing.txt": (
+                "Mar 17\n"
+                "Zebra\x0bstripes \x1b[31mred\x1b[0m \x01\x7f\x85 \ufffe end\n"
+                "An abstract with a \x0c form feed, an \x1b escape and a \u202e bidi override.\n"
+            ),
+            "content/annotations/a.yaml": (
+                "zebra-stripes-31mred-0m-end:\n"
+                '  summary: "bell\\a escape\\e[31m next-line\\N delete\\x7f nonchar\\uFFFE end"\n'
+                '  tags: ["tag\\e"]\n'
+            ),
+        }
+    )
+    result = build(root)
+    assert result.exit_code == 0, result.output
+    site = root / "_site"
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert not FORBIDDEN.search(text), (page, FORBIDDEN.findall(text))
+    active_content(site)  # the feeds still parse as XML
+    page = (site / "papers/zebra-stripes-31mred-0m-end/index.html").read_text(encoding="utf-8")
+    assert re.search(r"bell escape\[31m next-line +delete nonchar end", page)
+
+
 def test_an_empty_seeds_folder_builds_an_empty_site(make_project: Project) -> None:
     root = make_project()
     result = build(root)
@@ -387,7 +457,15 @@ def test_an_empty_seeds_folder_builds_an_empty_site(make_project: Project) -> No
     assert active_content(site) == []
 
 
-# --- YAML bombs and duplicate keys ----------------------------------------------------
+def test_a_missing_seeds_folder_is_a_clear_error(make_project: Project) -> None:
+    root = make_project()
+    (root / "seeds").rmdir()
+    result = build(root)
+    assert result.exit_code == 1
+    assert "seeds: error: no seeds/ folder" in result.output
+
+
+# --- YAML: bombs, depth, duplicate keys, tags -------------------------------------------
 
 
 BOMB = (
@@ -426,6 +504,18 @@ def test_a_yaml_bomb_is_an_error_not_a_hang(make_project: Project, kind: str) ->
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        f"{ZEBRA_KEY}:\n  tags: " + "[" * 5000 + "]" * 5000 + "\n",
+        f"{ZEBRA_KEY}:\n  notes: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n",
+    ],
+)
+def test_yaml_nested_thousands_deep_is_an_error(make_project: Project, text: str) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, "content/annotations/a.yaml": text})
+    assert_error(build_within(60, root), "content/annotations/a.yaml:2", "nesting deeper")
+
+
+@pytest.mark.parametrize(
     "name, text, line",
     [
         (
@@ -450,7 +540,20 @@ def test_a_duplicate_key_is_an_error_naming_its_line(
     assert_error(build(root), f"{name}:{line}")
 
 
-# --- Broken templates ------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "value",
+    ["!!int", "!!float ''", "!!bool maybe", "!!timestamp soon", "!!python/object:os.system"],
+)
+def test_a_yaml_tag_that_cannot_hold_its_value_is_an_error(
+    make_project: Project, value: str
+) -> None:
+    root = make_project(
+        {"seeds/a.txt": ZEBRA, "content/annotations/a.yaml": f"{ZEBRA_KEY}:\n  rating: {value}\n"}
+    )
+    assert_error(build(root), "content/annotations/a.yaml:2")
+
+
+# --- Broken templates -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -480,106 +583,3 @@ def test_a_broken_template_is_an_error_and_the_last_site_stays(
     assert_error(result, f"templates/paper.html:{line}", *([words] if words else []))
     assert "untouched" in result.output
     assert files(root / "_site") == before
-
-
-def test_a_missing_seeds_folder_is_a_clear_error(make_project: Project) -> None:
-    root = make_project()
-    (root / "seeds").rmdir()
-    result = build(root)
-    assert result.exit_code == 1
-    assert "seeds: error: no seeds/ folder" in result.output
-
-
-FORBIDDEN = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
-"""Code points no HTML page may hold (the Nu checker's "Forbidden code point")."""
-
-
-def test_control_characters_never_reach_a_page(make_project: Project) -> None:
-    root = make_project(
-        {
-            "seeds/listing.txt": (
-                "Mar 17\n"
-                "Zebra\x0bstripes \x1b[31mred\x1b[0m \x01\x7f\x85 \ufffe end\n"
-                "An abstract with a \x0c form feed, an \x1b escape and a \u202e bidi override.\n"
-            ),
-            "content/annotations/a.yaml": (
-                "zebra-stripes-31mred-0m-end:\n"
-                '  summary: "bell\\a escape\\e[31m next-line\\N delete\\x7f nonchar\\uFFFE end"\n'
-                '  tags: ["tag\\e"]\n'
-            ),
-        }
-    )
-    result = build(root)
-    assert result.exit_code == 0, result.output
-    site = root / "_site"
-    for page in site.rglob("*.html"):
-        text = page.read_text(encoding="utf-8")
-        assert not FORBIDDEN.search(text), (page, FORBIDDEN.findall(text))
-    active_content(site)  # the feeds still parse as XML
-    page = (site / "papers/zebra-stripes-31mred-0m-end/index.html").read_text(encoding="utf-8")
-    assert re.search(r"bell escape\[31m next-line +delete nonchar end", page)
-
-
-def test_a_language_that_is_not_a_tag_is_an_error(make_project: Project) -> None:
-    root = make_project({"seeds/a.txt": ZEBRA, "sitegen.yaml": f"language: {yaml_str(XSS)}\n"})
-    assert_error(build(root), "sitegen.yaml:1", "language tag")
-
-
-def test_a_script_base_url_on_the_command_line_is_refused(make_project: Project) -> None:
-    root = make_project({"seeds/a.txt": ZEBRA})
-    result = build(root, "--base-url", "javascript:alert(1)//")
-    assert result.exit_code == 2
-    assert "--base-url" in result.output
-    assert not (root / "_site").exists()
-
-
-@pytest.mark.parametrize(
-    "value",
-    ["!!int", "!!float ''", "!!bool maybe", "!!timestamp soon", "!!python/object:os.system"],
-)
-def test_a_yaml_tag_that_cannot_hold_its_value_is_an_error(
-    make_project: Project, value: str
-) -> None:
-    root = make_project(
-        {"seeds/a.txt": ZEBRA, "content/annotations/a.yaml": f"{ZEBRA_KEY}:\n  rating: {value}\n"}
-    )
-    assert_error(build(root), "content/annotations/a.yaml:2")
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        f"{ZEBRA_KEY}:\n  tags: " + "[" * 5000 + "]" * 5000 + "\n",
-        f"{ZEBRA_KEY}:\n  notes: " + "{a: " * 5000 + "1" + "}" * 5000 + "\n",
-    ],
-)
-def test_yaml_nested_thousands_deep_is_an_error(make_project: Project, text: str) -> None:
-    root = make_project({"seeds/a.txt": ZEBRA, "content/annotations/a.yaml": text})
-    assert_error(build_within(60, root), "content/annotations/a.yaml:2", "nesting deeper")
-
-
-@pytest.mark.parametrize(
-    "name, text, line",
-    [
-        ("content/lists/a.yaml", "title: A list\npapers:\n  - ../../zebra\n", 3),
-        ("content/annotations/a.yaml", f"{ZEBRA_KEY}:\n  topics: [../../x]\n", 2),
-        ("content/annotations/a.yaml", f"{ZEBRA_KEY}:\n  related: [../{ZEBRA_KEY}]\n", 2),
-    ],
-)
-def test_a_reference_like_a_path_is_unknown(
-    make_project: Project, name: str, text: str, line: int
-) -> None:
-    root = make_project({"seeds/a.txt": ZEBRA, name: text})
-    assert_error(build(root), f"{name}:{line}", "unknown")
-
-
-def test_symlinks_out_of_the_project_and_loops_neither_hang_nor_hide_the_name(
-    make_project: Project, tmp_path: Path
-) -> None:
-    root = make_project({"seeds/a.txt": ZEBRA})
-    secret = tmp_path / "secret.txt"
-    secret.write_text("root:x:0:0:root:/root:/bin/bash\n")
-    (root / "seeds" / "passwd.txt").symlink_to(secret)
-    (root / "content" / "annotations" / "up").symlink_to("..", target_is_directory=True)
-    result = build_within(60, root)
-    assert_error(result, "seeds/passwd.txt", "no seed format")
