@@ -7,11 +7,6 @@ driven in the system's headless Chromium; axe-core is the copy that the
 
 from __future__ import annotations
 
-import functools
-import http.server
-import shutil
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +14,6 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium")
 BASE = "/reading-list/"
 MIRAGE = "mirage-an-audio-to-video-foundation-model"
 TIMEOUT = 15_000  # ms
@@ -32,48 +26,6 @@ PAGES = {
     "search": "search/?q=diffusion",
     "404": "404.html",
 }
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def site_url(searchable_site: Path) -> Iterator[str]:
-    """The searchable sample site, served by a static file server under its base path."""
-    handler = functools.partial(QuietHandler, directory=str(searchable_site.parent))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{BASE}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no chromium binary on PATH (install it: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -122,9 +74,9 @@ def axe_violations(tab: Any, script: Path) -> list[str]:
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("kind", list(PAGES))
 def test_no_wcag_violations(
-    browser: Any, site_url: str, axe_script: Path, kind: str, scheme: str
+    browser: Any, searchable_site_url: str, axe_script: Path, kind: str, scheme: str
 ) -> None:
-    tab = open_page(browser, site_url + PAGES[kind], scheme)
+    tab = open_page(browser, searchable_site_url + PAGES[kind], scheme)
     try:
         expected = "#121417" if scheme == "dark" else "#ffffff"
         assert tab.evaluate("() => getComputedStyle(document.body).backgroundColor") == _rgb(
@@ -139,9 +91,9 @@ def test_no_wcag_violations(
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("kind", ["home", "paper", "search"])
 def test_no_wcag_violations_on_a_phone(
-    browser: Any, site_url: str, axe_script: Path, kind: str, scheme: str
+    browser: Any, searchable_site_url: str, axe_script: Path, kind: str, scheme: str
 ) -> None:
-    tab = open_page(browser, site_url + PAGES[kind], scheme, PHONE)
+    tab = open_page(browser, searchable_site_url + PAGES[kind], scheme, PHONE)
     try:
         wider = tab.evaluate("document.documentElement.scrollWidth > window.innerWidth")
         violations = axe_violations(tab, axe_script)
@@ -153,9 +105,9 @@ def test_no_wcag_violations_on_a_phone(
 
 @pytest.mark.parametrize("system, chosen", [("light", "dark"), ("dark", "light")])
 def test_the_theme_toggle_gives_an_accessible_palette(
-    browser: Any, site_url: str, axe_script: Path, system: str, chosen: str
+    browser: Any, searchable_site_url: str, axe_script: Path, system: str, chosen: str
 ) -> None:
-    tab = open_page(browser, site_url + PAGES["paper"], system)
+    tab = open_page(browser, searchable_site_url + PAGES["paper"], system)
     try:
         tab.click("#theme-toggle")
         assert tab.get_attribute("html", "data-theme") == chosen
@@ -193,8 +145,10 @@ INTERACTIVE = """() => Array.from(document.querySelectorAll(
     + '|' + Array.prototype.indexOf.call(document.querySelectorAll('*'), el))"""
 
 
-def test_the_skip_link_comes_first_and_moves_focus_to_main(browser: Any, site_url: str) -> None:
-    tab = open_page(browser, site_url + PAGES["paper"], "light")
+def test_the_skip_link_comes_first_and_moves_focus_to_main(
+    browser: Any, searchable_site_url: str
+) -> None:
+    tab = open_page(browser, searchable_site_url + PAGES["paper"], "light")
     try:
         tab.keyboard.press("Tab")
         first = tab.evaluate(FOCUS_STATE)
@@ -213,9 +167,9 @@ def test_the_skip_link_comes_first_and_moves_focus_to_main(browser: Any, site_ur
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_tab_reaches_every_control_of_a_paper_page_with_a_visible_focus(
-    browser: Any, site_url: str, scheme: str
+    browser: Any, searchable_site_url: str, scheme: str
 ) -> None:
-    tab = open_page(browser, site_url + PAGES["paper"], scheme)
+    tab = open_page(browser, searchable_site_url + PAGES["paper"], scheme)
     try:
         interactive = set(tab.evaluate(INTERACTIVE))
         assert len(interactive) > 20

@@ -7,30 +7,25 @@ refers to (``href``, ``src``, ``srcset`` and the stylesheets' ``url()``) must an
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
+
+from .conftest import QuietHandler, serve_folder
 
 BASE = "/reading-list/"
 CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""")
 
 
-class GitHubPagesHandler(http.server.SimpleHTTPRequestHandler):
+class GitHubPagesHandler(QuietHandler):
     """A static server that, like GitHub Pages, answers a missing address with 404.html."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         page = Path(self.directory) / BASE.strip("/") / "404.html"
@@ -53,15 +48,8 @@ def site_url(
     """The sample site built for ``/reading-list/``, served from ``www/reading-list/``."""
     www = tmp_path_factory.mktemp("www")
     (www / BASE.strip("/")).symlink_to(sample_site_under_base, target_is_directory=True)
-    handler = functools.partial(GitHubPagesHandler, directory=str(www))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{BASE}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_folder(www, GitHubPagesHandler) as origin:
+        yield origin + BASE
 
 
 class _Page(HTMLParser):

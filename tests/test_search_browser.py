@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import re
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,52 +12,9 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium")
 BASE = "/reading-list/"
 MIRAGE = "mirage-an-audio-to-video-foundation-model"
 TIMEOUT = 15_000  # ms
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def site_url(searchable_site: Path) -> Iterator[str]:
-    """The searchable sample site, served by a static file server under its base path."""
-    handler = functools.partial(QuietHandler, directory=str(searchable_site.parent))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}{BASE}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        pytest.skip("no chromium binary on PATH (install it: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
@@ -107,8 +60,8 @@ def found_count(status: str) -> int:
     return int(match.group(1) or 0)
 
 
-def test_typing_a_query_finds_mirage_first(page: Any, site_url: str) -> None:
-    open_search(page, site_url + "search/")
+def test_typing_a_query_finds_mirage_first(page: Any, searchable_site_url: str) -> None:
+    open_search(page, searchable_site_url + "search/")
     page.fill("#search-q", "audio-to-video")
     status = wait_for_status(page, "found for “audio-to-video”")
     assert found_count(status) >= 1
@@ -120,12 +73,12 @@ def test_typing_a_query_finds_mirage_first(page: Any, site_url: str) -> None:
 
 
 def test_a_topic_filter_matches_the_catalogue_and_survives_a_reload(
-    page: Any, site_url: str, searchable_site: Path
+    page: Any, searchable_site_url: str, searchable_site: Path
 ) -> None:
     papers = json.loads((searchable_site / "papers.json").read_text())["papers"]
     in_topic = sum("video-generation" in p["topics"] for p in papers)
 
-    open_search(page, site_url + "search/")
+    open_search(page, searchable_site_url + "search/")
     checkbox = page.locator('#search-facets input[name="topic"][value="video-generation"]')
     label = checkbox.locator("xpath=..")
     assert label.locator(".facet-name").inner_text() == "Video generation"
@@ -160,8 +113,10 @@ def test_a_topic_filter_matches_the_catalogue_and_survives_a_reload(
     assert order == sorted(order, reverse=True)
 
 
-def test_keyboard_moves_through_results_and_enter_opens_one(page: Any, site_url: str) -> None:
-    open_search(page, site_url + "search/?q=video")
+def test_keyboard_moves_through_results_and_enter_opens_one(
+    page: Any, searchable_site_url: str
+) -> None:
+    open_search(page, searchable_site_url + "search/?q=video")
     links = result_links(page)
     assert len(links) >= 3
     page.keyboard.press("/")
@@ -187,8 +142,8 @@ def test_keyboard_moves_through_results_and_enter_opens_one(page: Any, site_url:
     assert "Mirage" in page.inner_text("h1")
 
 
-def test_the_header_box_on_any_page_searches(page: Any, site_url: str) -> None:
-    page.goto(site_url + "topics/")
+def test_the_header_box_on_any_page_searches(page: Any, searchable_site_url: str) -> None:
+    page.goto(searchable_site_url + "topics/")
     page.fill("#site-search-q", "audio-to-video")
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{BASE}search/?q=audio-to-video")
@@ -196,11 +151,13 @@ def test_the_header_box_on_any_page_searches(page: Any, site_url: str) -> None:
     assert result_links(page)[0] == f"{BASE}papers/{MIRAGE}/"
 
 
-def test_without_javascript_the_page_points_to_the_topic_index(browser: Any, site_url: str) -> None:
+def test_without_javascript_the_page_points_to_the_topic_index(
+    browser: Any, searchable_site_url: str
+) -> None:
     context = browser.new_context(java_script_enabled=False)
     try:
         tab = context.new_page()
-        tab.goto(site_url + "search/?q=video")
+        tab.goto(searchable_site_url + "search/?q=video")
         assert "Search needs JavaScript" in tab.locator("noscript").inner_text()
         link = tab.get_by_role("link", name="topic index")
         assert link.get_attribute("href") == f"{BASE}topics/"

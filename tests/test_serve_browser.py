@@ -16,32 +16,17 @@ from .test_serve import MIRAGE, NOTES, annotation, wait_for
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 TIMEOUT = 15_000  # ms
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
-    """A page in headless Chromium (the system's binary; Playwright's own is never downloaded)."""
-    if CHROMIUM is None:
-        pytest.skip("no chromium binary on PATH (install it: apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
+def browser_page(browser: Any) -> Iterator[Any]:
+    """A fresh page in the session's headless Chromium."""
+    context = browser.new_context()
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
 
 
 @pytest.fixture
