@@ -20,8 +20,9 @@ import hashlib
 import os
 import shutil
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -132,42 +133,86 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+@dataclass(frozen=True)
+class Destination:
+    """Where rendered pages go before they are put in place, and what is in place now."""
+
+    folder: Path
+    """The staging folder (a full build, swapped in whole) or the pending folder (an
+    incremental build: its files are renamed over the outputs once all pages rendered)."""
+    full: bool
+    previous: Mapping[str, Record]
+    """Records of the last build."""
+    on_disk: Mapping[str, str]
+    """``stat_token`` of each output as it is now (incremental builds)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A rendered page: its bytes' sha256 and, if it was written, the file's stat token."""
+
+    sha: str
+    stat: str
+    """Empty when the bytes equal what is already in place (nothing written)."""
+
+
+def page_bytes(renderer: Renderer, page: Page) -> bytes:
+    """A page's bytes; a data page's ``body`` may be a function that makes the text."""
+    body = page.context.get("body") if page.template is None else None
+    if callable(body):
+        return str(body()).encode("utf-8")
+    return renderer.render(page)
+
+
+def _render_one(renderer: Renderer, page: Page, to: Destination) -> Rendered | Problem:
+    try:
+        data = page_bytes(renderer, page)
+    except TemplateError as exc:
+        return exc.problem
+    sha = _sha(data)
+    old = to.previous.get(page.output)
+    unchanged = old is not None and old.sha == sha and old.stat
+    if not to.full and unchanged and old and to.on_disk.get(page.output) == old.stat:
+        return Rendered(sha, "")  # the same bytes are in place: leave the file alone
+    path = to.folder / page.output
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return Rendered(sha, stat_token(path))
+
+
 # Worker state for parallel rendering: set once per worker process by the pool
-# initializer (inherited through fork), never touched by the parent.
-_worker: tuple[Renderer, Sequence[Page]] | None = None
+# initializer (inherited through fork, never pickled), never touched by the parent.
+_worker: tuple[Renderer, Sequence[Page], Destination] | None = None
 
 
-def _init_worker(renderer: Renderer, pages: Sequence[Page]) -> None:
+def _init_worker(renderer: Renderer, pages: Sequence[Page], to: Destination) -> None:
     global _worker
-    _worker = (renderer, pages)
+    _worker = (renderer, pages, to)
 
 
-def _render_chunk(indexes: Sequence[int]) -> list[tuple[int, bytes | Problem]]:
+def _render_chunk(indexes: Sequence[int]) -> list[tuple[int, Rendered | Problem]]:
     assert _worker is not None
-    renderer, pages = _worker
-    out: list[tuple[int, bytes | Problem]] = []
-    for index in indexes:
-        try:
-            out.append((index, renderer.render(pages[index])))
-        except TemplateError as exc:
-            out.append((index, exc.problem))
-    return out
+    renderer, pages, to = _worker
+    return [(index, _render_one(renderer, pages[index], to)) for index in indexes]
 
 
 def render_pages(
     renderer: Renderer,
     pages: Sequence[Page],
+    to: Destination,
     jobs: int,
     progress: Callable[[int], None] | None = None,
-) -> list[bytes]:
-    """Render pages (in parallel when worth it); raise ``InputError`` on template errors."""
-    results: list[bytes | Problem | None] = [None] * len(pages)
+) -> list[Rendered]:
+    """Render pages (in parallel when worth it) into ``to.folder``, where their bytes changed.
+
+    Workers write the files themselves, so page bytes never cross between
+    processes nor pile up in memory. Raises ``InputError`` listing every
+    template error; the caller then discards ``to.folder``.
+    """
+    results: list[Rendered | Problem | None] = [None] * len(pages)
     if jobs <= 1 or len(pages) < PARALLEL_THRESHOLD or sys.platform == "win32":
         for index, page in enumerate(pages):
-            try:
-                results[index] = renderer.render(page)
-            except TemplateError as exc:
-                results[index] = exc.problem
+            results[index] = _render_one(renderer, page, to)
             if progress:
                 progress(1)
     else:
@@ -178,7 +223,7 @@ def render_pages(
             max_workers=jobs,
             mp_context=get_context("fork"),
             initializer=_init_worker,
-            initargs=(renderer, pages),
+            initargs=(renderer, pages, to),
         ) as pool:
             for batch in pool.map(_render_chunk, batches):
                 for index, value in batch:
@@ -188,7 +233,7 @@ def render_pages(
     problems = {str(r): r for r in results if isinstance(r, Problem)}
     if problems:
         raise InputError(list(problems.values()))
-    return [r for r in results if isinstance(r, bytes)]
+    return [r for r in results if isinstance(r, Rendered)]
 
 
 def site_digest(settings: Settings, catalog: Catalog, extra_head: str) -> bytes:
@@ -261,6 +306,16 @@ def _outputs_intact(records: dict[str, Record], output: Path) -> bool:
     )
 
 
+def _move_into_place(source: Path, target: Path) -> str:
+    """Rename a rendered file over its output (atomic); copy if on another file system."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.replace(source, target)
+    except OSError:
+        _atomic_write(target, source.read_bytes())
+    return stat_token(target)
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.sitegen-tmp")
@@ -303,7 +358,8 @@ def build_site(
     timer = timer or PhaseTimer()
     output = settings.output_path
     check_output_folder(output, settings.root)
-    stages = stages if stages is not None else StageCache.for_project(settings.root)
+    if stages is None:
+        stages = StageCache.for_project(settings.root, remember=False)
     stages.hits.clear()
 
     with timer.phase("load"):
@@ -344,6 +400,8 @@ def build_site(
         statics = static_files(settings)
 
     full = clean or not (output / MARKER).exists() or not cache.records
+    cleanup: threading.Thread | None = None
+    folder = output.with_name(output.name + (".sitegen-staging" if full else ".sitegen-pending"))
     with timer.phase("render"):
         digests = page_digests(renderer, pages, settings, catalog)
         on_disk = {} if full else {page.output: stat_token(output / page.output) for page in pages}
@@ -352,11 +410,19 @@ def build_site(
             for i, page in enumerate(pages)
             if full or _stale(cache, page.output, digests[i], on_disk)
         ]
+        to = Destination(folder, full, cache.records, on_disk)
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
         bar = _progress_bar(len(todo)) if progress and todo else None
-        with bar or _null() as tick:
-            rendered = render_pages(
-                renderer, [pages[i] for i in todo], jobs or default_jobs(), tick
-            )
+        try:
+            with bar or _null() as tick:
+                rendered = render_pages(
+                    renderer, [pages[i] for i in todo], to, jobs or default_jobs(), tick
+                )
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 
     result = BuildResult(
         output=output,
@@ -368,48 +434,26 @@ def build_site(
     result.rendered = len(todo)
     outputs: dict[str, Record] = {}
     with timer.phase("write"):
-        staging = output.with_name(output.name + ".sitegen-staging") if full else output
-        if full:
-            if staging.exists():
-                shutil.rmtree(staging)
-            staging.mkdir(parents=True)
-        for i, data in zip(todo, rendered):
+        for i, done in zip(todo, rendered):
             name = pages[i].output
-            sha = _sha(data)
-            old = cache.records.get(name)
-            if full or old is None or old.sha != sha or on_disk[name] != old.stat:
-                _atomic_write(staging / name, data)
+            if done.stat:
+                token = done.stat if full else _move_into_place(folder / name, output / name)
                 result.written.append(name)
-                outputs[name] = Record(digests[i], sha, stat_token(staging / name))
+                outputs[name] = Record(digests[i], done.sha, token)
             else:
-                outputs[name] = Record(digests[i], sha, old.stat)
+                outputs[name] = Record(digests[i], done.sha, cache.records[name].stat)
         for page in pages:
             if page.output not in outputs:
                 outputs[page.output] = cache.records[page.output]
         for name, source in statics.items():
-            stat = source.stat()
-            digest = f"{source}:{stat.st_size}:{stat.st_mtime_ns}"
-            old = cache.records.get(name)
-            kept = not full and old is not None and bool(old.stat)
-            if kept and old is not None:
-                kept = stat_token(output / name) == old.stat
-            if kept and old is not None and old.digest == digest:
-                outputs[name] = old
-                continue
-            data = source.read_bytes()
-            sha = _sha(data)
-            if kept and old is not None and old.sha == sha:
-                outputs[name] = Record(digest, sha, old.stat)  # touched, not changed
-                continue
-            _atomic_write(staging / name, data)
-            result.written.append(name)
-            outputs[name] = Record(digest, sha, stat_token(staging / name))
+            outputs[name] = _copy_static(source, name, folder if full else output, cache, result)
         if full:
-            (staging / MARKER).write_text(
+            (folder / MARKER).write_text(
                 "This folder is built by sitegen; it may be replaced whole.\n"
             )
-            _swap(staging, output)
+            cleanup = _swap(folder, output)
         else:
+            shutil.rmtree(folder, ignore_errors=True)
             for stale in sorted(set(cache.records) - set(outputs)):
                 target = output / stale
                 if target.is_file():
@@ -417,20 +461,43 @@ def build_site(
                     result.removed.append(stale)
                     _prune_empty(target.parent, output)
 
-    if index_search:
-        with timer.phase("index"):
-            from sitegen.search import index_site
+    try:
+        cache.save(outputs)  # the pages are in place whatever happens to the index
+        if index_search:
+            with timer.phase("index"):
+                from sitegen.search import index_site
 
-            index_site(
-                catalog, settings, output, changed=[*result.written, *result.removed], full=full
-            )
-
-    # An input modified during the last moments may change again unseen by mtime:
-    # then the next build checks everything rather than trusting the signature.
-    racy = newest > started_ns - int(RACY_SECONDS * 1e9)
-    cache.save(outputs, None if racy else Manifest(inputs, catalog.problems))
+                changed = [*result.written, *result.removed]
+                index_site(catalog, settings, output, changed=changed, full=full)
+        # An input modified during the last moments may change again unseen by mtime:
+        # then the next build checks everything rather than trusting the signature.
+        if newest < started_ns - int(RACY_SECONDS * 1e9):
+            cache.save_manifest(Manifest(inputs, catalog.problems))
+    finally:
+        if cleanup is not None:
+            cleanup.join()
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _copy_static(
+    source: Path, name: str, into: Path, cache: BuildCache, result: BuildResult
+) -> Record:
+    """Copy a static file unless the same bytes are in place; its new record."""
+    stat = source.stat()
+    digest = f"{source}:{stat.st_size}:{stat.st_mtime_ns}"
+    old = cache.records.get(name)
+    in_place = into == result.output and old is not None and bool(old.stat)
+    in_place = in_place and old is not None and stat_token(into / name) == old.stat
+    if in_place and old is not None and old.digest == digest:
+        return old
+    data = source.read_bytes()
+    sha = _sha(data)
+    if in_place and old is not None and old.sha == sha:
+        return Record(digest, sha, old.stat)  # touched, not changed
+    _atomic_write(into / name, data)
+    result.written.append(name)
+    return Record(digest, sha, stat_token(into / name))
 
 
 def _stale(cache: BuildCache, name: str, digest: str, on_disk: dict[str, str]) -> bool:
@@ -445,18 +512,24 @@ def _catalog_of(loaded: Loaded) -> Catalog:
     return loaded.catalog
 
 
-def _swap(staging: Path, output: Path) -> None:
-    """Put the staging folder in place of the output folder."""
-    if output.exists():
-        old = output.with_name(output.name + ".sitegen-old")
-        if old.exists():
-            shutil.rmtree(old)
-        os.replace(output, old)
-        os.replace(staging, output)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
+def _swap(staging: Path, output: Path) -> threading.Thread | None:
+    """Put the staging folder in place of the output folder.
+
+    The old site is deleted by a thread the caller joins: deleting ten thousand
+    files takes a second that the search index can use meanwhile.
+    """
+    if not output.exists():
         output.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging, output)
+        return None
+    old = output.with_name(output.name + ".sitegen-old")
+    if old.exists():
+        shutil.rmtree(old)
+    os.replace(output, old)
+    os.replace(staging, output)
+    cleanup = threading.Thread(target=shutil.rmtree, args=(old, True), name="sitegen-cleanup")
+    cleanup.start()
+    return cleanup
 
 
 def _prune_empty(folder: Path, output: Path) -> None:

@@ -1,6 +1,6 @@
 """What sitegen keeps between builds in ``.sitegen-cache/``, so rebuilds redo only what changed.
 
-Two SQLite files, both versioned by ``CACHE_VERSION``; a cache of another
+Two kinds of file, both versioned by ``CACHE_VERSION``; a cache of another
 version, or one that cannot be read or written, is ignored (the build does the
 work again) and never fails a build:
 
@@ -8,8 +8,8 @@ work again) and never fails a build:
   from (its digest), what it holds (sha256) and its size and mtime on disk, plus
   the signature of every input of the last build, so a build whose inputs and
   outputs are all as they were can stop before loading anything.
-- ``stages.sqlite``: the catalogue's expensive derived results (cleaned and
-  merged seeds, topic assignments, parsed annotations, related papers), each
+- ``stages/<name>.pickle``: the catalogue's expensive derived results (cleaned
+  and merged seeds, topic assignments, parsed annotations, related papers), each
   stored under a digest of exactly the inputs it was computed from. Values are
   pickles written by this sitegen for this project; the folder is private to the
   project like ``__pycache__``.
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import sqlite3
 from collections.abc import Callable
@@ -136,17 +137,19 @@ class BuildCache:
         self.records = dict(records)
         self.manifest = manifest
 
-    def forget_manifest(self) -> None:
-        """Make the next build check its inputs in full (before this build touches outputs)."""
-        if self.manifest is None or not self.path.exists():
-            return
+    def save_manifest(self, manifest: Manifest) -> None:
+        """Record the inputs of the build whose records were just saved."""
         try:
             with _connect(self.path) as db:
                 db.execute("DELETE FROM manifest")
+                db.execute(
+                    "INSERT INTO manifest VALUES (?, ?)",
+                    (manifest.inputs, _problems_to_json(manifest.problems)),
+                )
             db.close()
         except sqlite3.Error:
-            self.path.unlink(missing_ok=True)
-        self.manifest = None
+            return
+        self.manifest = manifest
 
 
 def _problems_to_json(problems: tuple[Problem, ...]) -> str:
@@ -167,21 +170,28 @@ def _ignore_folder(folder: Path) -> None:
 class StageCache:
     """Derived catalogue results by stage name, each valid for one digest of its inputs.
 
-    Kept in memory as well as on disk, so a long-lived process (``sitegen
-    serve``) that passes the same ``StageCache`` to every build skips reading
-    and unpickling what it already holds.
+    Each stage is a file ``stages/<name>.pickle``: a header line naming the cache
+    version and the inputs' digest, then the pickled value, streamed so a large
+    value is never held twice. With ``remember``, values also stay in memory, so
+    a long-lived process (``sitegen serve``) that passes the same ``StageCache``
+    to every build skips reading and unpickling what it already holds.
     """
 
-    path: Path | None
-    """The SQLite file, or None for a cache held only in memory."""
+    folder: Path | None
+    """Where stage files live, or None for a cache held only in memory."""
+    remember: bool = True
+    """Keep values in memory for later builds in this process."""
     memory: dict[str, tuple[str, Any]] = field(default_factory=dict)
     hits: list[str] = field(default_factory=list)
     """Stages answered from the cache in the current build (for ``--verbose`` and tests)."""
 
     @classmethod
-    def for_project(cls, root: Path) -> StageCache:
+    def for_project(cls, root: Path, *, remember: bool = True) -> StageCache:
         """The stage cache of a project."""
-        return cls(root / CACHE_DIR / "stages.sqlite")
+        return cls(root / CACHE_DIR / "stages", remember)
+
+    def _header(self, key: str) -> bytes:
+        return f"sitegen-stage {CACHE_VERSION} {key}\n".encode()
 
     def get(self, stage: str, key: str) -> Any | None:
         """The stored value of ``stage`` if it was computed from inputs with digest ``key``."""
@@ -189,47 +199,38 @@ class StageCache:
         if held is not None and held[0] == key:
             self.hits.append(stage)
             return held[1]
-        if self.path is None or not self.path.exists():
+        if self.folder is None:
             return None
         try:
-            with _connect(self.path) as db:
-                if not _version_ok(db):
+            with (self.folder / f"{stage}.pickle").open("rb") as handle:
+                if handle.readline() != self._header(key):
                     return None
-                row = db.execute(
-                    "SELECT value FROM stages WHERE name=? AND key=?", (stage, key)
-                ).fetchone()
-            db.close()
-            if row is None:
-                return None
-            value = pickle.loads(row[0])
-        except (sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+                value = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
             return None
-        self.memory[stage] = (key, value)
+        except Exception:  # a damaged pickle can raise almost anything: recompute
+            return None
+        if self.remember:
+            self.memory[stage] = (key, value)
         self.hits.append(stage)
         return value
 
     def put(self, stage: str, key: str, value: Any) -> None:
         """Store ``value`` as ``stage``'s result for inputs with digest ``key``."""
-        self.memory[stage] = (key, value)
-        if self.path is None:
+        if self.remember:
+            self.memory[stage] = (key, value)
+        if self.folder is None:
             return
+        temporary = self.folder / f".{stage}.{os.getpid()}.tmp"
         try:
-            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            _ignore_folder(self.path.parent)
-            with _connect(self.path) as db:
-                db.execute("CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT)")
-                db.execute(
-                    "CREATE TABLE IF NOT EXISTS stages"
-                    " (name TEXT PRIMARY KEY, key TEXT, value BLOB)"
-                )
-                if not _version_ok_or_empty(db):
-                    db.execute("DELETE FROM stages")
-                db.execute("INSERT OR REPLACE INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
-                db.execute("INSERT OR REPLACE INTO stages VALUES (?, ?, ?)", (stage, key, data))
-            db.close()
-        except (OSError, sqlite3.Error, pickle.PicklingError, TypeError, AttributeError):
-            pass
+            self.folder.mkdir(parents=True, exist_ok=True)
+            _ignore_folder(self.folder.parent)
+            with temporary.open("wb") as handle:
+                handle.write(self._header(key))
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.folder / f"{stage}.pickle")
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            temporary.unlink(missing_ok=True)  # a cache that cannot be written costs time only
 
     def compute(self, stage: str, key: str, make: Callable[[], T]) -> T:
         """The cached value of ``stage`` for ``key``, or ``make()`` stored for next time."""
@@ -239,8 +240,3 @@ class StageCache:
         value = make()
         self.put(stage, key, value)
         return value
-
-
-def _version_ok_or_empty(db: sqlite3.Connection) -> bool:
-    row = db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
-    return row is None or row[0] == CACHE_VERSION

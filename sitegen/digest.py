@@ -13,12 +13,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import functools
 import hashlib
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 _SIZE = 16
+_REMEMBER_FROM = 32
+"""Lists, tuples and dicts at least this long are hashed once per build."""
 _PRIMITIVES = frozenset({int, float, bool, type(None), bytes, dt.date, dt.datetime})
 
 
@@ -64,12 +68,19 @@ class Digester:
             return b"'" + str(len(data)).encode() + b":" + data
         if kind in _PRIMITIVES:
             return repr(value).encode()
-        if kind is list or kind is tuple:
+        if (kind is list or kind is tuple) and len(value) < _REMEMBER_FROM:
             token = self.token
             return b"[" + b"\x1f".join([token(item) for item in value]) + b"]"
         found = self._memo.get(id(value))
         if found is not None:
             return found[1]
+        if kind is list or kind is tuple or kind is dict:
+            # A long list or dict is often shared by several pages (a topic's papers,
+            # every paper's BibTeX): hash it once; nothing changes it while pages are planned.
+            inner = self._container(value)
+            digest = b"C" + blake(inner)
+            self._memo[id(value)] = (value, digest)
+            return digest
         shape = self._dataclass_fields(kind)
         if shape is not None:
             name, names = shape
@@ -77,20 +88,35 @@ class Digester:
             self._memo[id(value)] = (value, digest)
             return digest
         if isinstance(value, Mapping):
-            items = [self.token(k) + b"\x1e" + self.token(v) for k, v in value.items()]
-            return b"{" + b"\x1f".join(items) + b"}"
+            return self._container(value)
         if isinstance(value, (set, frozenset)):
             return b"<" + b"\x1f".join(sorted(self.token(item) for item in value)) + b">"
         if isinstance(value, enum.Enum):
             return repr(value).encode()
+        if isinstance(value, functools.partial):
+            # A data page's body made at render time: known by the function and its inputs.
+            name = f"{value.func.__module__}.{value.func.__qualname__}".encode()
+            return b"P" + blake(name, self.token(value.args), self.token(value.keywords))
+        if callable(value):
+            return b"?" + os.urandom(16)  # unknown until it runs: matches no other build
         if isinstance(value, (str, int, float)):
             # Subclasses such as Markup: their type is part of what they mean.
             return kind.__qualname__.encode() + b"(" + self.token(kind.__mro__[-2](value)) + b")"
         if isinstance(value, (list, tuple)):
             return kind.__qualname__.encode() + self.token(list(value))
-        # Anything else by its repr: an object whose repr holds its address just
-        # never matches the last build, so the page is rendered again (never stale).
-        return kind.__qualname__.encode() + b"!" + self.token(repr(value))
+        # Anything else by its repr, unless the repr shows only the object's address
+        # (which a later object may reuse): then a token that matches no other build.
+        text = repr(value)
+        if " at 0x" in text:
+            return b"?" + os.urandom(16)
+        return kind.__qualname__.encode() + b"!" + self.token(text)
+
+    def _container(self, value: Any) -> bytes:
+        token = self.token
+        if isinstance(value, Mapping):
+            items = [token(k) + b"\x1e" + token(v) for k, v in value.items()]
+            return b"{" + b"\x1f".join(items) + b"}"
+        return b"[" + b"\x1f".join([token(item) for item in value]) + b"]"
 
     def digest(self, *values: Any) -> str:
         """Hex digest of several values."""

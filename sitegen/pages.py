@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from sitegen.bibliography import bibtex_entries
@@ -30,7 +31,8 @@ class Page:
     url: str
     """Site-relative URL: ``""`` for home, ``papers/<key>/``, ``papers.json``."""
     template: str | None
-    """Jinja template name, or None when ``context["body"]`` is the file's text."""
+    """Jinja template name, or None when ``context["body"]`` is the file's text (or a
+    function returning it, called when the file is written)."""
     context: Mapping[str, Any] = field(default_factory=dict)
     """Everything the template shows."""
     title: str = ""
@@ -432,7 +434,8 @@ def plan_pages(catalog: Catalog, settings: Settings) -> list[Page]:
     pages.extend(_list_pages(catalog))
     pages.append(Page("search/", "search.html", {}, title="Search", kind="search"))
     pages.append(Page("404.html", "404.html", {}, title="Page not found", kind="404"))
-    pages.append(Page("papers.json", None, {"body": papers_json(catalog, settings)}))
+    # Made when written, not held for the whole build: megabytes at 100,000 papers.
+    pages.append(Page("papers.json", None, {"body": partial(papers_json, catalog, settings)}))
     from sitegen.publish import publish_pages  # publish builds on this module's helpers
 
     pages.extend(publish_pages(catalog, settings, pages))

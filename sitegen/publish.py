@@ -1,6 +1,7 @@
 """What publishing needs besides pages: feeds, exports, sitemap and hosting files.
 
-Every file here is a data page (``Page(url, None, {"body": text})``), planned
+Every file here is a data page (``Page(url, None, {"body": text})``, or a function
+making the text for the big exports), planned
 with the rest of the site so incremental builds and reproducibility hold for
 them too.
 
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import partial
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from sitegen.bibliography import bibtex_entries, bibtex_file, csl_items
 from sitegen.feeds import FeedWriter
-from sitegen.model import Catalog
+from sitegen.model import Catalog, Paper
 from sitegen.pages import Page, paper_url, topic_url
 from sitegen.settings import Settings
 
@@ -72,15 +74,23 @@ def feed_pages(catalog: Catalog, settings: Settings) -> list[Page]:
 
 
 def export_pages(catalog: Catalog) -> list[Page]:
-    """``papers.bib``, one ``papers.bib`` per topic and ``papers.csl.json``."""
+    """``papers.bib``, one ``papers.bib`` per topic and ``papers.csl.json``.
+
+    Bodies are functions called when the file is written, so the exports (hundreds
+    of megabytes at 100,000 papers) are never all held at once.
+    """
     entries = bibtex_entries(catalog.papers)
-    pages = [Page("papers.bib", None, {"body": bibtex_file(catalog.papers, entries)})]
+    pages = [Page("papers.bib", None, {"body": partial(bibtex_file, catalog.papers, entries)})]
     for topic in catalog.topics:
-        body = bibtex_file(catalog.papers_in_topic(topic.slug), entries)
+        body = partial(bibtex_file, catalog.papers_in_topic(topic.slug), entries)
         pages.append(Page(topic_url(topic.slug) + "papers.bib", None, {"body": body}))
-    csl = json.dumps(csl_items(catalog.papers), ensure_ascii=False, indent=1) + "\n"
-    pages.append(Page("papers.csl.json", None, {"body": csl}))
+    pages.append(Page("papers.csl.json", None, {"body": partial(csl_json, catalog.papers)}))
     return pages
+
+
+def csl_json(papers: Sequence[Paper]) -> str:
+    """The CSL-JSON export."""
+    return json.dumps(csl_items(papers), ensure_ascii=False, indent=1) + "\n"
 
 
 def sitemap_files(settings: Settings, planned: Sequence[Page]) -> dict[str, str]:

@@ -211,7 +211,9 @@ def test_an_unreadable_or_outdated_cache_means_a_full_build(project: Path) -> No
     assert len(result.written) == len(reference) - 1  # all but the .sitegen marker
     assert _tree(out) == reference
     cache.write_bytes(b"not a database")
-    (project / ".sitegen-cache/stages.sqlite").write_bytes(b"not a database either")
+    for stage in (project / ".sitegen-cache/stages").glob("*.pickle"):
+        header = stage.read_bytes().split(b"\n", 1)[0]
+        stage.write_bytes(header + b"\nnot a pickle")  # a current key, a damaged value
     assert _build(project).written
     assert _tree(out) == reference
 
