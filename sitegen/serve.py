@@ -54,6 +54,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from sitegen.build import BuildResult, OutputRefused, build_site
+from sitegen.cache import StageCache
 from sitegen.model import InputError, Problem, Severity
 from sitegen.settings import SETTINGS_FILE, Settings, load_settings
 
@@ -213,6 +214,8 @@ class Preview:
         self._watched: dict[str, Any] = {}
         self._threads: list[threading.Thread] = []
         self._changes: set[str] = set()
+        self.stages = StageCache.for_project(self.root)
+        """The catalogue's derived results, kept in memory from one rebuild to the next."""
         self._first_change = self._last_change = 0.0
         self._wake = threading.Condition()
         self._idle = threading.Event()
@@ -293,7 +296,7 @@ class Preview:
             errors = [p for p in problems if p.severity is Severity.ERROR]
             if errors:
                 raise InputError(errors)
-            result = build_site(settings, jobs=self.jobs, index_search=False)
+            result = build_site(settings, jobs=self.jobs, index_search=False, stages=self.stages)
         except InputError as exc:
             self._failed(settings, exc.problems, changed, initial)
             return
@@ -316,7 +319,7 @@ class Preview:
                 f"{_names(changed)} changed: {len(result.written)} rewritten, "
                 f"{len(result.removed)} removed in {ms:.0f} ms"
             )
-        self._report_warnings(result.catalog.problems)
+        self._report_warnings(result.problems)
         if not initial:
             self._reload(result, recovered=previous is not None and bool(previous.problems))
         self._index(result, settings)
