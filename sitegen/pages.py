@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from sitegen.bibliography import bibtex_entries
-from sitegen.catalog.keys import slugify
+from sitegen.catalog.keys import tag_slug
 from sitegen.model import STATUSES, Catalog, Paper, ReadingList, Topic
 from sitegen.settings import Settings
 
@@ -151,7 +151,7 @@ def tag_index(catalog: Catalog) -> dict[str, tuple[str, list[Paper]]]:
     tags: dict[str, tuple[str, list[Paper]]] = {}
     for paper in catalog.papers:
         for tag in paper.tags:
-            slug = slugify(tag) or "tag"
+            slug = tag_slug(tag)
             tags.setdefault(slug, (tag, []))[1].append(paper)
     return dict(sorted(tags.items()))
 

@@ -20,7 +20,7 @@ import jinja2.meta
 from markupsafe import Markup
 
 import sitegen
-from sitegen.catalog.keys import slugify
+from sitegen.catalog.keys import tag_slug
 from sitegen.clean import drop_forbidden
 from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import STATUSES, Catalog, Problem
@@ -122,7 +122,7 @@ class Renderer:
         env.filters["markdown_inline"] = lambda text: Markup(
             render_inline(md, drop_forbidden(text) if text else text)
         )
-        env.filters["tag_slug"] = lambda tag: slugify(str(tag)) or "tag"
+        env.filters["tag_slug"] = lambda tag: tag_slug(str(tag))
         env.globals["site"] = SiteInfo(
             title=self.settings.title,
             description=self.settings.description,

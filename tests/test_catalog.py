@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sitegen.catalog import load
-from sitegen.catalog.keys import MAX_KEY_LENGTH, assign_keys, infer_title, slugify
+from sitegen.catalog.keys import MAX_KEY_LENGTH, assign_keys, infer_title, slugify, tag_slug
 from sitegen.model import Catalog
 from sitegen.settings import load_settings
 
@@ -155,3 +155,11 @@ def test_empty_seeds_folder_builds_an_empty_catalog(make_project: Callable[..., 
     loaded = load(settings)
     assert loaded.catalog is not None
     assert loaded.catalog.papers == ()
+
+
+def test_tags_that_differ_only_in_symbols_or_script_get_their_own_slugs() -> None:
+    slugs = [tag_slug(t) for t in ("C++", "C#", "C", "强化学习", "机器人", "RL", "rl")]
+    assert slugs[:3] == ["c-plus-plus", "c-sharp", "c"]
+    assert slugs[3].startswith("tag-") and slugs[4].startswith("tag-") and slugs[3] != slugs[4]
+    assert slugs[5] == slugs[6] == "rl"  # case alone shares a page
+    assert tag_slug("强化学习") == slugs[3]  # stable

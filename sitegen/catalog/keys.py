@@ -7,6 +7,7 @@ collisions are numbered in source order.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -41,6 +42,20 @@ def slugify(text: str) -> str:
     """Lowercase ASCII slug: accents folded, everything else non-alphanumeric to hyphens."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return _NON_ALNUM.sub("-", ascii_text.lower()).strip("-")
+
+
+_TAG_SYMBOLS = (("++", "-plus-plus"), ("+", "-plus"), ("#", "-sharp"))
+
+
+def tag_slug(tag: str) -> str:
+    """URL slug of a tag; tags with no ASCII letters (``强化学习``) get a short stable hash."""
+    text = tag.strip()
+    for symbol, word in _TAG_SYMBOLS:
+        text = text.replace(symbol, word)
+    slug = slugify(text)
+    if slug:
+        return slug
+    return "tag-" + hashlib.sha256(tag.strip().casefold().encode("utf-8")).hexdigest()[:10]
 
 
 def cut_slug(slug: str, limit: int) -> str:
