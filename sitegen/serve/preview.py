@@ -1,180 +1,40 @@
-"""Live preview: build, serve the output, rebuild on change, reload open browsers.
+"""``Preview``: build, serve, watch and rebuild one project, and tell browsers to reload.
 
-``Preview`` builds into the normal output folder, serves it under the site's base
-path, watches the inputs with watchdog and rebuilds incrementally, then tells
-browsers to reload over the LiveReload protocol.
-
-Why not livereload's own ``Server``: its ``serve()`` blocks on the process-wide
-Tornado loop and keeps its browsers in class attributes (no ``stop()``, no two
-servers in one test process), it cannot serve under a base path, it injects only
-its script (no error overlay), and its polling watcher drops reloads that come
-within three seconds of the last one, so the reload after fixing a typo could be
-lost. We use livereload's pieces instead: its browser client (``livereload.js``,
-shipped inside the package) and its protocol (version 7: ``hello`` handshake,
-``reload`` with a path; a ``.css`` path makes the client swap that stylesheet
-without reloading the page), spoken over a Tornado websocket; Tornado is what
-livereload itself runs on.
-
-The reload script and the error overlay are added by the server at response
-time, never written to disk: the output folder stays byte-identical to what
-``sitegen build`` writes (nothing to re-render when switching between the two,
-nothing dev-only to deploy by mistake), and while a build error stands every
-HTML page served, even a fresh load, shows the overlay over the last good site.
+``start()`` binds the port and builds before anything is served; a server
+thread runs Tornado's loop, watchdog reports edits, and a rebuild thread
+waits for a quiet moment (``DEBOUNCE``) before an incremental build. A failed
+build keeps the last good site served with the error overlay; a good one
+sends LiveReload commands (stylesheets alone are swapped in place) and then
+updates the search index in the background.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
-import html
 import importlib
 import importlib.util
 import inspect
 import json
-import mimetypes
-import re
 import socket
 import threading
 import time
-import webbrowser
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 import click
-import livereload
 import tornado.httpserver
-import tornado.web
 import tornado.websocket
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from sitegen.build import BuildResult, OutputRefused, build_site
 from sitegen.cache import StageCache
 from sitegen.model import InputError, Problem, Severity
+from sitegen.serve.http import ServedSite, application, listen
+from sitegen.serve.watch import DEBOUNCE, WATCHED_FOLDERS, EditForwarder, is_editor_temp
 from sitegen.settings import SETTINGS_FILE, Settings, load_settings
-
-WATCHED_FOLDERS = ("seeds", "content", "templates", "static")
-"""Project folders whose changes trigger a rebuild (with ``sitegen.yaml``)."""
-DEBOUNCE = 0.2
-"""Seconds of quiet after the last change before rebuilding: one build per burst of saves."""
-CLIENT_SCRIPT = Path(livereload.__file__).parent / "vendors" / "livereload.js"
-LIVERELOAD_PROTOCOL = "http://livereload.com/protocols/official-7"
-OVERLAY_ID = "sitegen-error-overlay"
-
-
-class PortInUse(Exception):
-    """The requested port is taken by another program."""
-
-    def __init__(self, port: int) -> None:
-        super().__init__(f"port {port} is in use; try --port 0")
-        self.port = port
-
-
-def is_editor_temp(name: str) -> bool:
-    """Swap, backup and probe files editors write next to the file being saved."""
-    return (
-        name.startswith((".#", ".sitegen"))
-        or name.endswith(("~", ".swp", ".swo", ".swx", ".swpx", "___jb_tmp___", "___jb_old___"))
-        or name == "4913"  # vim's probe for a writable folder
-        or (name.startswith(".") and name.endswith((".tmp", ".kate-swp")))
-    )
-
-
-def overlay_html(problems: Sequence[Problem]) -> str:
-    """The dismissable error box shown over the last good site (all text escaped)."""
-    items = "".join(
-        '<li style="margin:.4em 0;white-space:pre-wrap"><code style="font-weight:bold">'
-        f"{html.escape(p.file if p.line is None else f'{p.file}:{p.line}')}</code>: "
-        f"{html.escape(p.message)}</li>"
-        for p in problems
-    )
-    return (
-        f'<div id="{OVERLAY_ID}" role="alert" aria-labelledby="{OVERLAY_ID}-title" '
-        'style="position:fixed;z-index:2147483647;left:1rem;right:1rem;bottom:1rem;'
-        "max-height:60vh;overflow:auto;padding:1rem 1.25rem;border-radius:.5rem;"
-        "background:#7a0b0b;color:#fff;font:15px/1.45 system-ui,sans-serif;"
-        'box-shadow:0 .5rem 2rem rgba(0,0,0,.5)">'
-        f'<p id="{OVERLAY_ID}-title" style="margin:0;font-weight:bold;font-size:1.1em">'
-        "Build failed: showing the last good site</p>"
-        f'<ul style="margin:.5em 0;padding-left:1.2em">{items}</ul>'
-        '<p style="margin:0">Fix the file and save: this page reloads by itself.</p>'
-        '<button type="button" onclick="this.parentNode.remove()" '
-        'style="margin-top:.75em;font:inherit;padding:.2em .8em;color:#000;background:#fff;'
-        'border:0;border-radius:.25rem;cursor:pointer">Dismiss</button>'
-        "<script>document.addEventListener('keydown',function(e){if(e.key==='Escape'){"
-        f"var o=document.getElementById('{OVERLAY_ID}');if(o)o.remove()}}}})</script>"
-        "</div>"
-    )
-
-
-_BODY_OPEN = re.compile(rb"<body\b[^>]*>", re.IGNORECASE)
-
-
-def inject(page: bytes, script: str, overlay: str) -> bytes:
-    """Overlay after ``<body>`` (keyboard reaches it first), script before ``</body>``."""
-    if overlay:
-        found = _BODY_OPEN.search(page)
-        at = found.end() if found else 0
-        page = page[:at] + overlay.encode() + page[at:]
-    end = page.lower().rfind(b"</body>")
-    if end < 0:
-        return page + script.encode()
-    return page[:end] + script.encode() + page[end:]
-
-
-def listen(host: str, port: int) -> socket.socket:
-    """A listening socket (closed again if binding fails, unlike Tornado's ``bind_sockets``)."""
-    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
-    try:
-        server = socket.create_server((host, port), family=family)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(port) from exc
-        raise
-    server.setblocking(False)
-    return server
-
-
-@dataclass(frozen=True)
-class ServedSite:
-    """What the server shows; replaced whole after every build (readers need no lock)."""
-
-    output: Path
-    base_path: str
-    problems: tuple[Problem, ...] = ()
-    """Errors of the last build; while any stand, HTML pages carry the overlay."""
-
-
-def locate(output: Path, relative: str) -> tuple[str, Path | None]:
-    """Map a decoded URL path below the base path to a file in ``output``.
-
-    Returns ``("file", path)``, ``("redirect", None)`` for a folder named without
-    its trailing slash, ``("missing", None)`` or ``("refused", None)`` for
-    anything that would leave the output folder (``..``, symlinks out).
-    """
-    parts = [part for part in relative.split("/") if part]
-    if "\0" in relative or "\\" in relative or any(p in (".", "..") for p in parts):
-        return "refused", None
-    if any(p.startswith(".sitegen") for p in parts):
-        return "missing", None
-    root = output.resolve()
-    target = root.joinpath(*parts)
-    if target.is_dir() and relative and not relative.endswith("/"):
-        return "redirect", None
-    if target.is_dir():
-        target = target / "index.html"
-    try:
-        real = target.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return "missing", None
-    if root not in real.parents:
-        return "refused", None
-    return ("file", real) if real.is_file() else ("missing", None)
 
 
 class Preview:
@@ -379,7 +239,7 @@ class Preview:
 
     def _watch(self) -> None:
         self._observer = Observer()
-        handler = _Changes(self)
+        handler = EditForwarder(self.changed)
         self._observer.schedule(handler, str(self.root), recursive=False)
         for name in WATCHED_FOLDERS:
             self._watch_folder(name)
@@ -393,7 +253,9 @@ class Preview:
         if old is not None:
             with contextlib.suppress(KeyError, ValueError):
                 self._observer.unschedule(old)
-        self._watched[name] = self._observer.schedule(_Changes(self), str(folder), recursive=True)
+        self._watched[name] = self._observer.schedule(
+            EditForwarder(self.changed), str(folder), recursive=True
+        )
 
     def changed(self, path: str) -> None:
         """Note a changed input file; the rebuild waits for a quiet moment."""
@@ -450,15 +312,7 @@ class Preview:
         self._loop = loop
 
         async def setup() -> None:
-            app = tornado.web.Application(
-                [
-                    (r"/livereload", _ReloadSocket, {"preview": self}),
-                    (r"/livereload\.js", _ClientScript),
-                    (r"/.*", _SiteFiles, {"preview": self}),
-                ],
-                log_function=lambda handler: None,
-            )
-            self._http = tornado.httpserver.HTTPServer(app)
+            self._http = tornado.httpserver.HTTPServer(application(self))
             self._http.add_sockets(self._sockets)
 
         loop.run_until_complete(setup())
@@ -501,129 +355,6 @@ class Preview:
         return f'<script src="/livereload.js?port={self.port}" async></script>'
 
 
-class _Changes(FileSystemEventHandler):
-    """Forward edits to the preview; reads (opened/closed events) are not edits."""
-
-    def __init__(self, preview: Preview) -> None:
-        self.preview = preview
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.event_type not in ("created", "modified", "deleted", "moved"):
-            return
-        if event.is_directory and event.event_type == "modified":
-            return
-        paths = (
-            [event.src_path, event.dest_path] if event.event_type == "moved" else [event.src_path]
-        )
-        for path in paths:
-            if path:
-                self.preview.changed(path if isinstance(path, str) else path.decode())
-
-
-class _ReloadSocket(tornado.websocket.WebSocketHandler):
-    """The LiveReload protocol endpoint that livereload.js connects to."""
-
-    def initialize(self, preview: Preview) -> None:
-        self.preview = preview
-
-    def on_message(self, message: str | bytes) -> None:
-        try:
-            command = json.loads(message).get("command")
-        except (ValueError, AttributeError):
-            return
-        if command == "hello":
-            self.write_message(
-                json.dumps(
-                    {
-                        "command": "hello",
-                        "protocols": [LIVERELOAD_PROTOCOL],
-                        "serverName": "sitegen",
-                    }
-                )
-            )
-            self.preview.browsers.add(self)
-            self.preview.handshakes += 1
-
-    def on_close(self) -> None:
-        self.preview.browsers.discard(self)
-
-
-class _ClientScript(tornado.web.RequestHandler):
-    """livereload's browser client, as shipped in the livereload package."""
-
-    def get(self) -> None:
-        self.set_header("Content-Type", "text/javascript; charset=utf-8")
-        self.set_header("Cache-Control", "no-store")
-        self.write(CLIENT_SCRIPT.read_bytes())
-
-
-class _SiteFiles(tornado.web.RequestHandler):
-    """Files of the output folder under the base path, and nothing else."""
-
-    def initialize(self, preview: Preview) -> None:
-        self.preview = preview
-
-    async def head(self) -> None:
-        await self.get()
-
-    async def get(self) -> None:
-        site = self.preview.site
-        assert site is not None
-        path = unquote(self.request.path)
-        if path + "/" == site.base_path or (path == "/" and site.base_path != "/"):
-            self.redirect(site.base_path)
-            return
-        if not path.startswith(site.base_path):
-            await self._not_found(site)
-            return
-        relative = path[len(site.base_path) :]
-        status, file = locate(site.output, relative)
-        deadline = time.monotonic() + 30
-        # a full build swaps the output folder in two renames: wait rather than 404
-        while status == "missing" and self.preview.building and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-            site = self.preview.site or site
-            status, file = locate(site.output, relative)
-        if status == "redirect":
-            self.redirect(self.request.path + "/")
-        elif status == "refused":
-            self.send_error(403)
-        elif file is None:
-            await self._not_found(site)
-        else:
-            self._send_file(file, site)
-
-    async def _not_found(self, site: ServedSite) -> None:
-        self.set_status(404)
-        page = site.output / "404.html"
-        if page.is_file():
-            self._send_file(page, site)
-        else:
-            self.set_header("Content-Type", "text/plain; charset=utf-8")
-            self.finish(f"Not found. The site is served at {site.base_path}\n")
-
-    def _send_file(self, file: Path, site: ServedSite) -> None:
-        data = file.read_bytes()
-        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        if kind == "text/html":
-            overlay = overlay_html(site.problems) if site.problems else ""
-            data = inject(data, self.preview.snippet(), overlay)
-        if kind.startswith("text/") or kind in (
-            "application/json",
-            "application/xml",
-            "image/svg+xml",
-        ):
-            kind += "; charset=utf-8"
-        self.set_header("Content-Type", kind)
-        self.set_header("Cache-Control", "no-store")
-        self.set_header("X-Content-Type-Options", "nosniff")
-        if self.request.method == "HEAD":
-            self.set_header("Content-Length", str(len(data)))
-            self.finish()
-        else:
-            self.finish(data)
-
-
 def _names(changed: Sequence[str]) -> str:
     shown = ", ".join(changed[:3])
     return shown + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
@@ -644,36 +375,3 @@ def _search_indexer() -> Callable[..., object] | None:
     except (TypeError, ValueError):
         return None
     return index_site  # type: ignore[no-any-return]
-
-
-def serve(root: Path, *, host: str, port: int, open_browser: bool, jobs: int | None = None) -> int:
-    """Run a preview until Ctrl-C; return the exit code."""
-    preview = Preview(root, host=host, port=port, jobs=jobs)
-    try:
-        url = preview.start()
-    except PortInUse as exc:
-        click.echo(f"error: {exc}", err=True)
-        return 1
-    except OutputRefused as exc:
-        click.echo(f"error: {exc}", err=True)
-        return 1
-    except OSError as exc:
-        click.echo(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", err=True)
-        return 1
-    except KeyboardInterrupt:
-        preview.stop()
-        return 0
-    try:
-        click.echo(
-            f"serving {url} (watching {', '.join(WATCHED_FOLDERS)} and {SETTINGS_FILE}; "
-            "Ctrl-C stops)"
-        )
-        if open_browser:
-            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-        preview.wait()
-    except KeyboardInterrupt:
-        click.echo("stopping")
-    finally:
-        with contextlib.suppress(KeyboardInterrupt):
-            preview.stop()
-    return 0

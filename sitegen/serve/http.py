@@ -1,0 +1,208 @@
+"""Serving the output folder: the listening socket, paths, and Tornado's handlers.
+
+``listen`` binds before the first build so a taken port fails fast;
+``locate`` maps a URL below the base path to a file without ever leaving the
+output folder; ``application`` routes the LiveReload websocket, livereload's
+browser client and the site's files (HTML pages get the reload script and,
+while a build error stands, the error overlay).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+import mimetypes
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+import livereload
+import tornado.web
+import tornado.websocket
+
+from sitegen.model import Problem
+from sitegen.serve.overlay import inject, overlay_html
+
+if TYPE_CHECKING:
+    from sitegen.serve.preview import Preview
+
+CLIENT_SCRIPT = Path(livereload.__file__).parent / "vendors" / "livereload.js"
+LIVERELOAD_PROTOCOL = "http://livereload.com/protocols/official-7"
+
+
+class PortInUse(Exception):
+    """The requested port is taken by another program."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(f"port {port} is in use; try --port 0")
+        self.port = port
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening socket (closed again if binding fails, unlike Tornado's ``bind_sockets``)."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    try:
+        server = socket.create_server((host, port), family=family)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(port) from exc
+        raise
+    server.setblocking(False)
+    return server
+
+
+@dataclass(frozen=True)
+class ServedSite:
+    """What the server shows; replaced whole after every build (readers need no lock)."""
+
+    output: Path
+    base_path: str
+    problems: tuple[Problem, ...] = ()
+    """Errors of the last build; while any stand, HTML pages carry the overlay."""
+
+
+def locate(output: Path, relative: str) -> tuple[str, Path | None]:
+    """Map a decoded URL path below the base path to a file in ``output``.
+
+    Returns ``("file", path)``, ``("redirect", None)`` for a folder named without
+    its trailing slash, ``("missing", None)`` or ``("refused", None)`` for
+    anything that would leave the output folder (``..``, symlinks out).
+    """
+    parts = [part for part in relative.split("/") if part]
+    if "\0" in relative or "\\" in relative or any(p in (".", "..") for p in parts):
+        return "refused", None
+    if any(p.startswith(".sitegen") for p in parts):
+        return "missing", None
+    root = output.resolve()
+    target = root.joinpath(*parts)
+    if target.is_dir() and relative and not relative.endswith("/"):
+        return "redirect", None
+    if target.is_dir():
+        target = target / "index.html"
+    try:
+        real = target.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return "missing", None
+    if root not in real.parents:
+        return "refused", None
+    return ("file", real) if real.is_file() else ("missing", None)
+
+
+def application(preview: Preview) -> tornado.web.Application:
+    """The routes: LiveReload's websocket and client script, then the site's files."""
+    return tornado.web.Application(
+        [
+            (r"/livereload", _ReloadSocket, {"preview": preview}),
+            (r"/livereload\.js", _ClientScript),
+            (r"/.*", _SiteFiles, {"preview": preview}),
+        ],
+        log_function=lambda handler: None,
+    )
+
+
+class _ReloadSocket(tornado.websocket.WebSocketHandler):
+    """The LiveReload protocol endpoint that livereload.js connects to."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            command = json.loads(message).get("command")
+        except (ValueError, AttributeError):
+            return
+        if command == "hello":
+            self.write_message(
+                json.dumps(
+                    {
+                        "command": "hello",
+                        "protocols": [LIVERELOAD_PROTOCOL],
+                        "serverName": "sitegen",
+                    }
+                )
+            )
+            self.preview.browsers.add(self)
+            self.preview.handshakes += 1
+
+    def on_close(self) -> None:
+        self.preview.browsers.discard(self)
+
+
+class _ClientScript(tornado.web.RequestHandler):
+    """livereload's browser client, as shipped in the livereload package."""
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/javascript; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.write(CLIENT_SCRIPT.read_bytes())
+
+
+class _SiteFiles(tornado.web.RequestHandler):
+    """Files of the output folder under the base path, and nothing else."""
+
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    async def head(self) -> None:
+        await self.get()
+
+    async def get(self) -> None:
+        site = self.preview.site
+        assert site is not None
+        path = unquote(self.request.path)
+        if path + "/" == site.base_path or (path == "/" and site.base_path != "/"):
+            self.redirect(site.base_path)
+            return
+        if not path.startswith(site.base_path):
+            await self._not_found(site)
+            return
+        relative = path[len(site.base_path) :]
+        status, file = locate(site.output, relative)
+        deadline = time.monotonic() + 30
+        # a full build swaps the output folder in two renames: wait rather than 404
+        while status == "missing" and self.preview.building and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            site = self.preview.site or site
+            status, file = locate(site.output, relative)
+        if status == "redirect":
+            self.redirect(self.request.path + "/")
+        elif status == "refused":
+            self.send_error(403)
+        elif file is None:
+            await self._not_found(site)
+        else:
+            self._send_file(file, site)
+
+    async def _not_found(self, site: ServedSite) -> None:
+        self.set_status(404)
+        page = site.output / "404.html"
+        if page.is_file():
+            self._send_file(page, site)
+        else:
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(f"Not found. The site is served at {site.base_path}\n")
+
+    def _send_file(self, file: Path, site: ServedSite) -> None:
+        data = file.read_bytes()
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if kind == "text/html":
+            overlay = overlay_html(site.problems) if site.problems else ""
+            data = inject(data, self.preview.snippet(), overlay)
+        if kind.startswith("text/") or kind in (
+            "application/json",
+            "application/xml",
+            "image/svg+xml",
+        ):
+            kind += "; charset=utf-8"
+        self.set_header("Content-Type", kind)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        if self.request.method == "HEAD":
+            self.set_header("Content-Length", str(len(data)))
+            self.finish()
+        else:
+            self.finish(data)

@@ -1,0 +1,47 @@
+"""What counts as an edit: the watched folders, editor temp files, and watchdog's events.
+
+``Preview`` watches the project root (for ``sitegen.yaml``) and each of
+``WATCHED_FOLDERS``; ``EditForwarder`` passes every created, modified, deleted
+or moved path on, and ``is_editor_temp`` names the swap and backup files an
+editor writes while saving, which must not trigger a rebuild.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
+WATCHED_FOLDERS = ("seeds", "content", "templates", "static")
+"""Project folders whose changes trigger a rebuild (with ``sitegen.yaml``)."""
+DEBOUNCE = 0.2
+"""Seconds of quiet after the last change before rebuilding: one build per burst of saves."""
+
+
+def is_editor_temp(name: str) -> bool:
+    """Swap, backup and probe files editors write next to the file being saved."""
+    return (
+        name.startswith((".#", ".sitegen"))
+        or name.endswith(("~", ".swp", ".swo", ".swx", ".swpx", "___jb_tmp___", "___jb_old___"))
+        or name == "4913"  # vim's probe for a writable folder
+        or (name.startswith(".") and name.endswith((".tmp", ".kate-swp")))
+    )
+
+
+class EditForwarder(FileSystemEventHandler):
+    """Forward edits to the preview; reads (opened/closed events) are not edits."""
+
+    def __init__(self, changed: Callable[[str], None]) -> None:
+        self.changed = changed
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in ("created", "modified", "deleted", "moved"):
+            return
+        if event.is_directory and event.event_type == "modified":
+            return
+        paths = (
+            [event.src_path, event.dest_path] if event.event_type == "moved" else [event.src_path]
+        )
+        for path in paths:
+            if path:
+                self.changed(path if isinstance(path, str) else path.decode())
