@@ -369,10 +369,16 @@ def bench_hugo(root: Path, folder: Path, edit_key: str) -> dict[str, object]:
     page.write_text(page.read_text().replace('"status": ', '"status": "read", "was": ', 1))
     edit = measure([hugo, "--quiet", "--destination", str(public)], folder)
     edit_index = measure(pagefind, folder)
+    # Hugo's related-content lookup dominates its time at scale: also time it without.
+    layout = folder / "layouts/page.html"
+    text = layout.read_text()
+    layout.write_text(text[: text.index("<h2>Related</h2>")] + text[text.index("</ul>") + 5 :])
+    plain = measure([hugo, "--quiet", "--destination", str(folder / "public-plain")], folder)
     return {
         "cold": cold,
         "index": index,
         "edit": edit.seconds + edit_index.seconds,
+        "plain": plain.seconds,
         "size": folder_size(public),
     }
 
@@ -405,6 +411,14 @@ def report(size: int, s: dict[str, object], h: dict[str, object] | None) -> str:
         cold.seconds,
         hugo_cold.seconds + hugo_index.seconds if hugo_cold and hugo_index else None,
     )
+    if h and hugo_cold and hugo_index:
+        plain = float(h["plain"])  # type: ignore[arg-type]
+        lines.append(
+            f"| (Hugo {hugo_cold.seconds:.2f} s + Pagefind {hugo_index.seconds:.2f} s; "
+            f"Hugo without related lists {plain:.2f} s) | | "
+            f"{plain + hugo_index.seconds:.2f} s without related | "
+            f"{cold.seconds / (plain + hugo_index.seconds):.2f} |"
+        )
     row("no-change rebuild (CLI)", float(s["nochange"]), None)  # type: ignore[arg-type]
     row(
         "one-annotation edit (CLI)",

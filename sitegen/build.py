@@ -254,12 +254,20 @@ def site_digest(settings: Settings, catalog: Catalog, extra_head: str) -> bytes:
 
 
 def page_digests(
-    renderer: Renderer, pages: Sequence[Page], settings: Settings, catalog: Catalog
+    renderer: Renderer,
+    pages: Sequence[Page],
+    settings: Settings,
+    catalog: Catalog,
+    stages: StageCache | None = None,
 ) -> list[str]:
-    """What each page is made from: site-wide inputs, its context and its templates."""
+    """What each page is made from: site-wide inputs, its context and its templates.
+
+    With a ``stages`` cache that remembers, papers equal to the previous build's
+    reuse their hashes (most of the work, when one annotation changed).
+    """
     site = site_digest(settings, catalog, renderer.extra_head)
-    digester = Digester()
-    return [
+    digester = Digester(stages.recall("paper-digests") if stages else None)
+    digests = [
         digester.digest(
             site,
             (page.url, page.template, page.title, page.description, page.kind, page.feeds),
@@ -268,6 +276,9 @@ def page_digests(
         )
         for page in pages
     ]
+    if stages is not None:
+        stages.keep("paper-digests", digester.papers)
+    return digests
 
 
 def _input_files(settings: Settings) -> Iterator[Path]:
@@ -403,7 +414,7 @@ def build_site(
     cleanup: threading.Thread | None = None
     folder = output.with_name(output.name + (".sitegen-staging" if full else ".sitegen-pending"))
     with timer.phase("render"):
-        digests = page_digests(renderer, pages, settings, catalog)
+        digests = page_digests(renderer, pages, settings, catalog, stages)
         on_disk = {} if full else {page.output: stat_token(output / page.output) for page in pages}
         todo = [
             i

@@ -232,6 +232,16 @@ class StageCache:
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             temporary.unlink(missing_ok=True)  # a cache that cannot be written costs time only
 
+    def keep(self, name: str, value: Any) -> None:
+        """Hold a value for the next build in this process (never written to disk)."""
+        if self.remember:
+            self.memory[name] = ("", value)
+
+    def recall(self, name: str) -> Any | None:
+        """What the previous build in this process kept under ``name``."""
+        held = self.memory.get(name)
+        return held[1] if held is not None else None
+
     def compute(self, stage: str, key: str, make: Callable[[], T]) -> T:
         """The cached value of ``stage`` for ``key``, or ``make()`` stored for next time."""
         found = self.get(stage, key)

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from sitegen.model import Paper
+
 _SIZE = 16
 _REMEMBER_FROM = 32
 """Lists, tuples and dicts at least this long are hashed once per build."""
@@ -42,9 +44,12 @@ class Digester:
     keeps them alive, so an identity is never reused for another object.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, known: Mapping[str, tuple[Paper, bytes]] | None = None) -> None:
         self._memo: dict[int, tuple[object, bytes]] = {}
         self._fields: dict[type, tuple[bytes, tuple[str, ...]] | None] = {}
+        self._known = known or {}
+        self.papers: dict[str, tuple[Paper, bytes]] = {}
+        """Each paper's token by key, for the next build's ``known`` (``sitegen serve``)."""
 
     def _dataclass_fields(self, kind: type) -> tuple[bytes, tuple[str, ...]] | None:
         if kind not in self._fields:
@@ -83,9 +88,15 @@ class Digester:
             return digest
         shape = self._dataclass_fields(kind)
         if shape is not None:
-            name, names = shape
-            digest = b"D" + blake(name, *[self.token(getattr(value, n)) for n in names])
+            old = self._known.get(value.key) if kind is Paper else None
+            if old is not None and old[0] == value:  # equal papers have equal tokens
+                digest = old[1]
+            else:
+                name, names = shape
+                digest = b"D" + blake(name, *[self.token(getattr(value, n)) for n in names])
             self._memo[id(value)] = (value, digest)
+            if kind is Paper:
+                self.papers[value.key] = (value, digest)
             return digest
         if isinstance(value, Mapping):
             return self._container(value)

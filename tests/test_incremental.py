@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 import sitegen.build
 from sitegen.build import BuildResult, build_site
+from sitegen.cache import StageCache
 from sitegen.catalog import load_catalog
 from sitegen.cli import cli
 from sitegen.model import STATUSES
@@ -331,11 +332,16 @@ class Editor:
         ("notes", "Edited *notes*."),
     ],
 )
-def test_one_field_edit_equals_a_clean_build(project: Path, name: str, value: Any) -> None:
+@pytest.mark.parametrize("serve", [False, True], ids=["cli", "serve"])
+def test_one_field_edit_equals_a_clean_build(
+    project: Path, name: str, value: Any, serve: bool
+) -> None:
+    # serve: one StageCache held across builds, as `sitegen serve` does
+    stages = StageCache.for_project(project) if serve else None
     editor = Editor(project, _keys(project))
-    _build(project)
+    _build(project, stages=stages)
     editor.apply(("annotation", 2, (name, value)))
-    kept = _build(project)
+    kept = _build(project, stages=stages)
     assert kept.rendered > 0
     assert _tree(kept.output) == _tree(_build(project, "fresh", clean=True).output)
 
@@ -358,11 +364,12 @@ def test_incremental_builds_equal_clean_builds(
         (root / leftover).unlink(missing_ok=True)
     _age_inputs(root)
     editor = Editor(root, _keys(root))
-    _build(root)
+    stages = StageCache.for_project(root)  # held across builds, as `sitegen serve` does
+    _build(root, stages=stages)
     for step in steps:
         for edit in step:
             editor.apply(edit)
-        kept = _build(root)
+        kept = _build(root, stages=stages)
         fresh = _build(root, "fresh", clean=True)
         assert _tree(kept.output) == _tree(fresh.output)
 

@@ -124,10 +124,11 @@ def _inferred_title(abstract: RichText) -> RichText:
     return clean_text(infer_title(abstract.plain))
 
 
-def _with_related(papers: list[Paper], count: int, stages: StageCache) -> list[Paper]:
+def _with_related(
+    papers: list[Paper], count: int, seeds_key: str, stages: StageCache
+) -> list[Paper]:
     """Hand-made related papers first, then the most similar by TF-IDF, up to ``count``."""
-    texts = [f"{p.title.plain}\n{p.abstract.plain}\n{p.notes or ''}" for p in papers]
-    similar = related_indexes(texts, count, stages) if count else [() for _ in papers]
+    similar = related_indexes(papers, seeds_key, count, stages) if count else [() for _ in papers]
     visible = {p.key for p in papers}
     result = []
     for paper, found in zip(papers, similar):
@@ -187,7 +188,7 @@ def load(
     if any(p.severity is Severity.ERROR for p in problems):
         return Loaded(None, tuple(problems))
     with timer.phase("related"):
-        visible = _with_related(visible, settings.related_count, stages)
+        visible = _with_related(visible, settings.related_count, seeds.key, stages)
 
     all_topics = list(topics)
     if any(UNSORTED.slug in p.topics for p in visible):

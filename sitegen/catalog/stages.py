@@ -29,7 +29,7 @@ from sitegen.catalog.dedupe import CleanEntry, MergedPaper, group_duplicates, me
 from sitegen.catalog.keys import assign_keys, infer_title
 from sitegen.clean import clean_text
 from sitegen.digest import blake, code_signature
-from sitegen.model import Annotation, Problem, SourceEntry, Topic
+from sitegen.model import Annotation, Paper, Problem, SourceEntry, Topic
 from sitegen.sources import read_seeds, seed_files
 from sitegen.topics import TopicMatcher
 
@@ -115,14 +115,28 @@ def load_notes(
     return stages.compute("annotations", key, compute)
 
 
-def related_indexes(texts: Sequence[str], count: int, stages: StageCache) -> list[tuple[int, ...]]:
-    """For each text, the indexes of the most similar other texts (``related_papers``)."""
+def related_texts(papers: Sequence[Paper]) -> list[str]:
+    """What related papers are computed from: each paper's title, abstract and notes."""
+    return [f"{p.title.plain}\n{p.abstract.plain}\n{p.notes or ''}" for p in papers]
+
+
+def related_indexes(
+    papers: Sequence[Paper], seeds_key: str, count: int, stages: StageCache
+) -> list[tuple[int, ...]]:
+    """For each paper, the indexes of the most similar other papers (``related_papers``).
+
+    ``seeds_key`` stands for every abstract (they come from the seeds alone), so the
+    key hashes only keys, titles and notes: a few hundred kilobytes, not every abstract.
+    """
 
     def compute() -> list[tuple[int, ...]]:
         from sitegen.related import related_papers  # scikit-learn: slow to import
 
-        return related_papers(texts, count)
+        return related_papers(related_texts(papers), count)
 
-    joined = "\0".join(texts).encode("utf-8", "surrogatepass")
-    key = blake(code_signature().encode(), str(count).encode(), joined).hex()
+    if not seeds_key:
+        return compute()
+    own = "\0".join(f"{p.key}\1{p.title.plain}\1{p.notes or ''}" for p in papers)
+    parts = (code_signature(), seeds_key, str(count), own)
+    key = blake(*(part.encode("utf-8", "surrogatepass") for part in parts)).hex()
     return stages.compute("related", key, compute)
