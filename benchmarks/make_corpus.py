@@ -253,7 +253,7 @@ def _rare_terms(rng: random.Random, count: int) -> list[str]:
 
 def _name(rng: random.Random, used: set[str]) -> str:
     while True:
-        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+        name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))).capitalize()
         name += rng.choice(("", "", "", "-2", "-XL", "GPT", "Net", "LM", "-Zero", "++"))
         if name not in used:
             used.add(name)
