@@ -123,9 +123,13 @@ CHROMIUM_ARGS = (
 """How browser tests start Debian's Chromium (Playwright never downloads its own)."""
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the whole session (skipped without a chromium binary)."""
+    """A headless Chromium for one test module (skipped without a chromium binary).
+
+    Module scope, not session: Playwright's sync API keeps an event loop running
+    while it is open, and other modules' tests call ``asyncio.run``.
+    """
     chromium = shutil.which("chromium")
     if chromium is None:
         pytest.skip("no chromium binary on PATH (install it: apt-get install chromium)")
