@@ -49,6 +49,9 @@ RACY_SECONDS = 2.0
 resolution unseen, so a build that saw one does not let the next build skip by mtime."""
 INPUT_FOLDERS = ("seeds", "content", "templates", "static")
 """Project folders whose files are inputs (besides ``sitegen.yaml``)."""
+SEARCH_BUNDLE = "pagefind/pagefind.js"
+"""The browser index a build with search leaves (``sitegen.search.pagefind.BUNDLE``); named
+here so a no-change check need not import the search package."""
 
 
 @dataclass
@@ -382,6 +385,7 @@ def build_site(
             and cache.manifest.inputs == inputs
             and (output / MARKER).exists()
             and _outputs_intact(cache.records, output)
+            and (not index_search or (output / SEARCH_BUNDLE).is_file())
         )
     if unchanged:
         assert cache.manifest is not None

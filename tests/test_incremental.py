@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sqlite3
 import sys
 import time
@@ -133,6 +134,19 @@ def test_a_no_change_rebuild_stops_early_and_writes_nothing(project: Path) -> No
     assert _mtimes(first.output) == before
     assert second.pages == first.pages
     assert [p.key for p in second.catalog.papers] == [p.key for p in first.catalog.papers]
+
+
+def test_a_no_change_rebuild_still_needs_the_search_index(project: Path) -> None:
+    from sitegen.search.pagefind import BUNDLE
+
+    assert f"{BUNDLE}/pagefind.js" == sitegen.build.SEARCH_BUNDLE
+    settings = _settings(project)
+    build_site(settings, jobs=1)
+    assert build_site(settings, jobs=1).unchanged
+    shutil.rmtree(settings.output_path / BUNDLE)
+    again = build_site(settings, jobs=1)
+    assert not again.unchanged
+    assert (settings.output_path / sitegen.build.SEARCH_BUNDLE).is_file()
 
 
 def test_touching_an_input_checks_everything_and_still_writes_nothing(project: Path) -> None:
