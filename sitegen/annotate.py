@@ -19,6 +19,7 @@ from sitegen.annotation_edit import Change, EditError, edit_text, entry_path, ke
 from sitegen.annotations import SUFFIXES, annotation_files, load_annotations
 from sitegen.model import Problem, Severity
 from sitegen.settings import Settings
+from sitegen.sources import display_path
 from sitegen.yamlfile import parse_yaml
 
 __all__ = ["ANNOTATIONS_FILE", "AnnotateError", "Change", "Outcome", "annotate"]
@@ -81,13 +82,6 @@ def _known(settings: Settings) -> tuple[list[str], list[str]]:
     return keys, slugs
 
 
-def _display(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
-
-
 def annotating_file(settings: Settings, key: str) -> Path | None:
     """The annotation file that already annotates ``key``, if any."""
     for path in annotation_files(settings.content_dir):
@@ -114,7 +108,7 @@ def _target(settings: Settings, file: Path | None) -> Path:
     if inside is None or path.suffix.lower() not in SUFFIXES:
         raise AnnotateError(
             f"{file} is not an annotation file: use a .yaml file under "
-            f"{_display(folder, settings.root)}/"
+            f"{display_path(folder, settings.root)}/"
         )
     if any(part.startswith(".") for part in inside.parts):
         raise AnnotateError(f"{file}: files whose names start with a dot are not read")
@@ -132,7 +126,7 @@ def _validate(
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_text(text, encoding="utf-8", newline="")
         _, problems = load_annotations(root / settings.content_dir.name, root, keys, slugs)
-    shown = _display(path, settings.root)
+    shown = display_path(path, settings.root)
     return [Problem(shown, p.line, p.message, p.severity) for p in problems]
 
 
@@ -163,11 +157,11 @@ def annotate(settings: Settings, key: str, change: Change, file: Path | None = N
     target = _target(settings, file)
     if existing is not None and file is not None and existing.resolve() != target.resolve():
         raise AnnotateError(
-            f"{key!r} is already annotated in {_display(existing, settings.root)}; "
+            f"{key!r} is already annotated in {display_path(existing, settings.root)}; "
             "leave out --file to update it there"
         )
     path = existing or target
-    shown = _display(path, settings.root)
+    shown = display_path(path, settings.root)
     raw = path.read_bytes() if path.exists() else b""
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sitegen.model import STATUSES, Annotation, Problem, Quote, Severity, SourceRef
+from sitegen.sources import display_path
 from sitegen.yamlfile import YamlDoc, describe_value, parse_yaml, quote_hint, read_text, suggest
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "annotations.schema.json"
@@ -380,18 +381,6 @@ def _annotation(
     return Annotation(key=key, ref=ref, **values)
 
 
-def _display(path: Path, root: Path) -> str:
-    """The file as the user knows it: relative to the project, with forward slashes."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        pass
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError, RuntimeError):
-        return path.as_posix()
-
-
 def annotation_files(content_dir: Path) -> list[Path]:
     """Annotation files in sorted order; dot-files and dot-folders (editor droppings) skipped."""
     folder = content_dir / "annotations"
@@ -451,7 +440,7 @@ def load_annotations(
     annotations: dict[str, Annotation] = {}
     problems: list[Problem] = []
     for path in annotation_files(content_dir):
-        display = _display(path, root)
+        display = display_path(path, root)
         text, read_problems = read_text(path, display)
         problems.extend(read_problems)
         if text is None:
