@@ -44,6 +44,8 @@ MARKER = ".sitegen"
 """File sitegen leaves in every output folder it builds."""
 PARALLEL_THRESHOLD = 300
 """Fewer pages than this render in-process: starting workers would cost more."""
+BATCHES_PER_JOB = 8
+"""Batches of pages per worker: enough to even out, few enough to cost little to send."""
 RACY_SECONDS = 2.0
 """Inputs modified this recently may change again within the file system's timestamp
 resolution unseen, so a build that saw one does not let the next build skip by mtime."""
@@ -220,8 +222,10 @@ def render_pages(
                 progress(1)
     else:
         renderer.env  # noqa: B018 -- build the environment once, before forking
-        chunk = max(16, len(pages) // (jobs * 8))
-        batches = [list(range(i, min(i + chunk, len(pages)))) for i in range(0, len(pages), chunk)]
+        # Interleaved batches: the costly pages (topic pages, the big exports) come last
+        # in plan order, and contiguous batches would leave one worker with all of them.
+        count = min(len(pages) // 16 or 1, jobs * BATCHES_PER_JOB)
+        batches = [list(range(first, len(pages), count)) for first in range(count)]
         with ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=get_context("fork"),
