@@ -396,6 +396,7 @@ def test_ten_thousand_papers_rebuild_incrementally(tmp_path: Path) -> None:
     )
     assert spec and spec.loader
     corpus = importlib.util.module_from_spec(spec)
+    sys.modules["make_corpus"] = corpus  # its dataclasses look their module up there
     spec.loader.exec_module(corpus)
     keys = corpus.make_corpus(10_000, tmp_path / "big")
     _age_inputs(tmp_path / "big")
