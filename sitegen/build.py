@@ -161,17 +161,9 @@ class Rendered:
     """Empty when the bytes equal what is already in place (nothing written)."""
 
 
-def page_bytes(renderer: Renderer, page: Page) -> bytes:
-    """A page's bytes; a data page's ``body`` may be a function that makes the text."""
-    body = page.context.get("body") if page.template is None else None
-    if callable(body):
-        return str(body()).encode("utf-8")
-    return renderer.render(page)
-
-
 def _render_one(renderer: Renderer, page: Page, to: Destination) -> Rendered | Problem:
     try:
-        data = page_bytes(renderer, page)
+        data = renderer.render(page)
     except TemplateError as exc:
         return exc.problem
     sha = _sha(data)

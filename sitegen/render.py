@@ -186,7 +186,9 @@ class Renderer:
     def render(self, page: Page) -> bytes:
         """A page's bytes; raises ``TemplateError`` naming the template file and line."""
         if page.template is None:
-            return str(page.context.get("body", "")).encode("utf-8")
+            # Big exports pass a function, so their text exists only while it is written.
+            body = page.context.get("body", "")
+            return str(body() if callable(body) else body).encode("utf-8")
         try:
             template = self.env.get_template(page.template)
             text = template.render({**page.context, "page": self.page_info(page)})
