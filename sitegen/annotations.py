@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -427,6 +427,84 @@ def _duplicate_paper_problems(
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class AnnotatedEntry:
+    """One paper's entry in an annotation file, validated on its own."""
+
+    key: str
+    line: int | None
+    annotation: Annotation | None
+    """None when no field validated."""
+    problems: tuple[Problem, ...]
+    """The entry's own problems (an unknown key among them); repeats across files are
+    found when files are merged."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationFile:
+    """An annotation file read and validated: its entries in file order."""
+
+    display: str
+    """The file as messages name it."""
+    problems: tuple[Problem, ...]
+    """Problems of the file as a whole (unreadable, not YAML, repeated keys)."""
+    entries: tuple[AnnotatedEntry, ...]
+
+
+def read_annotation_file(
+    path: Path, root: Path, keys: Sequence[str], topic_slugs: Collection[str]
+) -> AnnotationFile:
+    """Read and validate one annotation file against the paper keys and topic slugs."""
+    return _read_file(path, root, _Known(frozenset(keys), tuple(keys), frozenset(topic_slugs)))
+
+
+def _read_file(path: Path, root: Path, known: _Known) -> AnnotationFile:
+    display = display_path(path, root)
+    text, read_problems = read_text(path, display)
+    if text is None:
+        return AnnotationFile(display, tuple(read_problems), ())
+    doc, yaml_problems = parse_yaml(text, display)
+    if doc is None:
+        return AnnotationFile(display, (*read_problems, *yaml_problems), ())
+    problems = [*read_problems, *_duplicate_paper_problems(yaml_problems, doc, text, display)]
+    entries = []
+    for raw_key, fields, field_path in _entries(doc, display, problems):
+        key = str(raw_key).strip()
+        line = doc.line(*field_path)
+        found: list[Problem] = []
+        if key not in known.keys:
+            found.append(Problem(display, line, _unknown_key(key, known)))
+        annotation = _annotation(key, fields, field_path, doc, display, known, found)
+        entries.append(AnnotatedEntry(key, line, annotation, tuple(found)))
+    return AnnotationFile(display, tuple(problems), tuple(entries))
+
+
+def merge_annotation_files(
+    files: Iterable[AnnotationFile], keys: Collection[str]
+) -> tuple[dict[str, Annotation], list[Problem]]:
+    """Annotations by known paper key (the first, when a key is annotated twice) and every
+    problem, in file order."""
+    annotations: dict[str, Annotation] = {}
+    problems: list[Problem] = []
+    for file in files:
+        problems.extend(file.problems)
+        for entry in file.entries:
+            key = entry.key
+            if key in annotations:
+                first = annotations[key].ref
+                problems.append(
+                    Problem(
+                        file.display,
+                        entry.line,
+                        f"{key!r} is annotated twice; first at {first}; merge the two into one",
+                    )
+                )
+            problems.extend(entry.problems)
+            if entry.annotation is not None and key in keys and key not in annotations:
+                annotations[key] = entry.annotation
+    return annotations, problems
+
+
 def load_annotations(
     content_dir: Path, root: Path, keys: Sequence[str], topic_slugs: Collection[str]
 ) -> tuple[dict[str, Annotation], list[Problem]]:
@@ -437,34 +515,5 @@ def load_annotations(
     are checked too, so their problems are reported, but they are not returned.
     """
     known = _Known(frozenset(keys), tuple(keys), frozenset(topic_slugs))
-    annotations: dict[str, Annotation] = {}
-    problems: list[Problem] = []
-    for path in annotation_files(content_dir):
-        display = display_path(path, root)
-        text, read_problems = read_text(path, display)
-        problems.extend(read_problems)
-        if text is None:
-            continue
-        doc, yaml_problems = parse_yaml(text, display)
-        if doc is None:
-            problems.extend(yaml_problems)
-            continue
-        problems.extend(_duplicate_paper_problems(yaml_problems, doc, text, display))
-        for raw_key, fields, field_path in _entries(doc, display, problems):
-            key = str(raw_key).strip()
-            line = doc.line(*field_path)
-            if key not in known.keys:
-                problems.append(Problem(display, line, _unknown_key(key, known)))
-            elif key in annotations:
-                first = annotations[key].ref
-                problems.append(
-                    Problem(
-                        display,
-                        line,
-                        f"{key!r} is annotated twice; first at {first}; merge the two into one",
-                    )
-                )
-            annotation = _annotation(key, fields, field_path, doc, display, known, problems)
-            if annotation is not None and key in known.keys and key not in annotations:
-                annotations[key] = annotation
-    return annotations, problems
+    files = [_read_file(path, root, known) for path in annotation_files(content_dir)]
+    return merge_annotation_files(files, known.keys)

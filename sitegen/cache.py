@@ -48,10 +48,10 @@ class Record:
     """``size:mtime_ns`` after the build wrote or kept it; empty when unknown."""
 
 
-def stat_token(path: Path) -> str:
+def stat_token(path: Path | str) -> str:
     """``size:mtime_ns`` of a file, or empty when it does not exist."""
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return ""
     return f"{stat.st_size}:{stat.st_mtime_ns}"
@@ -82,6 +82,8 @@ class BuildCache:
     path: Path
     records: dict[str, Record]
     manifest: Manifest | None = None
+    stored: bool = False
+    """The file holds exactly ``records``: a save need only write what changed."""
 
     @classmethod
     def open(cls, root: Path, output: Path) -> BuildCache:
@@ -90,6 +92,7 @@ class BuildCache:
         path = root / CACHE_DIR / f"build-{name}.sqlite"
         records: dict[str, Record] = {}
         manifest = None
+        stored = False
         if path.exists():
             try:
                 with _connect(path) as db:
@@ -101,13 +104,20 @@ class BuildCache:
                         row = db.execute("SELECT inputs, problems FROM manifest").fetchone()
                         if row:
                             manifest = Manifest(row[0], _problems_from_json(row[1]))
+                        stored = True
                 db.close()
             except (sqlite3.Error, ValueError, TypeError, KeyError):
-                records, manifest = {}, None
-        return cls(path, records, manifest)
+                records, manifest, stored = {}, None, False
+        return cls(path, records, manifest, stored)
 
     def save(self, records: dict[str, Record], manifest: Manifest | None = None) -> None:
-        """Replace the stored records (and manifest) with this build's."""
+        """Replace the stored records (and manifest) with this build's.
+
+        When the file holds the previous build's records, only the rows that
+        changed are written (one transaction): an edit at 10,000 pages changes a few.
+        """
+        if self.stored and self._update(records, manifest):
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             _ignore_folder(self.path.parent)
@@ -132,10 +142,37 @@ class BuildCache:
                     )
             db.close()
             temporary.replace(self.path)
+            self.stored = True
         except (OSError, sqlite3.Error):
-            pass  # a cache that cannot be written only costs the next build time
+            self.stored = False  # a cache that cannot be written only costs the next build time
         self.records = dict(records)
         self.manifest = manifest
+
+    def _update(self, records: dict[str, Record], manifest: Manifest | None) -> bool:
+        """Write the rows that differ from the stored ones; False if the file could not be."""
+        changed = [
+            (name, r.digest, r.sha, r.stat)
+            for name, r in records.items()
+            if self.records.get(name) != r
+        ]
+        removed = [(name,) for name in self.records if name not in records]
+        try:
+            with _connect(self.path) as db:
+                db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)", changed)
+                db.executemany("DELETE FROM outputs WHERE output = ?", removed)
+                db.execute("DELETE FROM manifest")
+                if manifest is not None:
+                    db.execute(
+                        "INSERT INTO manifest VALUES (?, ?)",
+                        (manifest.inputs, _problems_to_json(manifest.problems)),
+                    )
+            db.close()
+        except sqlite3.Error:
+            self.stored = False
+            return False
+        self.records = dict(records)
+        self.manifest = manifest
+        return True
 
     def save_manifest(self, manifest: Manifest) -> None:
         """Record the inputs of the build whose records were just saved."""

@@ -20,11 +20,12 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sitegen.model import Paper
-
 _SIZE = 16
 _REMEMBER_FROM = 32
 """Lists, tuples and dicts at least this long are hashed once per build."""
+_LONG_TEXT = 512
+"""Strings at least this long are hashed once per build (and kept for the next, in serve)."""
+_IMMUTABLE = frozenset({str, tuple})
 _PRIMITIVES = frozenset({int, float, bool, type(None), bytes, dt.date, dt.datetime})
 
 
@@ -44,18 +45,20 @@ class Digester:
     keeps them alive, so an identity is never reused for another object.
     """
 
-    def __init__(self, known: Mapping[str, tuple[Paper, bytes]] | None = None) -> None:
+    def __init__(self, earlier: Digester | None = None) -> None:
         self._memo: dict[int, tuple[object, bytes]] = {}
         self._fields: dict[type, tuple[bytes, tuple[str, ...]] | None] = {}
-        self._known = known or {}
-        self.papers: dict[str, tuple[Paper, bytes]] = {}
-        """Each paper's token by key, for the next build's ``known`` (``sitegen serve``)."""
+        # The previous build's tokens (``sitegen serve``): its objects are held alive
+        # there, so an identity found in it is that very object. Only immutable ones
+        # (frozen dataclasses, tuples) are taken over: a list could have changed.
+        self._earlier = earlier._memo if earlier is not None else {}
 
     def _dataclass_fields(self, kind: type) -> tuple[bytes, tuple[str, ...]] | None:
         if kind not in self._fields:
             found = None
             if dataclasses.is_dataclass(kind):
-                names = tuple(f.name for f in dataclasses.fields(kind))
+                # Fields left out of equality (indexes, caches) are not data.
+                names = tuple(f.name for f in dataclasses.fields(kind) if f.compare)
                 found = (kind.__qualname__.encode(), names)
             self._fields[kind] = found
         return self._fields[kind]
@@ -68,7 +71,7 @@ class Digester:
         contexts cannot join up to the same bytes.
         """
         kind = type(value)
-        if kind is str:
+        if kind is str and len(value) < _LONG_TEXT:
             data: bytes = value.encode("utf-8", "surrogatepass")
             return b"'" + str(len(data)).encode() + b":" + data
         if kind in _PRIMITIVES:
@@ -79,6 +82,15 @@ class Digester:
         found = self._memo.get(id(value))
         if found is not None:
             return found[1]
+        found = self._earlier.get(id(value))
+        if found is not None and found[0] is value and (kind in _IMMUTABLE or self._frozen(kind)):
+            self._memo[id(value)] = found
+            return found[1]
+        if kind is str:
+            # A long text (a BibTeX entry in every export that lists its paper): hashed once.
+            digest = b"S" + blake(value.encode("utf-8", "surrogatepass"))
+            self._memo[id(value)] = (value, digest)
+            return digest
         if kind is list or kind is tuple or kind is dict:
             # A long list or dict is often shared by several pages (a topic's papers,
             # every paper's BibTeX): hash it once; nothing changes it while pages are planned.
@@ -88,15 +100,9 @@ class Digester:
             return digest
         shape = self._dataclass_fields(kind)
         if shape is not None:
-            old = self._known.get(value.key) if kind is Paper else None
-            if old is not None and old[0] == value:  # equal papers have equal tokens
-                digest = old[1]
-            else:
-                name, names = shape
-                digest = b"D" + blake(name, *[self.token(getattr(value, n)) for n in names])
+            name, names = shape
+            digest = b"D" + blake(name, *[self.token(getattr(value, n)) for n in names])
             self._memo[id(value)] = (value, digest)
-            if kind is Paper:
-                self.papers[value.key] = (value, digest)
             return digest
         if isinstance(value, Mapping):
             return self._container(value)
@@ -121,6 +127,11 @@ class Digester:
         if " at 0x" in text:
             return b"?" + os.urandom(16)
         return kind.__qualname__.encode() + b"!" + self.token(text)
+
+    @staticmethod
+    def _frozen(kind: type) -> bool:
+        params = getattr(kind, "__dataclass_params__", None)
+        return bool(params is not None and params.frozen)
 
     def _container(self, value: Any) -> bytes:
         token = self.token

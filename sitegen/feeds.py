@@ -51,6 +51,11 @@ def feed_order(papers: Sequence[Paper]) -> list[Paper]:
     return [paper for _, paper in ranked]
 
 
+def newest(papers: Sequence[Paper]) -> list[Paper]:
+    """The ``FEED_LIMIT`` papers a feed shows, newest first."""
+    return feed_order(papers)[:FEED_LIMIT]
+
+
 def entry_date(paper: Paper) -> dt.date:
     """The date a feed gives a paper (see the module docstring)."""
     if paper.read_on:
@@ -109,11 +114,10 @@ class FeedWriter:
         title: str,
         subtitle: str,
         home: str,
-        papers: Sequence[Paper],
+        chosen: Sequence[Paper],
         paper_url: Callable[[str], str],
     ) -> str:
-        """An Atom feed at site-relative ``url`` of the newest ``FEED_LIMIT`` papers."""
-        chosen = feed_order(papers)[:FEED_LIMIT]
+        """An Atom feed at site-relative ``url`` of ``chosen`` papers (``newest``)."""
         updated = max((entry_date(p) for p in chosen), default=UNKNOWN_DATE)
         author = self.settings.author or self.settings.title
         lines = [

@@ -8,12 +8,12 @@ context (or a template it uses) changed; docs/templates.md lists the contexts.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from typing import Any
 
-from sitegen.bibliography import bibtex_entries
+from sitegen.bibliography import bibtex_entry, citation_keys, citation_stem
 from sitegen.catalog.keys import tag_slug
 from sitegen.model import STATUSES, Catalog, Paper, ReadingList, Topic
 from sitegen.settings import Settings
@@ -43,8 +43,11 @@ class Page:
     """``home``, ``paper``, ``topic``, ... (see docs/templates.md)."""
     feeds: tuple[tuple[str, str], ...] = ()
     """(title, url) of Atom feeds to advertise."""
+    inputs: Any = None
+    """What the page is made from, when that is less than its context (a data page
+    made by a function: what the function reads of it); None means the context."""
 
-    @property
+    @cached_property
     def output(self) -> str:
         """Output path relative to the output folder."""
         if self.url == "" or self.url.endswith("/"):
@@ -96,6 +99,58 @@ class ListPlacement:
     reading_list: ReadingList
     section: str
     position: int
+
+
+@dataclass
+class PlanMemo:
+    """What planning made in this process's last build, for the next plan to reuse.
+
+    ``sitegen serve`` keeps one between rebuilds. The catalogue hands back the
+    same ``Paper`` objects for papers an edit did not touch, so a paper page whose
+    inputs (its paper, neighbours, related papers, list places, BibTeX entry) are
+    the objects it was made from is the same ``Page`` object again, and its digest
+    need not be taken again either (``sitegen.build.page_digests``).
+    """
+
+    topics: tuple[Topic, ...] = ()
+    paper_pages: dict[str, tuple[tuple[object, ...], Page]] = field(default_factory=dict)
+    stems: dict[str, tuple[Paper, str]] = field(default_factory=dict)
+    citations: tuple[list[tuple[str, str]], dict[str, str]] | None = None
+    """The last (paper key, citation stem) pairs in catalogue order and their keys."""
+    fragments: dict[str, tuple[Paper, str]] = field(default_factory=dict)
+    """Each paper's record in ``papers.json``, as written last."""
+    bibtex: dict[str, tuple[Paper, str, str]] = field(default_factory=dict)
+    """Each paper's BibTeX entry with the paper and citation key it was made from."""
+    entries: dict[str, str] = field(default_factory=dict)
+    """BibTeX entries of the last plan by paper key (``bibtex_entries``)."""
+
+    def bibtex_entries(self, papers: Sequence[Paper]) -> dict[str, str]:
+        """Each paper's BibTeX entry; only new or changed papers' are made again."""
+        citations = self.citation_keys(papers)
+        made: dict[str, tuple[Paper, str, str]] = {}
+        for paper in papers:
+            old = self.bibtex.get(paper.key)
+            citation = citations[paper.key]
+            if old is None or old[0] is not paper or old[1] != citation:
+                old = (paper, citation, bibtex_entry(paper, citation))
+            made[paper.key] = old
+        self.bibtex = made
+        self.entries = {key: entry for key, (_, _, entry) in made.items()}
+        return self.entries
+
+    def citation_keys(self, papers: Sequence[Paper]) -> dict[str, str]:
+        """``bibliography.citation_keys``, remade only when a stem or the order changed."""
+        stems: dict[str, str] = {}
+        for paper in papers:
+            old = self.stems.get(paper.key)
+            stems[paper.key] = (
+                old[1] if old is not None and old[0] is paper else citation_stem(paper)
+            )
+        self.stems = {paper.key: (paper, stems[paper.key]) for paper in papers}
+        pairs = list(stems.items())
+        if self.citations is None or self.citations[0] != pairs:
+            self.citations = (pairs, citation_keys(papers, stems))
+        return self.citations[1]
 
 
 def paper_url(key: str) -> str:
@@ -172,10 +227,14 @@ def recent_papers(catalog: Catalog, count: int = RECENT_COUNT) -> list[Paper]:
 
 
 def reading_next(
-    catalog: Catalog, count: int = READ_NEXT_COUNT, within: Collection[str] | None = None
+    catalog: Catalog,
+    count: int = READ_NEXT_COUNT,
+    within: Collection[str] | None = None,
+    votes: Mapping[str, int] | None = None,
 ) -> list[Paper]:
     """What to read next: queued first (rated ones first), then highest-rated unread, then papers
-    most related to those rated 4 or 5; only papers whose keys are ``within``, if given."""
+    most related to those rated 4 or 5 (``votes``: ``related_votes``, if already counted);
+    only papers whose keys are ``within``, if given."""
     chosen: dict[str, Paper] = {}
     candidates = [p for p in catalog.papers if within is None or p.key in within]
     # Among queued papers, a rating says which the reader wants most.
@@ -184,11 +243,7 @@ def reading_next(
         (p for p in candidates if p.status == "unread" and p.rating),
         key=lambda p: -(p.rating or 0),
     )
-    votes: dict[str, int] = {}
-    for liked in catalog.papers:
-        if (liked.rating or 0) >= 4:
-            for rank, key in enumerate(liked.related):
-                votes[key] = votes.get(key, 0) + (len(liked.related) - rank)
+    votes = related_votes(catalog) if votes is None else votes
     related_unread = [
         catalog.paper(key)
         for key, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -201,6 +256,16 @@ def reading_next(
             break
         chosen.setdefault(paper.key, paper)
     return list(chosen.values())
+
+
+def related_votes(catalog: Catalog) -> dict[str, int]:
+    """Papers related to those rated 4 or 5, each weighted by its rank in their lists."""
+    votes: dict[str, int] = {}
+    for liked in catalog.papers:
+        if (liked.rating or 0) >= 4:
+            for rank, key in enumerate(liked.related):
+                votes[key] = votes.get(key, 0) + (len(liked.related) - rank)
+    return votes
 
 
 def _placements(catalog: Catalog) -> dict[str, list[ListPlacement]]:
@@ -218,13 +283,18 @@ def _placements(catalog: Catalog) -> dict[str, list[ListPlacement]]:
     return found
 
 
-def _paper_pages(catalog: Catalog, topic_members: Mapping[str, list[Paper]]) -> list[Page]:
-    bibtex = bibtex_entries(catalog.papers)
+def _paper_pages(
+    catalog: Catalog, topic_members: Mapping[str, list[Paper]], memo: PlanMemo
+) -> list[Page]:
+    entries = memo.bibtex_entries(catalog.papers)
     placements = _placements(catalog)
-    pages = []
     positions = {
         slug: {p.key: i for i, p in enumerate(members)} for slug, members in topic_members.items()
     }
+    # Topics (names, parents) are what every paper's breadcrumbs are made of.
+    earlier = memo.paper_pages if memo.topics == catalog.topics else {}
+    made: dict[str, tuple[tuple[object, ...], Page]] = {}
+    pages = []
     for paper in catalog.papers:
         first = catalog.topic(paper.topics[0]) if paper.topics else None
         prev_paper = next_paper = None
@@ -233,19 +303,26 @@ def _paper_pages(catalog: Catalog, topic_members: Mapping[str, list[Paper]]) -> 
             index = positions[first.slug][paper.key]
             prev_paper = siblings[index - 1] if index > 0 else None
             next_paper = siblings[index + 1] if index + 1 < len(siblings) else None
-        context = {
-            "paper": paper,
-            "topics": [catalog.topic(slug) for slug in paper.topics],
-            "breadcrumbs": _topic_trail(catalog, paper),
-            "related": [catalog.paper(key) for key in paper.related if catalog.get(key)],
-            "prev": prev_paper,
-            "next": next_paper,
-            "first_topic": first,
-            "bibtex": bibtex[paper.key],
-            "in_lists": placements.get(paper.key, []),
-        }
-        pages.append(
-            Page(
+        related = [catalog.paper(key) for key in paper.related if catalog.get(key)]
+        in_lists = placements.get(paper.key, [])
+        bibtex = entries[paper.key]  # the same string while its paper and citation key are
+        inputs = (paper, prev_paper, next_paper, related, in_lists, bibtex)
+        old = earlier.get(paper.key)
+        if old is not None and _same(old[0], inputs):
+            page = old[1]
+        else:
+            context = {
+                "paper": paper,
+                "topics": [catalog.topic(slug) for slug in paper.topics],
+                "breadcrumbs": _topic_trail(catalog, paper),
+                "related": related,
+                "prev": prev_paper,
+                "next": next_paper,
+                "first_topic": first,
+                "bibtex": bibtex,
+                "in_lists": in_lists,
+            }
+            page = Page(
                 paper_url(paper.key),
                 "paper.html",
                 context,
@@ -253,8 +330,16 @@ def _paper_pages(catalog: Catalog, topic_members: Mapping[str, list[Paper]]) -> 
                 description=paper.summary or _excerpt(paper.abstract.plain),
                 kind="paper",
             )
-        )
+        made[paper.key] = (inputs, page)
+        pages.append(page)
+    memo.paper_pages = made
+    memo.topics = catalog.topics
     return pages
+
+
+def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
+    """Whether a page's inputs are the objects (or equal values) it was made from."""
+    return all(a is b or a == b for a, b in zip(old, new))
 
 
 def ancestors(catalog: Catalog, topic: Topic) -> list[Topic]:
@@ -288,7 +373,10 @@ def _excerpt(text: str, limit: int = 200) -> str:
 
 
 def _topic_pages(
-    catalog: Catalog, tree: tuple[TopicNode, ...], members: Mapping[str, list[Paper]]
+    catalog: Catalog,
+    tree: tuple[TopicNode, ...],
+    members: Mapping[str, list[Paper]],
+    votes: Mapping[str, int],
 ) -> list[Page]:
     pages = []
     for node in _flatten(tree):
@@ -306,7 +394,9 @@ def _topic_pages(
                     "status_counts": node.status_counts,
                     "subtopics": node.children,
                     "breadcrumbs": ancestors(catalog, topic),
-                    "reading_next": reading_next(catalog, within={p.key for p in papers}),
+                    "reading_next": reading_next(
+                        catalog, within={p.key for p in papers}, votes=votes
+                    ),
                     "feed_url": feed,
                     "bib_url": f"topics/{topic.slug}/papers.bib",
                 },
@@ -355,35 +445,58 @@ def _list_pages(catalog: Catalog) -> list[Page]:
     return pages
 
 
-def papers_json(catalog: Catalog, settings: Settings) -> str:
-    """The whole catalogue, machine-readable (SPEC §5)."""
-    base = settings.absolute_base or settings.base_path
-    records = [
-        {
-            "key": p.key,
-            "title": p.title.plain,
-            "title_inferred": p.title_inferred,
-            "abstract": p.abstract.plain,
-            "url": base + paper_url(p.key),
-            "topics": list(p.topics),
-            "tags": list(p.tags),
-            "status": p.status,
-            "rating": p.rating,
-            "summary": p.summary,
-            "authors": list(p.authors),
-            "year": p.year,
-            "sources": [{"file": s.file, "line": s.line} for s in p.sources],
-            "related": list(p.related),
-        }
-        for p in catalog.papers
-    ]
-    return json.dumps({"papers": records}, ensure_ascii=False, indent=1) + "\n"
+def papers_json(
+    papers: Sequence[Paper],
+    base: str,
+    fragments: dict[str, tuple[Paper, str]] | None = None,
+) -> Iterator[str]:
+    """The whole catalogue, machine-readable (SPEC §5), paper by paper.
+
+    ``fragments`` keeps each paper's text between calls (``PlanMemo``), so after
+    an edit only the changed papers are encoded again.
+    """
+    fragments = fragments if fragments is not None else {}
+    yield '{\n "papers": ['
+    for index, paper in enumerate(papers):
+        held = fragments.get(paper.key)
+        if held is None or held[0] is not paper:
+            held = (paper, _paper_record(paper, base))
+            fragments[paper.key] = held
+        yield (",\n  " if index else "\n  ") + held[1]
+    yield "\n ]\n}\n" if papers else "]\n}\n"
 
 
-def plan_pages(catalog: Catalog, settings: Settings) -> list[Page]:
-    """Every page and data file of the site, in a stable order."""
+def _paper_record(p: Paper, base: str) -> str:
+    record = {
+        "key": p.key,
+        "title": p.title.plain,
+        "title_inferred": p.title_inferred,
+        "abstract": p.abstract.plain,
+        "url": base + paper_url(p.key),
+        "topics": list(p.topics),
+        "tags": list(p.tags),
+        "status": p.status,
+        "rating": p.rating,
+        "summary": p.summary,
+        "authors": list(p.authors),
+        "year": p.year,
+        "sources": [{"file": s.file, "line": s.line} for s in p.sources],
+        "related": list(p.related),
+    }
+    # Two levels in: inside the top object and its list (JSON strings hold no raw newline).
+    return json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+
+
+def plan_pages(catalog: Catalog, settings: Settings, memo: PlanMemo | None = None) -> list[Page]:
+    """Every page and data file of the site, in a stable order.
+
+    ``memo`` holds the previous plan of a long-lived process; pages whose inputs
+    are unchanged come back as the same objects.
+    """
+    memo = memo if memo is not None else PlanMemo()
     tree = topic_tree(catalog)
     members = {t.slug: by_title(catalog.papers_in_topic(t.slug)) for t in catalog.topics}
+    votes = related_votes(catalog)
     summaries = [list_summary(catalog, rl) for rl in catalog.lists]
     site_feed = (("New papers", "feed.xml"),)
     pages = [
@@ -397,16 +510,16 @@ def plan_pages(catalog: Catalog, settings: Settings) -> list[Page]:
                 "status_counts": status_counts(catalog.papers),
                 "recent": recent_papers(catalog),
                 "lists": summaries,
-                "reading_next": reading_next(catalog),
+                "reading_next": reading_next(catalog, votes=votes),
             },
             title=settings.title,
             description=settings.description,
             kind="home",
             feeds=site_feed,
         ),
-        *_paper_pages(catalog, members),
+        *_paper_pages(catalog, members, memo),
         Page("topics/", "topics.html", {"tree": tree}, title="Topics", kind="topics"),
-        *_topic_pages(catalog, tree, members),
+        *_topic_pages(catalog, tree, members, votes),
     ]
     tags = tag_index(catalog)
     pages.append(
@@ -435,8 +548,10 @@ def plan_pages(catalog: Catalog, settings: Settings) -> list[Page]:
     pages.append(Page("search/", "search.html", {}, title="Search", kind="search"))
     pages.append(Page("404.html", "404.html", {}, title="Page not found", kind="404"))
     # Made when written, not held for the whole build: megabytes at 100,000 papers.
-    pages.append(Page("papers.json", None, {"body": partial(papers_json, catalog, settings)}))
+    base = settings.absolute_base or settings.base_path
+    body = partial(papers_json, catalog.papers, base, memo.fragments)
+    pages.append(Page("papers.json", None, {"body": body}, inputs=(catalog.papers, base)))
     from sitegen.publish import publish_pages  # publish builds on this module's helpers
 
-    pages.extend(publish_pages(catalog, settings, pages))
+    pages.extend(publish_pages(catalog, settings, pages, memo.entries))
     return pages

@@ -1,9 +1,10 @@
 """What publishing needs besides pages: feeds, exports, sitemap and hosting files.
 
-Every file here is a data page (``Page(url, None, {"body": text})``, or a function
-making the text for the big exports), planned
-with the rest of the site so incremental builds and reproducibility hold for
-them too.
+Every file here is a data page, planned with the rest of the site so incremental
+builds and reproducibility hold for them too: ``Page(url, None, {"body": text})``,
+or for the big exports a function called when the file is written, returning the
+text as an iterable of str chunks that the renderer streams to disk (a function
+may also return one str).
 
 - ``feed.xml`` and ``topics/<slug>/feed.xml``: Atom feeds (see ``sitegen.feeds``).
 - ``papers.bib``, ``topics/<slug>/papers.bib``, ``papers.csl.json``: exports,
@@ -17,14 +18,14 @@ them too.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from sitegen.bibliography import bibtex_entries, bibtex_file, csl_items
-from sitegen.feeds import FeedWriter
-from sitegen.model import Catalog, Paper
+from sitegen.bibliography import bibtex_entries, bibtex_file, citation_keys, csl_item
+from sitegen.feeds import FeedWriter, newest
+from sitegen.model import Catalog, Paper, Topic
 from sitegen.pages import Page, paper_url, topic_url
 from sitegen.settings import Settings
 
@@ -33,9 +34,19 @@ SITEMAP_LIMIT = 50_000
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def publish_pages(catalog: Catalog, settings: Settings, planned: Sequence[Page] = ()) -> list[Page]:
-    """Feeds, exports and hosting files; the sitemap lists the HTML pages in ``planned``."""
-    pages = [*feed_pages(catalog, settings), *export_pages(catalog)]
+def publish_pages(
+    catalog: Catalog,
+    settings: Settings,
+    planned: Sequence[Page] = (),
+    entries: Mapping[str, str] | None = None,
+) -> list[Page]:
+    """Feeds, exports and hosting files; the sitemap lists the HTML pages in ``planned``.
+
+    ``entries`` are the papers' BibTeX entries, if the caller already made them.
+    """
+    if entries is None:
+        entries = bibtex_entries(catalog.papers)
+    pages = [*feed_pages(catalog, settings), *export_pages(catalog, entries)]
     sitemap = sitemap_files(settings, planned)
     pages += (Page(url, None, {"body": body}) for url, body in sitemap.items())
     pages.append(Page("robots.txt", None, {"body": robots_txt(settings, bool(sitemap))}))
@@ -46,51 +57,105 @@ def publish_pages(catalog: Catalog, settings: Settings, planned: Sequence[Page] 
 
 
 def feed_pages(catalog: Catalog, settings: Settings) -> list[Page]:
-    """The site's feed and one feed per topic."""
-    writer = FeedWriter.for_site(settings, catalog.topics)
+    """The site's feed and one feed per topic.
+
+    A feed is written when its newest papers (or the site's settings or topic
+    names) change, not whenever any paper of its topic does.
+    """
     pages = [
-        Page(
-            "feed.xml",
-            None,
-            {
-                "body": writer.feed(
-                    "feed.xml", settings.title, settings.description, "", catalog.papers, paper_url
-                )
-            },
+        _feed_page(
+            settings, catalog, "feed.xml", settings.title, settings.description, "", catalog.papers
         )
     ]
     for topic in catalog.topics:
-        url = topic_url(topic.slug) + "feed.xml"
-        body = writer.feed(
-            url,
-            f"{settings.title}: {topic.name}",
-            f"New papers on {topic.name}.",
-            topic_url(topic.slug),
-            catalog.papers_in_topic(topic.slug),
-            paper_url,
+        pages.append(
+            _feed_page(
+                settings,
+                catalog,
+                topic_url(topic.slug) + "feed.xml",
+                f"{settings.title}: {topic.name}",
+                f"New papers on {topic.name}.",
+                topic_url(topic.slug),
+                catalog.papers_in_topic(topic.slug),
+            )
         )
-        pages.append(Page(url, None, {"body": body}))
     return pages
 
 
-def export_pages(catalog: Catalog) -> list[Page]:
+def _feed_page(
+    settings: Settings,
+    catalog: Catalog,
+    url: str,
+    title: str,
+    subtitle: str,
+    home: str,
+    papers: Sequence[Paper],
+) -> Page:
+    chosen = tuple(newest(papers))
+    body = partial(atom_feed, settings, catalog.topics, url, title, subtitle, home, chosen)
+    return Page(url, None, {"body": body}, inputs=(url, title, subtitle, home, chosen))
+
+
+def atom_feed(
+    settings: Settings,
+    topics: Sequence[Topic],
+    url: str,
+    title: str,
+    subtitle: str,
+    home: str,
+    chosen: Sequence[Paper],
+) -> str:
+    """An Atom feed of ``chosen`` papers (newest first) at site-relative ``url``."""
+    return FeedWriter.for_site(settings, topics).feed(url, title, subtitle, home, chosen, paper_url)
+
+
+def export_pages(catalog: Catalog, entries: Mapping[str, str]) -> list[Page]:
     """``papers.bib``, one ``papers.bib`` per topic and ``papers.csl.json``.
 
-    Bodies are functions called when the file is written, so the exports (hundreds
-    of megabytes at 100,000 papers) are never all held at once.
+    Bodies are functions called when the file is written, yielding the text in
+    chunks, so an export (150-200 MB at 100,000 papers) is never held whole.
+    Each export is made from its papers' BibTeX entries (a CSL item shows no field
+    its entry does not), so an edit the entries do not show (status, rating,
+    summary) leaves the exports as they are without making them again.
     """
-    entries = bibtex_entries(catalog.papers)
-    pages = [Page("papers.bib", None, {"body": partial(bibtex_file, catalog.papers, entries)})]
+    every = tuple(entries[paper.key] for paper in catalog.papers)
+    pages = [
+        Page(
+            "papers.bib",
+            None,
+            {"body": partial(bibtex_file, catalog.papers, entries)},
+            inputs=("bib", every),
+        )
+    ]
     for topic in catalog.topics:
-        body = partial(bibtex_file, catalog.papers_in_topic(topic.slug), entries)
-        pages.append(Page(topic_url(topic.slug) + "papers.bib", None, {"body": body}))
-    pages.append(Page("papers.csl.json", None, {"body": partial(csl_json, catalog.papers)}))
+        members = catalog.papers_in_topic(topic.slug)
+        body = partial(bibtex_file, members, entries)
+        shown = tuple(entries[paper.key] for paper in members)
+        pages.append(
+            Page(topic_url(topic.slug) + "papers.bib", None, {"body": body}, inputs=("bib", shown))
+        )
+    body = partial(csl_json, catalog.papers)
+    pages.append(Page("papers.csl.json", None, {"body": body}, inputs=("csl", every)))
     return pages
 
 
-def csl_json(papers: Sequence[Paper]) -> str:
-    """The CSL-JSON export."""
-    return json.dumps(csl_items(papers), ensure_ascii=False, indent=1) + "\n"
+def csl_json(papers: Sequence[Paper]) -> Iterator[str]:
+    """The CSL-JSON export, item by item.
+
+    The text is exactly ``json.dumps(csl_items(papers), ensure_ascii=False, indent=1)``
+    and a newline, without holding every item (or the text) at once.
+    """
+    if not papers:
+        yield "[]\n"
+        return
+    keys = citation_keys(papers)
+    opening = "[\n "
+    for paper in papers:
+        item = json.dumps(csl_item(paper, keys[paper.key]), ensure_ascii=False, indent=1)
+        # One level deeper inside the list; JSON strings never hold a raw newline.
+        yield opening + item.replace("\n", "\n ")
+        opening = ",\n "
+    yield "\n]\n"
 
 
 def sitemap_files(settings: Settings, planned: Sequence[Page]) -> dict[str, str]:

@@ -4,12 +4,18 @@ The site's own ``templates/`` folder overrides the default theme file by file
 (a ``ChoiceLoader``). A template's dependencies (``extends``, ``include``,
 ``import``) are found from its source, so a page is re-rendered only when its
 context or one of those templates changed.
+
+A data page (no template) is its ``context["body"]``: a str, or a function
+returning a str or an iterable of str chunks, called when the page is written.
+The big exports (``papers.json``, ``papers.bib``, ``papers.csl.json``) return
+chunks, so ``Renderer.chunks`` can stream them to disk: at 100,000 papers each
+is 150-200 MB of text that no process ever holds whole.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +32,9 @@ from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import STATUSES, Catalog, Problem
 from sitegen.pages import Page
 from sitegen.settings import Settings
+
+CHUNK_CHARS = 1 << 16
+"""Text gathered from a streamed body before it is encoded and handed on as one chunk."""
 
 
 def _printable(value: Any) -> Any:
@@ -185,12 +194,24 @@ class Renderer:
 
     def render(self, page: Page) -> bytes:
         """A page's bytes; raises ``TemplateError`` naming the template file and line."""
+        return b"".join(self.chunks(page))
+
+    def chunks(self, page: Page) -> Iterator[bytes]:
+        """A page's bytes in order, in chunks of about ``CHUNK_CHARS``.
+
+        A template is rendered before this returns, so a template error raises
+        ``TemplateError`` here, not while the chunks are read. A data page's body
+        function is called here too, but the chunks it yields are made as they are read.
+        """
         if page.template is None:
-            # Big exports pass a function, so their text exists only while it is written.
             body = page.context.get("body", "")
-            return str(body() if callable(body) else body).encode("utf-8")
+            text = body() if callable(body) else body
+            return _encoded((text,) if isinstance(text, str) else text)
+        return iter((self._render_template(page, page.template),))
+
+    def _render_template(self, page: Page, name: str) -> bytes:
         try:
-            template = self.env.get_template(page.template)
+            template = self.env.get_template(name)
             text = template.render({**page.context, "page": self.page_info(page)})
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateError(
@@ -199,14 +220,12 @@ class Renderer:
         except jinja2.TemplateNotFound as exc:
             file, line = _template_frame(exc)  # the extends/include naming the missing one
             raise TemplateError(
-                Problem(self._display(file, page.template), line, f"template not found: {exc.name}")
+                Problem(self._display(file, name), line, f"template not found: {exc.name}")
             ) from exc
         except Exception as exc:  # a template bug: report it where it happened
             file, line = _template_frame(exc)
             raise TemplateError(
-                Problem(
-                    self._display(file, page.template), line, f"while rendering /{page.url}: {exc}"
-                )
+                Problem(self._display(file, name), line, f"while rendering /{page.url}: {exc}")
             ) from exc
         if self.extra_head and page.output.endswith(".html"):
             text = text.replace("</body>", self.extra_head + "</body>", 1)
@@ -222,6 +241,21 @@ class Renderer:
                     continue
             return path.as_posix()
         return f"templates/{name}"
+
+
+def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
+    """UTF-8 chunks of a body's text, small pieces gathered up to ``CHUNK_CHARS``."""
+    held: list[str] = []
+    size = 0
+    for piece in pieces:
+        held.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            yield "".join(held).encode("utf-8")
+            held.clear()
+            size = 0
+    if held:
+        yield "".join(held).encode("utf-8")
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:

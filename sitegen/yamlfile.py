@@ -112,10 +112,14 @@ class _Converter:
             ) from exc
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser when PyYAML was built with it (ten times faster), else PyYAML's own."""
+
+
 def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
     """Parse YAML text; problems name ``display`` (the file as the user knows it)."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

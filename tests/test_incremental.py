@@ -27,6 +27,7 @@ from sitegen.cache import StageCache
 from sitegen.catalog import load_catalog
 from sitegen.cli import cli
 from sitegen.model import STATUSES
+from sitegen.render import theme_dir
 from sitegen.settings import Settings, load_settings
 
 TOPICS = """\
@@ -171,6 +172,33 @@ def test_a_tampered_or_deleted_output_is_made_again(project: Path) -> None:
     assert page.read_bytes() == good
 
 
+def test_an_edit_the_exports_do_not_show_leaves_them_unwritten(project: Path) -> None:
+    editor = Editor(project, _keys(project))
+    out = _build(project).output
+    before = _mtimes(out)
+    editor.apply(("annotation", 2, ("rating", 5)))  # in papers.json, not in BibTeX or CSL
+    result = _build(project)
+    exports = ["papers.bib", "papers.csl.json", "topics/rl/papers.bib"]
+    assert "papers.json" in result.written and not set(exports) & set(result.written)
+    assert {name: _mtimes(out)[name] for name in exports} == {n: before[n] for n in exports}
+    assert not list(project.rglob("*sitegen-pending*")) and not list(project.rglob("*.sitegen-tmp"))
+
+
+def test_pages_rendered_again_to_the_same_bytes_are_not_written(project: Path) -> None:
+    out = _build(project).output
+    before = _mtimes(out)
+    template = project / "templates/paper.html"
+    template.parent.mkdir(exist_ok=True)
+    theme = (theme_dir() / "templates/paper.html").read_text(encoding="utf-8")
+    template.write_text("{# a note to self #}" + theme, encoding="utf-8")
+    result = _build(project)
+    papers = [name for name in before if name.startswith("papers/")]
+    assert result.rendered >= len(papers) > 10, "a changed template renders its pages again"
+    assert result.written == []
+    assert _mtimes(out) == before
+    assert not list(project.rglob("*sitegen-pending*")) and not list(project.rglob("*.sitegen-tmp"))
+
+
 def test_deleting_a_paper_removes_its_page_and_every_link_to_it(project: Path) -> None:
     out = _build(project).output
     title, abstract = _paper(3)
@@ -248,8 +276,8 @@ def test_verbose_build_names_each_phase(project: Path) -> None:
     assert result.exit_code == 0, result.output
     phases = result.output.split("phases: ")[1].splitlines()[0]
     names = [part.split()[0] for part in phases.split(", ")]
-    expected = ["load", "catalog", "related", "plan", "render", "write", "index"]
-    assert names == expected[: len(names)] and len(names) >= 6  # index: when search is built
+    expected = ["load", "catalog", "related", "plan", "digest", "render", "write", "index"]
+    assert names == expected[: len(names)] and len(names) >= 7  # index: when search is built
 
 
 # Random edits: an incremental build must equal a clean build of the same inputs.

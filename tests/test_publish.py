@@ -23,12 +23,13 @@ from citeproc import (
 from citeproc.source.json import CiteProcJSON
 
 from sitegen import publish
-from sitegen.bibliography import bibtex_escape, citation_keys
+from sitegen.bibliography import bibtex_entries, bibtex_escape, citation_keys, csl_items
 from sitegen.build import build_site
 from sitegen.feeds import FEED_LIMIT, UNKNOWN_DATE, entry_date, feed_order
 from sitegen.init import init_project
 from sitegen.model import Catalog, Paper
 from sitegen.pages import Page
+from sitegen.render import CHUNK_CHARS
 from sitegen.settings import Settings, load_settings
 
 BASE = "https://example.org/reading-list/"
@@ -215,6 +216,29 @@ def test_topic_bib_has_that_topics_papers(site: Path, sample_catalog: Catalog) -
     assert len(sample_catalog.papers_in_topic("alignment")) > 10
 
 
+def test_streamed_exports_hold_exactly_the_whole_text(site: Path, sample_catalog: Catalog) -> None:
+    papers = sample_catalog.papers
+    entries = bibtex_entries(papers)
+    bib = (site / "papers.bib").read_bytes()
+    assert len(bib) > 3 * CHUNK_CHARS, "written in several chunks"
+    assert bib == "\n".join(entries[p.key] for p in papers).encode()
+    for topic in sample_catalog.topics:
+        members = sample_catalog.papers_in_topic(topic.slug)
+        text = (site / "topics" / topic.slug / "papers.bib").read_text(encoding="utf-8")
+        assert text == "\n".join(entries[p.key] for p in members)
+    csl = (site / "papers.csl.json").read_bytes()
+    assert len(csl) > 3 * CHUNK_CHARS
+    assert csl == (json.dumps(csl_items(papers), ensure_ascii=False, indent=1) + "\n").encode()
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 169])
+def test_csl_json_is_the_json_of_its_items(sample_catalog: Catalog, count: int) -> None:
+    papers = sample_catalog.papers[:count]
+    text = "".join(publish.csl_json(papers))
+    assert text == json.dumps(csl_items(papers), ensure_ascii=False, indent=1) + "\n"
+    assert json.loads(text) == csl_items(papers)
+
+
 def test_csl_json_formats_a_bibliography_with_citeproc(site: Path) -> None:
     items = json.loads((site / "papers.csl.json").read_text(encoding="utf-8"))
     assert len(items) == 169
@@ -233,8 +257,6 @@ def test_csl_json_formats_a_bibliography_with_citeproc(site: Path) -> None:
 
 
 def test_csl_json_carries_authors_year_and_venue(sample_catalog: Catalog) -> None:
-    from sitegen.bibliography import csl_items
-
     paper = replace(
         sample_catalog.papers[0],
         authors=("Ada Lovelace", "Babbage, Charles"),

@@ -38,6 +38,11 @@ from sitegen.topics import apply_topic_changes, load_topics
 
 TOPICS_FILE = "topics.yaml"
 
+_Made = tuple[MergedPaper, Annotation | None, tuple[str, ...], Paper]
+"""How a paper was made: its merged record, annotation and topics, and the result."""
+_Related = tuple[Paper, tuple[int, ...], Paper]
+"""A paper, the indexes of its most similar papers, and the paper with its related keys."""
+
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
@@ -129,15 +134,27 @@ def _with_related(
 ) -> list[Paper]:
     """Hand-made related papers first, then the most similar by TF-IDF, up to ``count``."""
     similar = related_indexes(papers, seeds_key, count, stages) if count else [() for _ in papers]
-    visible = {p.key for p in papers}
+    keys = tuple(p.key for p in papers)
+    visible = frozenset(keys)
+    # Same papers in the same order as this process's last build: reuse its results.
+    last: tuple[tuple[str, ...], dict[str, _Related]] | None = stages.recall("related-papers")
+    earlier = last[1] if last is not None and last[0] == keys else {}
+    made: dict[str, _Related] = {}
     result = []
     for paper, found in zip(papers, similar):
-        chosen = dict.fromkeys(k for k in paper.related if k in visible and k != paper.key)
-        for index in found:
-            if len(chosen) >= max(count, len(paper.related)):
-                break
-            chosen.setdefault(papers[index].key)
-        result.append(replace(paper, related=tuple(chosen)))
+        old = earlier.get(paper.key)
+        if old is not None and old[0] is paper and old[1] == found:
+            chosen_paper = old[2]
+        else:
+            chosen = dict.fromkeys(k for k in paper.related if k in visible and k != paper.key)
+            for index in found:
+                if len(chosen) >= max(count, len(paper.related)):
+                    break
+                chosen.setdefault(keys[index])
+            chosen_paper = replace(paper, related=tuple(chosen))
+        made[paper.key] = (paper, found, chosen_paper)
+        result.append(chosen_paper)
+    stages.keep("related-papers", (keys, made))
     return result
 
 
@@ -171,6 +188,10 @@ def load(
         notes, found = load_notes(settings.content_dir, root, keys, slugs, stages)
         problems.extend(found)
         rule_topics = assign_topics(seeds, topics, topics_path, stages)
+        # Papers whose record, annotation and topics are as in this process's last build
+        # are that build's objects: later steps (pages, digests) skip what they know.
+        earlier: dict[str, _Made] = stages.recall("papers") or {}
+        made: dict[str, _Made] = {}
         papers: list[Paper] = []
         for key, record, assigned in zip(keys, seeds.merged, rule_topics):
             note = notes.get(key)
@@ -179,7 +200,14 @@ def load(
                 note.topics_add if note else (),
                 note.topics_remove if note else (),
             )
-            papers.append(_paper(key, record, note, changed))
+            old = earlier.get(key)
+            if old is not None and old[0] is record and old[1] == note and old[2] == changed:
+                paper = old[3]
+            else:
+                paper = _paper(key, record, note, changed)
+            made[key] = (record, note, changed, paper)
+            papers.append(paper)
+        stages.keep("papers", made)
         hidden = frozenset(p.key for p in papers if p.hidden)
         visible = [p for p in papers if not p.hidden]
         lists, found = load_lists(settings.content_dir, root, [p.key for p in papers])

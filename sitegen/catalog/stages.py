@@ -23,7 +23,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sitegen.annotations import annotation_files, load_annotations
+from sitegen.annotations import (
+    AnnotationFile,
+    annotation_files,
+    load_annotations,
+    merge_annotation_files,
+    read_annotation_file,
+)
 from sitegen.cache import StageCache
 from sitegen.catalog.dedupe import CleanEntry, MergedPaper, group_duplicates, merge
 from sitegen.catalog.keys import assign_keys, infer_title
@@ -119,16 +125,33 @@ def assign_topics(
 def load_notes(
     content_dir: Path, root: Path, keys: Sequence[str], slugs: Sequence[str], stages: StageCache
 ) -> tuple[dict[str, Annotation], list[Problem]]:
-    """Annotations by paper key and their problems (see ``load_annotations``)."""
-    names = "\0".join(keys).encode() + b"\1" + "\0".join(slugs).encode()
-    key = _files_digest(annotation_files(content_dir), root, str(content_dir).encode(), names)
+    """Annotations by paper key and their problems (see ``load_annotations``).
+
+    Within one process each file's parse is kept too, so after an edit only the
+    edited file is parsed again.
+    """
+    paths = annotation_files(content_dir)
+    names = blake("\0".join(keys).encode(), "\0".join(slugs).encode())
+    try:
+        files = [blake(_file_name(path, root), path.read_bytes(), names) for path in paths]
+    except (OSError, ValueError):
+        return load_annotations(content_dir, root, keys, slugs)  # reports what is unreadable
+    key = blake(code_signature().encode(), str(root).encode(), str(content_dir).encode(), *files)
 
     def compute() -> tuple[dict[str, Annotation], list[Problem]]:
-        return load_annotations(content_dir, root, keys, slugs)
+        earlier: dict[bytes, AnnotationFile] = stages.recall("annotation-files") or {}
+        parsed = {
+            digest: earlier.get(digest) or read_annotation_file(path, root, keys, slugs)
+            for path, digest in zip(paths, files)
+        }
+        stages.keep("annotation-files", parsed)
+        return merge_annotation_files(parsed.values(), frozenset(keys))
 
-    if key is None:
-        return compute()
-    return stages.compute("annotations", key, compute)
+    return stages.compute("annotations", key.hex(), compute)
+
+
+def _file_name(path: Path, root: Path) -> bytes:
+    return path.relative_to(root).as_posix().encode()
 
 
 def related_texts(papers: Sequence[Paper]) -> list[str]:
@@ -141,8 +164,8 @@ def related_indexes(
 ) -> list[tuple[int, ...]]:
     """For each paper, the indexes of the most similar other papers (``related_papers``).
 
-    ``seeds_key`` stands for every abstract (they come from the seeds alone), so the
-    key hashes only keys, titles and notes: a few hundred kilobytes, not every abstract.
+    ``seeds_key`` stands for every abstract and every title the seeds give, so the
+    key hashes only the visible keys and the annotated papers' titles and notes.
     """
 
     def compute() -> list[tuple[int, ...]]:
@@ -152,7 +175,11 @@ def related_indexes(
 
     if not seeds_key:
         return compute()
-    own = "\0".join(f"{p.key}\1{p.title.plain}\1{p.notes or ''}" for p in papers)
+    # Titles and notes differ from what the seeds say only in annotated papers.
+    own = "\0".join(p.key for p in papers) + "\2"
+    own += "\0".join(
+        f"{p.key}\1{p.title.plain}\1{p.notes or ''}" for p in papers if p.annotation is not None
+    )
     parts = (code_signature(), seeds_key, str(count), own)
     key = blake(*(part.encode("utf-8", "surrogatepass") for part in parts)).hex()
     return stages.compute("related", key, compute)
