@@ -34,7 +34,7 @@ import click
 
 from sitegen.cache import BuildCache, Manifest, Record, StageCache, stat_token
 from sitegen.catalog import Loaded, load
-from sitegen.digest import Digester, blake, code_signature, file_signature
+from sitegen.digest import Digester, blake, code_signature
 from sitegen.model import STATUSES, Catalog, InputError, Problem, Severity
 from sitegen.pages import Page, PlanMemo, plan_pages
 from sitegen.render import Renderer, TemplateError, renderer_for, theme_dir
@@ -211,6 +211,7 @@ def _init_worker(renderer: Renderer, pages: Sequence[Page], to: Destination) -> 
     global _worker
     _worker = (renderer, pages, to)
     gc.enable()  # paused in the parent (``_collector_paused``); a worker renders for long
+    renderer.fragments.enabled = False  # what a worker keeps dies with it
 
 
 @contextmanager
@@ -561,16 +562,25 @@ def _renderer(
     """The previous build's renderer (templates compiled, digests taken) if nothing it
     depends on changed, else a new one (kept for the next build in ``sitegen serve``)."""
     fresh = renderer_for(catalog, settings, extra_head)
-    templates = file_signature(
-        (path for folder in fresh.template_dirs for path in sorted(folder.rglob("*"))),
-        settings.root,
+    # Contents, not modification times: a template saved twice within the file system's
+    # timestamp resolution must not leave the first version compiled. They are small.
+    templates = blake(
+        *(
+            part
+            for folder in fresh.template_dirs
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+            for part in (str(path).encode(), path.read_bytes())
+        )
     )
     key = (templates, settings, dict(fresh.topic_names), extra_head)
     held = stages.recall("renderer")
-    if held is not None and held[0] == key:
-        return held[1]  # type: ignore[no-any-return]
-    stages.keep("renderer", (key, fresh))
-    return fresh
+    renderer: Renderer = held[1] if held is not None and held[0] == key else fresh
+    if stages.remember:
+        stages.keep("renderer", (key, renderer))
+        renderer.fragments.enabled = True  # {% cache %} blocks pay off in a long-lived process
+        renderer.fragments.new_build()
+    return renderer
 
 
 def _copy_static(

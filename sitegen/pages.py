@@ -8,15 +8,18 @@ context (or a template it uses) changed; docs/templates.md lists the contexts.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+import operator
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Any
+from typing import Any, TypeVar
 
 from sitegen.bibliography import bibtex_entry, citation_keys, citation_stem
 from sitegen.catalog.keys import tag_slug
 from sitegen.model import STATUSES, Catalog, Paper, ReadingList, Topic
 from sitegen.settings import Settings
+
+T = TypeVar("T")
 
 DONE_STATUSES = frozenset({"read", "skimmed"})
 """Statuses that count as done for reading progress."""
@@ -124,6 +127,46 @@ class PlanMemo:
     entries: dict[str, str] = field(default_factory=dict)
     """BibTeX entries of the last plan by paper key (``bibtex_entries``)."""
 
+    kept: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Sequences of the last plan by name, for ``stable``."""
+    orders: dict[str, tuple[tuple[Paper, ...], tuple[Paper, ...]]] = field(default_factory=dict)
+    """Orderings of the last plan by name (papers in, papers out), for ``ordered``."""
+    _used: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    _used_orders: dict[str, tuple[tuple[Paper, ...], tuple[Paper, ...]]] = field(
+        default_factory=dict
+    )
+
+    def stable(self, name: str, values: Iterable[T]) -> tuple[T, ...]:
+        """``values`` as a tuple: the last plan's very tuple if it held the same objects.
+
+        A digest of a tuple the previous build hashed is taken over, not taken again.
+        """
+        made = tuple(values)
+        old = self.kept.get(name)
+        if old is not None and len(old) == len(made) and all(map(operator.is_, old, made)):
+            made = old
+        self._used[name] = made
+        return made
+
+    def ordered(
+        self,
+        name: str,
+        papers: Iterable[Paper],
+        order: Callable[[Sequence[Paper]], Iterable[Paper]],
+    ) -> tuple[Paper, ...]:
+        """``order(papers)``, sorted again only when the papers are not the last plan's."""
+        source = self.stable(name, papers)
+        held = self.orders.get(name)
+        if held is None or held[0] is not source:
+            held = (source, tuple(order(source)))
+        self._used_orders[name] = held
+        return held[1]
+
+    def finish(self) -> None:
+        """End a plan: what it did not use is let go."""
+        self.kept, self._used = self._used, {}
+        self.orders, self._used_orders = self._used_orders, {}
+
     def bibtex_entries(self, papers: Sequence[Paper]) -> dict[str, str]:
         """Each paper's BibTeX entry; only new or changed papers' are made again."""
         citations = self.citation_keys(papers)
@@ -132,7 +175,10 @@ class PlanMemo:
             old = self.bibtex.get(paper.key)
             citation = citations[paper.key]
             if old is None or old[0] is not paper or old[1] != citation:
-                old = (paper, citation, bibtex_entry(paper, citation))
+                entry = bibtex_entry(paper, citation)
+                # An edit the entry does not show keeps the very string: exports that
+                # list it are then known unchanged without hashing them (``stable``).
+                old = (paper, citation, old[2] if old is not None and old[2] == entry else entry)
             made[paper.key] = old
         self.bibtex = made
         self.entries = {key: entry for key, (_, _, entry) in made.items()}
@@ -284,7 +330,7 @@ def _placements(catalog: Catalog) -> dict[str, list[ListPlacement]]:
 
 
 def _paper_pages(
-    catalog: Catalog, topic_members: Mapping[str, list[Paper]], memo: PlanMemo
+    catalog: Catalog, topic_members: Mapping[str, Sequence[Paper]], memo: PlanMemo
 ) -> list[Page]:
     entries = memo.bibtex_entries(catalog.papers)
     placements = _placements(catalog)
@@ -375,7 +421,7 @@ def _excerpt(text: str, limit: int = 200) -> str:
 def _topic_pages(
     catalog: Catalog,
     tree: tuple[TopicNode, ...],
-    members: Mapping[str, list[Paper]],
+    members: Mapping[str, Sequence[Paper]],
     votes: Mapping[str, int],
 ) -> list[Page]:
     pages = []
@@ -495,7 +541,10 @@ def plan_pages(catalog: Catalog, settings: Settings, memo: PlanMemo | None = Non
     """
     memo = memo if memo is not None else PlanMemo()
     tree = topic_tree(catalog)
-    members = {t.slug: by_title(catalog.papers_in_topic(t.slug)) for t in catalog.topics}
+    members = {
+        t.slug: memo.ordered(f"topic:{t.slug}", catalog.papers_in_topic(t.slug), by_title)
+        for t in catalog.topics
+    }
     votes = related_votes(catalog)
     summaries = [list_summary(catalog, rl) for rl in catalog.lists]
     site_feed = (("New papers", "feed.xml"),)
@@ -536,7 +585,7 @@ def plan_pages(catalog: Catalog, settings: Settings, memo: PlanMemo | None = Non
             Page(
                 f"tags/{slug}/",
                 "tag.html",
-                {"tag": name, "papers": by_title(papers)},
+                {"tag": name, "papers": memo.ordered(f"tag:{slug}", papers, by_title)},
                 title=f"Tagged “{name}”",
                 kind="tag",
             )
@@ -553,5 +602,6 @@ def plan_pages(catalog: Catalog, settings: Settings, memo: PlanMemo | None = Non
     pages.append(Page("papers.json", None, {"body": body}, inputs=(catalog.papers, base)))
     from sitegen.publish import publish_pages  # publish builds on this module's helpers
 
-    pages.extend(publish_pages(catalog, settings, pages, memo.entries))
+    pages.extend(publish_pages(catalog, settings, pages, memo))
+    memo.finish()
     return pages

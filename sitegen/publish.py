@@ -18,15 +18,15 @@ may also return one str).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from functools import partial
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from sitegen.bibliography import bibtex_entries, bibtex_file, citation_keys, csl_item
+from sitegen.bibliography import bibtex_file, citation_keys, csl_item
 from sitegen.feeds import FeedWriter, newest
 from sitegen.model import Catalog, Paper, Topic
-from sitegen.pages import Page, paper_url, topic_url
+from sitegen.pages import Page, PlanMemo, paper_url, topic_url
 from sitegen.settings import Settings
 
 SITEMAP_LIMIT = 50_000
@@ -35,18 +35,16 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def publish_pages(
-    catalog: Catalog,
-    settings: Settings,
-    planned: Sequence[Page] = (),
-    entries: Mapping[str, str] | None = None,
+    catalog: Catalog, settings: Settings, planned: Sequence[Page] = (), memo: PlanMemo | None = None
 ) -> list[Page]:
     """Feeds, exports and hosting files; the sitemap lists the HTML pages in ``planned``.
 
-    ``entries`` are the papers' BibTeX entries, if the caller already made them.
+    ``memo`` is the plan's (its BibTeX entries, and what the last plan made).
     """
-    if entries is None:
-        entries = bibtex_entries(catalog.papers)
-    pages = [*feed_pages(catalog, settings), *export_pages(catalog, entries)]
+    if memo is None:
+        memo = PlanMemo()
+        memo.bibtex_entries(catalog.papers)
+    pages = [*feed_pages(catalog, settings, memo), *export_pages(catalog, memo)]
     sitemap = sitemap_files(settings, planned)
     pages += (Page(url, None, {"body": body}) for url, body in sitemap.items())
     pages.append(Page("robots.txt", None, {"body": robots_txt(settings, bool(sitemap))}))
@@ -56,44 +54,29 @@ def publish_pages(
     return pages
 
 
-def feed_pages(catalog: Catalog, settings: Settings) -> list[Page]:
+def feed_pages(catalog: Catalog, settings: Settings, memo: PlanMemo) -> list[Page]:
     """The site's feed and one feed per topic.
 
     A feed is written when its newest papers (or the site's settings or topic
     names) change, not whenever any paper of its topic does.
     """
-    pages = [
-        _feed_page(
-            settings, catalog, "feed.xml", settings.title, settings.description, "", catalog.papers
+    feeds = [("feed.xml", settings.title, settings.description, "", catalog.papers)]
+    feeds += (
+        (
+            topic_url(topic.slug) + "feed.xml",
+            f"{settings.title}: {topic.name}",
+            f"New papers on {topic.name}.",
+            topic_url(topic.slug),
+            catalog.papers_in_topic(topic.slug),
         )
-    ]
-    for topic in catalog.topics:
-        pages.append(
-            _feed_page(
-                settings,
-                catalog,
-                topic_url(topic.slug) + "feed.xml",
-                f"{settings.title}: {topic.name}",
-                f"New papers on {topic.name}.",
-                topic_url(topic.slug),
-                catalog.papers_in_topic(topic.slug),
-            )
-        )
+        for topic in catalog.topics
+    )
+    pages = []
+    for url, title, subtitle, home, papers in feeds:
+        chosen = memo.ordered(url, papers, newest)
+        body = partial(atom_feed, settings, catalog.topics, url, title, subtitle, home, chosen)
+        pages.append(Page(url, None, {"body": body}, inputs=(url, title, subtitle, home, chosen)))
     return pages
-
-
-def _feed_page(
-    settings: Settings,
-    catalog: Catalog,
-    url: str,
-    title: str,
-    subtitle: str,
-    home: str,
-    papers: Sequence[Paper],
-) -> Page:
-    chosen = tuple(newest(papers))
-    body = partial(atom_feed, settings, catalog.topics, url, title, subtitle, home, chosen)
-    return Page(url, None, {"body": body}, inputs=(url, title, subtitle, home, chosen))
 
 
 def atom_feed(
@@ -109,7 +92,7 @@ def atom_feed(
     return FeedWriter.for_site(settings, topics).feed(url, title, subtitle, home, chosen, paper_url)
 
 
-def export_pages(catalog: Catalog, entries: Mapping[str, str]) -> list[Page]:
+def export_pages(catalog: Catalog, memo: PlanMemo) -> list[Page]:
     """``papers.bib``, one ``papers.bib`` per topic and ``papers.csl.json``.
 
     Bodies are functions called when the file is written, yielding the text in
@@ -118,22 +101,16 @@ def export_pages(catalog: Catalog, entries: Mapping[str, str]) -> list[Page]:
     its entry does not), so an edit the entries do not show (status, rating,
     summary) leaves the exports as they are without making them again.
     """
-    every = tuple(entries[paper.key] for paper in catalog.papers)
-    pages = [
-        Page(
-            "papers.bib",
-            None,
-            {"body": partial(bibtex_file, catalog.papers, entries)},
-            inputs=("bib", every),
-        )
-    ]
+    entries = memo.entries
+    every = memo.stable("bib:", (entries[paper.key] for paper in catalog.papers))
+    body = partial(bibtex_file, catalog.papers, entries)
+    pages = [Page("papers.bib", None, {"body": body}, inputs=("bib", every))]
     for topic in catalog.topics:
         members = catalog.papers_in_topic(topic.slug)
         body = partial(bibtex_file, members, entries)
-        shown = tuple(entries[paper.key] for paper in members)
-        pages.append(
-            Page(topic_url(topic.slug) + "papers.bib", None, {"body": body}, inputs=("bib", shown))
-        )
+        shown = memo.stable(f"bib:{topic.slug}", (entries[paper.key] for paper in members))
+        url = topic_url(topic.slug) + "papers.bib"
+        pages.append(Page(url, None, {"body": body}, inputs=("bib", shown)))
     body = partial(csl_json, catalog.papers)
     pages.append(Page("papers.csl.json", None, {"body": body}, inputs=("csl", every)))
     return pages

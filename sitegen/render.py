@@ -28,6 +28,7 @@ from markupsafe import Markup
 import sitegen
 from sitegen.catalog.keys import tag_slug
 from sitegen.clean import drop_forbidden
+from sitegen.fragments import FragmentCache, Fragments
 from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import STATUSES, Catalog, Problem
 from sitegen.pages import Page
@@ -121,6 +122,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             finalize=_printable,
+            extensions=[FragmentCache],
         )
         md = make_markdown()
         base = self.settings.base_path
@@ -143,6 +145,11 @@ class Renderer:
         env.globals["topic_names"] = dict(self.topic_names)
         env.globals["statuses"] = STATUSES
         return env
+
+    @property
+    def fragments(self) -> Fragments:
+        """Fragments kept by ``{% cache %}`` blocks (off unless a build turns them on)."""
+        return self.env.fragments  # type: ignore[attr-defined,no-any-return]
 
     def template_file(self, name: str) -> Path | None:
         """Which file a template name resolves to (site override or theme)."""
