@@ -32,7 +32,7 @@ from pathlib import Path
 
 import click
 
-from sitegen.cache import BuildCache, Manifest, Record, StageCache, stat_token
+from sitegen.cache import RACY_SECONDS, BuildCache, Manifest, Record, StageCache, stat_token
 from sitegen.catalog import Loaded, load
 from sitegen.digest import Digester, blake, code_signature
 from sitegen.model import STATUSES, Catalog, InputError, Problem, Severity
@@ -47,9 +47,6 @@ PARALLEL_THRESHOLD = 300
 """Fewer pages than this render in-process: starting workers would cost more."""
 BATCHES_PER_JOB = 8
 """Batches of pages per worker: enough to even out, few enough to cost little to send."""
-RACY_SECONDS = 2.0
-"""Inputs modified this recently may change again within the file system's timestamp
-resolution unseen, so a build that saw one does not let the next build skip by mtime."""
 INPUT_FOLDERS = ("seeds", "content", "templates", "static")
 """Project folders whose files are inputs (besides ``sitegen.yaml``)."""
 SEARCH_BUNDLE = "pagefind/pagefind.js"
@@ -428,7 +425,7 @@ def build_site(
 
     with _collector_paused():  # not while indexing: Whoosh makes cycles
         with timer.phase("load"):
-            cache = BuildCache.open(settings.root, output)
+            cache = BuildCache.open(settings.root, output, stages.recall("build-cache"))
             inputs, newest = input_signature(settings, (strict, extra_head, index_search))
             unchanged = (
                 not clean
@@ -539,6 +536,7 @@ def build_site(
 
     try:
         cache.save(outputs)  # the pages are in place whatever happens to the index
+        stages.keep("build-cache", cache)
         if index_search:
             with timer.phase("index"):
                 from sitegen.search import index_site

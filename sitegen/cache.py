@@ -32,6 +32,9 @@ from sitegen.model import Problem, Severity
 CACHE_DIR = ".sitegen-cache"
 CACHE_VERSION = "2"
 """Bump when the meaning of digests or stored values changes, so old caches are dropped."""
+RACY_SECONDS = 2.0
+"""Inputs modified this recently may change again within the file system's timestamp
+resolution unseen, so their names, sizes and mtimes do not vouch for their contents."""
 TIMEOUT = 30.0
 """Seconds to wait for another build holding the cache's lock."""
 
@@ -70,6 +73,17 @@ def _connect(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path, timeout=TIMEOUT)
 
 
+def _generation(db: sqlite3.Connection) -> str:
+    row = db.execute("SELECT value FROM meta WHERE name='generation'").fetchone()
+    return str(row[0]) if row else ""
+
+
+def _new_generation(db: sqlite3.Connection) -> str:
+    generation = os.urandom(8).hex()
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (generation,))
+    return generation
+
+
 def _version_ok(db: sqlite3.Connection) -> bool:
     row = db.execute("SELECT value FROM meta WHERE name='version'").fetchone()
     return bool(row) and row[0] == CACHE_VERSION
@@ -84,31 +98,46 @@ class BuildCache:
     manifest: Manifest | None = None
     stored: bool = False
     """The file holds exactly ``records``: a save need only write what changed."""
+    generation: str = ""
+    """Changed by every save; a process holding this object with the file's generation
+    holds what the file holds (``sitegen serve`` skips reading 10,000 rows)."""
 
     @classmethod
-    def open(cls, root: Path, output: Path) -> BuildCache:
-        """The cache for builds of ``root`` into ``output`` (empty if none is usable)."""
+    def open(cls, root: Path, output: Path, held: BuildCache | None = None) -> BuildCache:
+        """The cache for builds of ``root`` into ``output`` (empty if none is usable).
+
+        ``held`` is the one this process saved last; it is used if the file is as it left it.
+        """
         name = hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:16]
         path = root / CACHE_DIR / f"build-{name}.sqlite"
         records: dict[str, Record] = {}
         manifest = None
         stored = False
+        generation = ""
         if path.exists():
             try:
                 with _connect(path) as db:
                     if _version_ok(db):
-                        records = {
-                            row[0]: Record(row[1], row[2], row[3])
-                            for row in db.execute("SELECT output, digest, sha, stat FROM outputs")
-                        }
+                        generation = _generation(db)
+                        if (
+                            held is not None
+                            and held.path == path
+                            and held.stored
+                            and generation
+                            and held.generation == generation
+                        ):
+                            records = held.records  # as this process saved them
+                        else:
+                            rows = db.execute("SELECT output, digest, sha, stat FROM outputs")
+                            records = {row[0]: Record(row[1], row[2], row[3]) for row in rows}
                         row = db.execute("SELECT inputs, problems FROM manifest").fetchone()
                         if row:
                             manifest = Manifest(row[0], _problems_from_json(row[1]))
                         stored = True
                 db.close()
             except (sqlite3.Error, ValueError, TypeError, KeyError):
-                records, manifest, stored = {}, None, False
-        return cls(path, records, manifest, stored)
+                records, manifest, stored, generation = {}, None, False, ""
+        return cls(path, records, manifest, stored, generation)
 
     def save(self, records: dict[str, Record], manifest: Manifest | None = None) -> None:
         """Replace the stored records (and manifest) with this build's.
@@ -131,6 +160,7 @@ class BuildCache:
                 )
                 db.execute("CREATE TABLE manifest (inputs TEXT, problems TEXT)")
                 db.execute("INSERT INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
+                generation = _new_generation(db)
                 db.executemany(
                     "INSERT INTO outputs VALUES (?, ?, ?, ?)",
                     ((name, r.digest, r.sha, r.stat) for name, r in sorted(records.items())),
@@ -142,7 +172,7 @@ class BuildCache:
                     )
             db.close()
             temporary.replace(self.path)
-            self.stored = True
+            self.stored, self.generation = True, generation
         except (OSError, sqlite3.Error):
             self.stored = False  # a cache that cannot be written only costs the next build time
         self.records = dict(records)
@@ -166,10 +196,12 @@ class BuildCache:
                         "INSERT INTO manifest VALUES (?, ?)",
                         (manifest.inputs, _problems_to_json(manifest.problems)),
                     )
+                generation = _new_generation(db)
             db.close()
         except sqlite3.Error:
             self.stored = False
             return False
+        self.generation = generation
         self.records = dict(records)
         self.manifest = manifest
         return True
@@ -183,10 +215,11 @@ class BuildCache:
                     "INSERT INTO manifest VALUES (?, ?)",
                     (manifest.inputs, _problems_to_json(manifest.problems)),
                 )
+                generation = _new_generation(db)
             db.close()
         except sqlite3.Error:
             return
-        self.manifest = manifest
+        self.manifest, self.generation = manifest, generation
 
 
 def _problems_to_json(problems: tuple[Problem, ...]) -> str:

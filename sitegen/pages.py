@@ -122,6 +122,10 @@ class PlanMemo:
     """The last (paper key, citation stem) pairs in catalogue order and their keys."""
     fragments: dict[str, tuple[Paper, str]] = field(default_factory=dict)
     """Each paper's record in ``papers.json``, as written last."""
+    paper_state: _PaperState | None = None
+    """What the last plan's paper pages were made with (``_dirty_papers``)."""
+    cited_by: dict[str, set[str]] = field(default_factory=dict)
+    """Paper key → keys of papers listing it as related, as of the last plan."""
     bibtex: dict[str, tuple[Paper, str, str]] = field(default_factory=dict)
     """Each paper's BibTeX entry with the paper and citation key it was made from."""
     entries: dict[str, str] = field(default_factory=dict)
@@ -277,12 +281,17 @@ def reading_next(
     count: int = READ_NEXT_COUNT,
     within: Collection[str] | None = None,
     votes: Mapping[str, int] | None = None,
+    candidates: Sequence[Paper] | None = None,
 ) -> list[Paper]:
     """What to read next: queued first (rated ones first), then highest-rated unread, then papers
-    most related to those rated 4 or 5 (``votes``: ``related_votes``, if already counted);
-    only papers whose keys are ``within``, if given."""
+    most related to those rated 4 or 5; only papers whose keys are ``within``, if given.
+
+    ``votes`` is ``related_votes(catalog)`` and ``candidates`` the papers ``within`` in
+    catalogue order, when the caller has them already.
+    """
     chosen: dict[str, Paper] = {}
-    candidates = [p for p in catalog.papers if within is None or p.key in within]
+    if candidates is None:
+        candidates = [p for p in catalog.papers if within is None or p.key in within]
     # Among queued papers, a rating says which the reader wants most.
     queued = sorted((p for p in candidates if p.status == "queued"), key=lambda p: -(p.rating or 0))
     rated_unread = sorted(
@@ -292,7 +301,7 @@ def reading_next(
     votes = related_votes(catalog) if votes is None else votes
     related_unread = [
         catalog.paper(key)
-        for key, _ in sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
+        for key in votes
         if catalog.get(key) is not None
         and catalog.paper(key).status == "unread"
         and (within is None or key in within)
@@ -305,13 +314,14 @@ def reading_next(
 
 
 def related_votes(catalog: Catalog) -> dict[str, int]:
-    """Papers related to those rated 4 or 5, each weighted by its rank in their lists."""
+    """Papers related to those rated 4 or 5, each weighted by its rank in their lists;
+    most votes first (then by key)."""
     votes: dict[str, int] = {}
     for liked in catalog.papers:
         if (liked.rating or 0) >= 4:
             for rank, key in enumerate(liked.related):
                 votes[key] = votes.get(key, 0) + (len(liked.related) - rank)
-    return votes
+    return dict(sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _placements(catalog: Catalog) -> dict[str, list[ListPlacement]]:
@@ -334,18 +344,18 @@ def _paper_pages(
 ) -> list[Page]:
     entries = memo.bibtex_entries(catalog.papers)
     placements = _placements(catalog)
-    positions = {
-        slug: {p.key: i for i, p in enumerate(members)} for slug, members in topic_members.items()
-    }
-    # Topics (names, parents) are what every paper's breadcrumbs are made of.
-    earlier = memo.paper_pages if memo.topics == catalog.topics else {}
-    made: dict[str, tuple[tuple[object, ...], Page]] = {}
-    pages = []
-    for paper in catalog.papers:
+    keys = tuple(p.key for p in catalog.papers)
+    state = _PaperState(keys, catalog.topics, catalog.lists, memo.citations, topic_members)
+    dirty = _dirty_papers(catalog, memo, state)
+    made = memo.paper_pages if dirty is not None else {}
+    positions: dict[str, dict[str, int]] = {}
+    for paper in catalog.papers if dirty is None else (catalog.paper(k) for k in dirty):
         first = catalog.topic(paper.topics[0]) if paper.topics else None
         prev_paper = next_paper = None
         if first is not None:
             siblings = topic_members[first.slug]
+            if first.slug not in positions:
+                positions[first.slug] = {p.key: i for i, p in enumerate(siblings)}
             index = positions[first.slug][paper.key]
             prev_paper = siblings[index - 1] if index > 0 else None
             next_paper = siblings[index + 1] if index + 1 < len(siblings) else None
@@ -353,7 +363,7 @@ def _paper_pages(
         in_lists = placements.get(paper.key, [])
         bibtex = entries[paper.key]  # the same string while its paper and citation key are
         inputs = (paper, prev_paper, next_paper, related, in_lists, bibtex)
-        old = earlier.get(paper.key)
+        old = memo.paper_pages.get(paper.key) if memo.topics == catalog.topics else None
         if old is not None and _same(old[0], inputs):
             page = old[1]
         else:
@@ -377,10 +387,72 @@ def _paper_pages(
                 kind="paper",
             )
         made[paper.key] = (inputs, page)
-        pages.append(page)
     memo.paper_pages = made
     memo.topics = catalog.topics
-    return pages
+    memo.paper_state = state
+    return [made[key][1] for key in keys]
+
+
+@dataclass(frozen=True)
+class _PaperState:
+    """What every paper page of a plan was made with besides its own inputs."""
+
+    keys: tuple[str, ...]
+    topics: tuple[Topic, ...]
+    lists: tuple[ReadingList, ...]
+    citations: object
+    """``PlanMemo.citations`` (a new object whenever any citation key may have moved)."""
+    orders: Mapping[str, Sequence[Paper]]
+    """Each topic's papers in page order (prev/next)."""
+
+
+def _dirty_papers(catalog: Catalog, memo: PlanMemo, state: _PaperState) -> list[str] | None:
+    """Keys of the papers whose page may differ from the last plan's (catalogue order), or
+    None when every page must be checked: no last plan, or it differed in more than a few
+    papers (visible papers, topics, lists, citation keys, many changed papers)."""
+    last, made = memo.paper_state, memo.paper_pages
+    if (
+        last is None
+        or last.keys != state.keys
+        or last.topics != state.topics
+        or last.lists != state.lists
+        or last.citations is not state.citations
+    ):
+        memo.cited_by = _cited_by(catalog.papers)
+        return None
+    changed = [p for p in catalog.papers if made[p.key][0][0] is not p]
+    if len(changed) * 10 > len(state.keys):
+        memo.cited_by = _cited_by(catalog.papers)
+        return None
+    dirty = {p.key for p in changed}
+    for paper in changed:
+        dirty.update(memo.cited_by.get(paper.key, ()))  # pages listing it as related
+        old = made[paper.key][0][0]
+        if isinstance(old, Paper) and old.related != paper.related:
+            for key in old.related:
+                memo.cited_by.get(key, set()).discard(old.key)
+            for key in paper.related:
+                memo.cited_by.setdefault(key, set()).add(paper.key)
+    for slug, order in state.orders.items():
+        if order is last.orders.get(slug):
+            continue  # the same papers in the same order: no neighbour moved
+        for index, paper in enumerate(order):
+            if paper.topics and paper.topics[0] == slug:
+                inputs = made[paper.key][0]
+                before = order[index - 1] if index > 0 else None
+                after = order[index + 1] if index + 1 < len(order) else None
+                if inputs[1] is not before or inputs[2] is not after:
+                    dirty.add(paper.key)
+    return sorted(dirty)  # any order makes the same pages; sorted, so every run alike
+
+
+def _cited_by(papers: Iterable[Paper]) -> dict[str, set[str]]:
+    """Paper key → keys of the papers listing it as related."""
+    found: dict[str, set[str]] = {}
+    for paper in papers:
+        for key in paper.related:
+            found.setdefault(key, set()).add(paper.key)
+    return found
 
 
 def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
@@ -441,7 +513,10 @@ def _topic_pages(
                     "subtopics": node.children,
                     "breadcrumbs": ancestors(catalog, topic),
                     "reading_next": reading_next(
-                        catalog, within={p.key for p in papers}, votes=votes
+                        catalog,
+                        within={p.key for p in papers},
+                        votes=votes,
+                        candidates=catalog.papers_in_topic(topic.slug),
                     ),
                     "feed_url": feed,
                     "bib_url": f"topics/{topic.slug}/papers.bib",

@@ -39,7 +39,8 @@ from sitegen.topics import apply_topic_changes, load_topics
 TOPICS_FILE = "topics.yaml"
 
 _Made = tuple[MergedPaper, Annotation | None, tuple[str, ...], Paper]
-"""How a paper was made: its merged record, annotation and topics, and the result."""
+"""How a paper was made: its merged record, annotation and rule-assigned topics, and the
+paper (topics are the stage's tuples, the same objects while the stage is unchanged)."""
 _Related = tuple[Paper, tuple[int, ...], Paper]
 """A paper, the indexes of its most similar papers, and the paper with its related keys."""
 
@@ -195,17 +196,17 @@ def load(
         papers: list[Paper] = []
         for key, record, assigned in zip(keys, seeds.merged, rule_topics):
             note = notes.get(key)
-            changed = apply_topic_changes(
-                assigned,
-                note.topics_add if note else (),
-                note.topics_remove if note else (),
-            )
             old = earlier.get(key)
-            if old is not None and old[0] is record and old[1] == note and old[2] == changed:
+            if old is not None and old[0] is record and old[2] is assigned and old[1] == note:
                 paper = old[3]
             else:
+                changed = apply_topic_changes(
+                    assigned,
+                    note.topics_add if note else (),
+                    note.topics_remove if note else (),
+                )
                 paper = _paper(key, record, note, changed)
-            made[key] = (record, note, changed, paper)
+            made[key] = (record, note, assigned, paper)
             papers.append(paper)
         stages.keep("papers", made)
         hidden = frozenset(p.key for p in papers if p.hidden)
