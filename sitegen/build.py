@@ -471,16 +471,12 @@ def build_site(
         )
         with timer.phase("digest"):
             digests = page_digests(renderer, pages, settings, catalog, stages)
-            where = str(output) + os.sep  # string paths: 10,000 Path joins cost more than the stats
-            on_disk = (
-                {} if full else {page.output: stat_token(where + page.output) for page in pages}
-            )
+            on_disk: dict[str, str] = {}
+            if full:
+                todo = list(range(len(pages)))
+            else:
+                todo, on_disk = _stale_pages(pages, digests, cache.records, output)
         with timer.phase("render"):
-            todo = [
-                i
-                for i, page in enumerate(pages)
-                if full or _stale(cache, page.output, digests[i], on_disk)
-            ]
             to = Destination(folder, full, cache.records, on_disk)
             if folder.exists():
                 shutil.rmtree(folder)
@@ -513,9 +509,8 @@ def build_site(
                     outputs[name] = Record(digests[i], done.sha, token)
                 else:
                     outputs[name] = Record(digests[i], done.sha, cache.records[name].stat)
-            for page in pages:
-                if page.output not in outputs:
-                    outputs[page.output] = cache.records[page.output]
+            kept = cache.records
+            outputs.update((p.output, kept[p.output]) for p in pages if p.output not in outputs)
             for name, source in statics.items():
                 outputs[name] = _copy_static(
                     source, name, folder if full else output, cache, result
@@ -601,10 +596,22 @@ def _copy_static(
     return Record(digest, sha, stat_token(into / name))
 
 
-def _stale(cache: BuildCache, name: str, digest: str, on_disk: dict[str, str]) -> bool:
-    """Whether an output must be made again: new inputs, or not on disk as last written."""
-    old = cache.records.get(name)
-    return old is None or old.digest != digest or not old.stat or on_disk[name] != old.stat
+def _stale_pages(
+    pages: Sequence[Page], digests: Sequence[str], records: Mapping[str, Record], output: Path
+) -> tuple[list[int], dict[str, str]]:
+    """Indexes of the pages to make again (new inputs, or not on disk as last written) and
+    the ``stat_token`` of every output as it is now. One pass: at 10,000 pages it is a
+    tenth of an in-process rebuild."""
+    where = str(output) + os.sep  # string paths: 10,000 Path joins cost more than the stats
+    todo: list[int] = []
+    on_disk: dict[str, str] = {}
+    for index, page in enumerate(pages):
+        name = page.output
+        on_disk[name] = token = stat_token(where + name)
+        old = records.get(name)
+        if old is None or old.digest != digests[index] or not old.stat or token != old.stat:
+            todo.append(index)
+    return todo, on_disk
 
 
 def _catalog_of(loaded: Loaded) -> Catalog:

@@ -35,7 +35,7 @@ class Page:
     """Site-relative URL: ``""`` for home, ``papers/<key>/``, ``papers.json``."""
     template: str | None
     """Jinja template name, or None when ``context["body"]`` is the file's text (or a
-    function returning it, called when the file is written)."""
+    function returning it, or an iterable of its chunks, called when the file is written)."""
     context: Mapping[str, Any] = field(default_factory=dict)
     """Everything the template shows."""
     title: str = ""
@@ -120,8 +120,8 @@ class PlanMemo:
     stems: dict[str, tuple[Paper, str]] = field(default_factory=dict)
     citations: tuple[list[tuple[str, str]], dict[str, str]] | None = None
     """The last (paper key, citation stem) pairs in catalogue order and their keys."""
-    fragments: dict[str, tuple[Paper, str]] = field(default_factory=dict)
-    """Each paper's record in ``papers.json``, as written last."""
+    fragments: dict[str, tuple[Paper, bytes]] = field(default_factory=dict)
+    """Each paper's record in ``papers.json``, encoded, as written last."""
     paper_state: _PaperState | None = None
     """What the last plan's paper pages were made with (``_dirty_papers``)."""
     cited_by: dict[str, set[str]] = field(default_factory=dict)
@@ -569,22 +569,22 @@ def _list_pages(catalog: Catalog) -> list[Page]:
 def papers_json(
     papers: Sequence[Paper],
     base: str,
-    fragments: dict[str, tuple[Paper, str]] | None = None,
-) -> Iterator[str]:
-    """The whole catalogue, machine-readable (SPEC §5), paper by paper.
+    fragments: dict[str, tuple[Paper, bytes]] | None = None,
+) -> Iterator[bytes]:
+    """The whole catalogue, machine-readable (SPEC §5), paper by paper, UTF-8.
 
-    ``fragments`` keeps each paper's text between calls (``PlanMemo``), so after
-    an edit only the changed papers are encoded again.
+    ``fragments`` keeps each paper's encoded record between calls (``PlanMemo``), so
+    after an edit only the changed papers are encoded again.
     """
     fragments = fragments if fragments is not None else {}
-    yield '{\n "papers": ['
+    yield b'{\n "papers": ['
     for index, paper in enumerate(papers):
         held = fragments.get(paper.key)
         if held is None or held[0] is not paper:
-            held = (paper, _paper_record(paper, base))
+            held = (paper, _paper_record(paper, base).encode("utf-8"))
             fragments[paper.key] = held
-        yield (",\n  " if index else "\n  ") + held[1]
-    yield "\n ]\n}\n" if papers else "]\n}\n"
+        yield (b",\n  " if index else b"\n  ") + held[1]
+    yield b"\n ]\n}\n" if papers else b"]\n}\n"
 
 
 def _paper_record(p: Paper, base: str) -> str:

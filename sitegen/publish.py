@@ -3,8 +3,8 @@
 Every file here is a data page, planned with the rest of the site so incremental
 builds and reproducibility hold for them too: ``Page(url, None, {"body": text})``,
 or for the big exports a function called when the file is written, returning the
-text as an iterable of str chunks that the renderer streams to disk (a function
-may also return one str).
+text as an iterable of chunks (str, or UTF-8 bytes) that the renderer streams to
+disk (a function may also return one str).
 
 - ``feed.xml`` and ``topics/<slug>/feed.xml``: Atom feeds (see ``sitegen.feeds``).
 - ``papers.bib``, ``topics/<slug>/papers.bib``, ``papers.csl.json``: exports,

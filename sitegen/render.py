@@ -6,7 +6,8 @@ The site's own ``templates/`` folder overrides the default theme file by file
 context or one of those templates changed.
 
 A data page (no template) is its ``context["body"]``: a str, or a function
-returning a str or an iterable of str chunks, called when the page is written.
+returning a str or an iterable of chunks (str, or bytes already UTF-8), called
+when the page is written.
 The big exports (``papers.json``, ``papers.bib``, ``papers.csl.json``) return
 chunks, so ``Renderer.chunks`` can stream them to disk: at 100,000 papers each
 is 150-200 MB of text that no process ever holds whole.
@@ -34,8 +35,8 @@ from sitegen.model import STATUSES, Catalog, Problem
 from sitegen.pages import Page
 from sitegen.settings import Settings
 
-CHUNK_CHARS = 1 << 16
-"""Text gathered from a streamed body before it is encoded and handed on as one chunk."""
+CHUNK_BYTES = 1 << 16
+"""Bytes gathered from a streamed body before they are handed on as one chunk."""
 
 
 def _printable(value: Any) -> Any:
@@ -204,7 +205,7 @@ class Renderer:
         return b"".join(self.chunks(page))
 
     def chunks(self, page: Page) -> Iterator[bytes]:
-        """A page's bytes in order, in chunks of about ``CHUNK_CHARS``.
+        """A page's bytes in order, in chunks of about ``CHUNK_BYTES``.
 
         A template is rendered before this returns, so a template error raises
         ``TemplateError`` here, not while the chunks are read. A data page's body
@@ -250,19 +251,21 @@ class Renderer:
         return f"templates/{name}"
 
 
-def _encoded(pieces: Iterable[str]) -> Iterator[bytes]:
-    """UTF-8 chunks of a body's text, small pieces gathered up to ``CHUNK_CHARS``."""
-    held: list[str] = []
+def _encoded(pieces: Iterable[str | bytes]) -> Iterator[bytes]:
+    """UTF-8 chunks of a body's pieces (text, or bytes already encoded), small pieces
+    gathered up to ``CHUNK_BYTES``."""
+    held: list[bytes] = []
     size = 0
     for piece in pieces:
-        held.append(piece)
-        size += len(piece)
-        if size >= CHUNK_CHARS:
-            yield "".join(held).encode("utf-8")
+        data = piece.encode("utf-8") if isinstance(piece, str) else piece
+        held.append(data)
+        size += len(data)
+        if size >= CHUNK_BYTES:
+            yield b"".join(held)
             held.clear()
             size = 0
     if held:
-        yield "".join(held).encode("utf-8")
+        yield b"".join(held)
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:

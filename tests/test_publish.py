@@ -29,7 +29,7 @@ from sitegen.feeds import FEED_LIMIT, UNKNOWN_DATE, entry_date, feed_order
 from sitegen.init import init_project
 from sitegen.model import Catalog, Paper
 from sitegen.pages import Page
-from sitegen.render import CHUNK_CHARS
+from sitegen.render import CHUNK_BYTES
 from sitegen.settings import Settings, load_settings
 
 BASE = "https://example.org/reading-list/"
@@ -220,14 +220,14 @@ def test_streamed_exports_hold_exactly_the_whole_text(site: Path, sample_catalog
     papers = sample_catalog.papers
     entries = bibtex_entries(papers)
     bib = (site / "papers.bib").read_bytes()
-    assert len(bib) > 3 * CHUNK_CHARS, "written in several chunks"
+    assert len(bib) > 3 * CHUNK_BYTES, "written in several chunks"
     assert bib == "\n".join(entries[p.key] for p in papers).encode()
     for topic in sample_catalog.topics:
         members = sample_catalog.papers_in_topic(topic.slug)
         text = (site / "topics" / topic.slug / "papers.bib").read_text(encoding="utf-8")
         assert text == "\n".join(entries[p.key] for p in members)
     csl = (site / "papers.csl.json").read_bytes()
-    assert len(csl) > 3 * CHUNK_CHARS
+    assert len(csl) > 3 * CHUNK_BYTES
     assert csl == (json.dumps(csl_items(papers), ensure_ascii=False, indent=1) + "\n").encode()
 
 

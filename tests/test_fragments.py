@@ -1,0 +1,66 @@
+"""``{% cache %}`` blocks: kept while the values they name are the same objects."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import jinja2
+import pytest
+
+from sitegen.fragments import FragmentCache, Fragments
+
+TEMPLATE = (
+    "{% for p in papers %}{% cache p %}[{{ p.title }} {{ made() }}]{% endcache %}{% endfor %}"
+)
+
+
+class Paper:
+    def __init__(self, title: str) -> None:
+        self.title = title
+
+
+@pytest.fixture
+def render() -> Callable[..., str]:
+    env = jinja2.Environment(autoescape=True, extensions=[FragmentCache])
+    template = env.from_string(TEMPLATE)
+    counter = itertools.count(1)
+    env.fragments.enabled = True  # type: ignore[attr-defined]
+
+    def render(papers: list[Paper], *, new_build: bool = False) -> str:
+        if new_build:
+            env.fragments.new_build()  # type: ignore[attr-defined]
+        return template.render(papers=papers, made=lambda: next(counter))
+
+    render.fragments = env.fragments  # type: ignore[attr-defined]
+    return render
+
+
+def test_a_block_is_made_once_per_object_and_again_for_a_new_one(
+    render: Callable[..., str],
+) -> None:
+    a, b = Paper("A <1>"), Paper("B")
+    assert render([a, b]) == "[A &lt;1&gt; 1][B 2]"
+    assert render([b, a]) == "[B 2][A &lt;1&gt; 1]", "kept text, escaped once"
+    edited = Paper("A <1>")  # equal data, but a new object: an edited paper
+    assert render([edited, b], new_build=True) == "[A &lt;1&gt; 3][B 2]"
+
+
+def test_fragments_a_build_did_not_use_are_let_go_after_the_next(
+    render: Callable[..., str],
+) -> None:
+    a, b = Paper("A"), Paper("B")
+    render([a, b])
+    render([a], new_build=True)  # b unused in this build: still held from the last
+    assert render([a, b]) == "[A 1][B 2]"
+    render([a], new_build=True)
+    render([a], new_build=True)  # two builds without b: let go
+    assert render([b]) == "[B 3]"
+
+
+def test_off_unless_turned_on() -> None:
+    fragments = Fragments()
+    made = itertools.count(1)
+    value = object()
+    first = fragments.text("t.html", 1, [value], lambda: str(next(made)))
+    assert (first, fragments.text("t.html", 1, [value], lambda: str(next(made)))) == ("1", "2")
