@@ -3,7 +3,8 @@
 A topic page lists thousands of papers, and after an edit ``sitegen serve`` renders
 the edited paper's topic pages again, though every other row is as before. A block
 in ``{% cache value, … %}`` is kept under its template, its line and the identity of
-the values named; while those are the very same objects, the kept text is used.
+the values named (a list or tuple stands for its items, so a batch of rows can be
+kept as one); while those are the very same objects, the kept text is used.
 That is sound because:
 
 - the catalogue hands back the same (immutable) ``Paper`` objects for papers an
@@ -48,6 +49,12 @@ class Fragments:
         """The block's text for these values: kept, or made now (and kept)."""
         if not self.enabled:
             return make()
+        # A list or tuple named in the tag stands for its items (a batch of rows).
+        values = [
+            item
+            for value in values
+            for item in (value if isinstance(value, (list, tuple)) else (value,))
+        ]
         key = (template, line, tuple(id(value) for value in values))
         held = self._current.get(key) or self._previous.get(key)
         # The values are held with the text, so their identities cannot be reused.

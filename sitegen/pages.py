@@ -8,18 +8,15 @@ context (or a template it uses) changed; docs/templates.md lists the contexts.
 from __future__ import annotations
 
 import json
-import operator
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Any, TypeVar
+from typing import Any
 
-from sitegen.bibliography import bibtex_entry, citation_keys, citation_stem
 from sitegen.catalog.keys import tag_slug
 from sitegen.model import STATUSES, Catalog, Paper, ReadingList, Topic
+from sitegen.planmemo import PaperState, PlanMemo, dirty_papers
 from sitegen.settings import Settings
-
-T = TypeVar("T")
 
 DONE_STATUSES = frozenset({"read", "skimmed"})
 """Statuses that count as done for reading progress."""
@@ -102,105 +99,6 @@ class ListPlacement:
     reading_list: ReadingList
     section: str
     position: int
-
-
-@dataclass
-class PlanMemo:
-    """What planning made in this process's last build, for the next plan to reuse.
-
-    ``sitegen serve`` keeps one between rebuilds. The catalogue hands back the
-    same ``Paper`` objects for papers an edit did not touch, so a paper page whose
-    inputs (its paper, neighbours, related papers, list places, BibTeX entry) are
-    the objects it was made from is the same ``Page`` object again, and its digest
-    need not be taken again either (``sitegen.build.page_digests``).
-    """
-
-    topics: tuple[Topic, ...] = ()
-    paper_pages: dict[str, tuple[tuple[object, ...], Page]] = field(default_factory=dict)
-    stems: dict[str, tuple[Paper, str]] = field(default_factory=dict)
-    citations: tuple[list[tuple[str, str]], dict[str, str]] | None = None
-    """The last (paper key, citation stem) pairs in catalogue order and their keys."""
-    fragments: dict[str, tuple[Paper, bytes]] = field(default_factory=dict)
-    """Each paper's record in ``papers.json``, encoded, as written last."""
-    paper_state: _PaperState | None = None
-    """What the last plan's paper pages were made with (``_dirty_papers``)."""
-    cited_by: dict[str, set[str]] = field(default_factory=dict)
-    """Paper key → keys of papers listing it as related, as of the last plan."""
-    bibtex: dict[str, tuple[Paper, str, str]] = field(default_factory=dict)
-    """Each paper's BibTeX entry with the paper and citation key it was made from."""
-    entries: dict[str, str] = field(default_factory=dict)
-    """BibTeX entries of the last plan by paper key (``bibtex_entries``)."""
-
-    kept: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    """Sequences of the last plan by name, for ``stable``."""
-    orders: dict[str, tuple[tuple[Paper, ...], tuple[Paper, ...]]] = field(default_factory=dict)
-    """Orderings of the last plan by name (papers in, papers out), for ``ordered``."""
-    _used: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    _used_orders: dict[str, tuple[tuple[Paper, ...], tuple[Paper, ...]]] = field(
-        default_factory=dict
-    )
-
-    def stable(self, name: str, values: Iterable[T]) -> tuple[T, ...]:
-        """``values`` as a tuple: the last plan's very tuple if it held the same objects.
-
-        A digest of a tuple the previous build hashed is taken over, not taken again.
-        """
-        made = tuple(values)
-        old = self.kept.get(name)
-        if old is not None and len(old) == len(made) and all(map(operator.is_, old, made)):
-            made = old
-        self._used[name] = made
-        return made
-
-    def ordered(
-        self,
-        name: str,
-        papers: Iterable[Paper],
-        order: Callable[[Sequence[Paper]], Iterable[Paper]],
-    ) -> tuple[Paper, ...]:
-        """``order(papers)``, sorted again only when the papers are not the last plan's."""
-        source = self.stable(name, papers)
-        held = self.orders.get(name)
-        if held is None or held[0] is not source:
-            held = (source, tuple(order(source)))
-        self._used_orders[name] = held
-        return held[1]
-
-    def finish(self) -> None:
-        """End a plan: what it did not use is let go."""
-        self.kept, self._used = self._used, {}
-        self.orders, self._used_orders = self._used_orders, {}
-
-    def bibtex_entries(self, papers: Sequence[Paper]) -> dict[str, str]:
-        """Each paper's BibTeX entry; only new or changed papers' are made again."""
-        citations = self.citation_keys(papers)
-        made: dict[str, tuple[Paper, str, str]] = {}
-        for paper in papers:
-            old = self.bibtex.get(paper.key)
-            citation = citations[paper.key]
-            if old is None or old[0] is not paper or old[1] != citation:
-                entry = bibtex_entry(paper, citation)
-                # An edit the entry does not show keeps the very string: exports that
-                # list it are then known unchanged without hashing them (``stable``).
-                old = (paper, citation, old[2] if old is not None and old[2] == entry else entry)
-            made[paper.key] = old
-        self.bibtex = made
-        self.entries = {key: entry for key, (_, _, entry) in made.items()}
-        return self.entries
-
-    def citation_keys(self, papers: Sequence[Paper]) -> dict[str, str]:
-        """``bibliography.citation_keys``, remade only when a stem or the order changed."""
-        stems: dict[str, str] = {}
-        for paper in papers:
-            old = self.stems.get(paper.key)
-            stems[paper.key] = (
-                old[1] if old is not None and old[0] is paper else citation_stem(paper)
-            )
-        self.stems = {paper.key: (paper, stems[paper.key]) for paper in papers}
-        pairs = list(stems.items())
-        if self.citations is None or self.citations[0] != pairs:
-            self.citations = (pairs, citation_keys(papers, stems))
-        return self.citations[1]
 
 
 def paper_url(key: str) -> str:
@@ -345,8 +243,8 @@ def _paper_pages(
     entries = memo.bibtex_entries(catalog.papers)
     placements = _placements(catalog)
     keys = tuple(p.key for p in catalog.papers)
-    state = _PaperState(keys, catalog.topics, catalog.lists, memo.citations, topic_members)
-    dirty = _dirty_papers(catalog, memo, state)
+    state = PaperState(keys, catalog.topics, catalog.lists, memo.citations, topic_members)
+    dirty = dirty_papers(catalog, memo, state)
     made = memo.paper_pages if dirty is not None else {}
     positions: dict[str, dict[str, int]] = {}
     for paper in catalog.papers if dirty is None else (catalog.paper(k) for k in dirty):
@@ -391,68 +289,6 @@ def _paper_pages(
     memo.topics = catalog.topics
     memo.paper_state = state
     return [made[key][1] for key in keys]
-
-
-@dataclass(frozen=True)
-class _PaperState:
-    """What every paper page of a plan was made with besides its own inputs."""
-
-    keys: tuple[str, ...]
-    topics: tuple[Topic, ...]
-    lists: tuple[ReadingList, ...]
-    citations: object
-    """``PlanMemo.citations`` (a new object whenever any citation key may have moved)."""
-    orders: Mapping[str, Sequence[Paper]]
-    """Each topic's papers in page order (prev/next)."""
-
-
-def _dirty_papers(catalog: Catalog, memo: PlanMemo, state: _PaperState) -> list[str] | None:
-    """Keys of the papers whose page may differ from the last plan's (catalogue order), or
-    None when every page must be checked: no last plan, or it differed in more than a few
-    papers (visible papers, topics, lists, citation keys, many changed papers)."""
-    last, made = memo.paper_state, memo.paper_pages
-    if (
-        last is None
-        or last.keys != state.keys
-        or last.topics != state.topics
-        or last.lists != state.lists
-        or last.citations is not state.citations
-    ):
-        memo.cited_by = _cited_by(catalog.papers)
-        return None
-    changed = [p for p in catalog.papers if made[p.key][0][0] is not p]
-    if len(changed) * 10 > len(state.keys):
-        memo.cited_by = _cited_by(catalog.papers)
-        return None
-    dirty = {p.key for p in changed}
-    for paper in changed:
-        dirty.update(memo.cited_by.get(paper.key, ()))  # pages listing it as related
-        old = made[paper.key][0][0]
-        if isinstance(old, Paper) and old.related != paper.related:
-            for key in old.related:
-                memo.cited_by.get(key, set()).discard(old.key)
-            for key in paper.related:
-                memo.cited_by.setdefault(key, set()).add(paper.key)
-    for slug, order in state.orders.items():
-        if order is last.orders.get(slug):
-            continue  # the same papers in the same order: no neighbour moved
-        for index, paper in enumerate(order):
-            if paper.topics and paper.topics[0] == slug:
-                inputs = made[paper.key][0]
-                before = order[index - 1] if index > 0 else None
-                after = order[index + 1] if index + 1 < len(order) else None
-                if inputs[1] is not before or inputs[2] is not after:
-                    dirty.add(paper.key)
-    return sorted(dirty)  # any order makes the same pages; sorted, so every run alike
-
-
-def _cited_by(papers: Iterable[Paper]) -> dict[str, set[str]]:
-    """Paper key → keys of the papers listing it as related."""
-    found: dict[str, set[str]] = {}
-    for paper in papers:
-        for key in paper.related:
-            found.setdefault(key, set()).add(paper.key)
-    return found
 
 
 def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:

@@ -26,7 +26,8 @@ from xml.sax.saxutils import escape
 from sitegen.bibliography import bibtex_file, citation_keys, csl_item
 from sitegen.feeds import FeedWriter, newest
 from sitegen.model import Catalog, Paper, Topic
-from sitegen.pages import Page, PlanMemo, paper_url, topic_url
+from sitegen.pages import Page, paper_url, topic_url
+from sitegen.planmemo import PlanMemo
 from sitegen.settings import Settings
 
 SITEMAP_LIMIT = 50_000

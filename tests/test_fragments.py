@@ -64,3 +64,17 @@ def test_off_unless_turned_on() -> None:
     value = object()
     first = fragments.text("t.html", 1, [value], lambda: str(next(made)))
     assert (first, fragments.text("t.html", 1, [value], lambda: str(next(made)))) == ("1", "2")
+
+
+def test_a_list_named_in_the_tag_stands_for_its_items() -> None:
+    env = jinja2.Environment(autoescape=True, extensions=[FragmentCache])
+    env.fragments.enabled = True  # type: ignore[attr-defined]
+    made = itertools.count(1)
+    template = env.from_string(
+        "{% for b in papers|batch(2) %}{% cache b %}({{ made() }}){% endcache %}{% endfor %}"
+    )
+    a, b, c = Paper("A"), Paper("B"), Paper("C")
+    assert template.render(papers=[a, b, c], made=lambda: next(made)) == "(1)(2)"
+    # New lists each time, the same papers: kept; a new paper in a batch: made again.
+    assert template.render(papers=[a, b, c], made=lambda: next(made)) == "(1)(2)"
+    assert template.render(papers=[a, b, Paper("C")], made=lambda: next(made)) == "(1)(3)"
