@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sitegen.build
+import sitegen.workers
 from sitegen.build import BuildResult, build_site
 from sitegen.cache import StageCache
 from sitegen.catalog import load_catalog
@@ -264,7 +265,7 @@ def test_an_unreadable_or_outdated_cache_means_a_full_build(project: Path) -> No
 def test_jobs_do_not_change_the_output(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if sys.platform == "win32":
         pytest.skip("parallel rendering forks")
-    monkeypatch.setattr(sitegen.build, "PARALLEL_THRESHOLD", 0)  # use workers even for 40 pages
+    monkeypatch.setattr(sitegen.workers, "PARALLEL_THRESHOLD", 0)  # use workers even for 40 pages
     one = _build(project, "one", jobs=1)
     two = _build(project, "two", jobs=2)
     assert one.rendered == two.rendered > 30
