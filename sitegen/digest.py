@@ -50,7 +50,7 @@ class Digester:
         self._fields: dict[type, tuple[bytes, tuple[str, ...]] | None] = {}
         # The previous build's tokens (``sitegen serve``): its objects are held alive
         # there, so an identity found in it is that very object. Only immutable ones
-        # (frozen dataclasses, tuples) are taken over: a list could have changed.
+        # (frozen dataclasses, tuples, long strings) are taken over: a list could have changed.
         self._earlier = earlier._memo if earlier is not None else {}
 
     def _dataclass_fields(self, kind: type) -> tuple[bytes, tuple[str, ...]] | None:

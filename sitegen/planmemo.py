@@ -136,9 +136,9 @@ class PaperState:
 
 
 def dirty_papers(catalog: Catalog, memo: PlanMemo, state: PaperState) -> list[str] | None:
-    """Keys of the papers whose page may differ from the last plan's (catalogue order), or
-    None when every page must be checked: no last plan, or it differed in more than a few
-    papers (visible papers, topics, lists, citation keys, many changed papers)."""
+    """Keys of the papers whose page may differ from the last plan's, or None when every
+    page must be checked: no last plan, or it differed in more than a few papers (visible
+    papers, topics, lists, citation keys, or a tenth of the papers changed)."""
     last, made = memo.paper_state, memo.paper_pages
     if (
         last is None

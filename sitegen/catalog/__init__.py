@@ -137,9 +137,12 @@ def _with_related(
     similar = related_indexes(papers, seeds_key, count, stages) if count else [() for _ in papers]
     keys = tuple(p.key for p in papers)
     visible = frozenset(keys)
-    # Same papers in the same order as this process's last build: reuse its results.
-    last: tuple[tuple[str, ...], dict[str, _Related]] | None = stages.recall("related-papers")
-    earlier = last[1] if last is not None and last[0] == keys else {}
+    # Same papers in the same order, and the same count, as this process's last build:
+    # reuse its results.
+    last: tuple[tuple[tuple[str, ...], int], dict[str, _Related]] | None = stages.recall(
+        "related-papers"
+    )
+    earlier = last[1] if last is not None and last[0] == (keys, count) else {}
     made: dict[str, _Related] = {}
     result = []
     for paper, found in zip(papers, similar):
@@ -155,7 +158,7 @@ def _with_related(
             chosen_paper = replace(paper, related=tuple(chosen))
         made[paper.key] = (paper, found, chosen_paper)
         result.append(chosen_paper)
-    stages.keep("related-papers", (keys, made))
+    stages.keep("related-papers", ((keys, count), made))
     return result
 
 
