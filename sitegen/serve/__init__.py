@@ -30,8 +30,10 @@ file events count as edits); ``serve`` below is what ``sitegen serve`` runs.
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 import webbrowser
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -58,7 +60,34 @@ __all__ = [
 
 
 def serve(root: Path, *, host: str, port: int, open_browser: bool, jobs: int | None = None) -> int:
-    """Run a preview until Ctrl-C; return the exit code."""
+    """Run a preview until Ctrl-C (or SIGTERM); return the exit code."""
+    with _stop_signals():
+        return _serve(root, host=host, port=port, open_browser=open_browser, jobs=jobs)
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM stop the server cleanly (as Ctrl-C does).
+
+    Explicit, because a process started in the background by a non-interactive
+    shell, or by a tool, inherits SIGINT ignored (Python then raises no
+    ``KeyboardInterrupt``), and SIGTERM (an IDE's stop button, ``kill``) would
+    otherwise end it without stopping the watcher and the search index update.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in handlers:
+        signal.signal(sig, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _serve(root: Path, *, host: str, port: int, open_browser: bool, jobs: int | None) -> int:
     preview = Preview(root, host=host, port=port, jobs=jobs)
     try:
         url = preview.start()
