@@ -162,16 +162,23 @@ def page_digests(
     digester = Digester(stages.recall("digester") if stages else None)
     digests = []
     made: dict[str, tuple[Page, bytes, str, str]] = {}
+    # A few templates, 10,000 pages: each template's digest is looked up once.
+    by_template: dict[str | None, str] = {None: ""}
     for page in pages:
-        templates = renderer.template_digest(page.template) if page.template else ""
-        old = earlier.get(page.url)
+        templates = by_template.get(page.template)
+        if templates is None:
+            templates = renderer.template_digest(page.template or "")
+            by_template[page.template] = templates
+        url = page.url
+        old = earlier.get(url)
         if old is not None and old[0] is page and old[1] == site and old[2] == templates:
-            digest = old[3]
-        else:
-            what = (page.url, page.template, page.title, page.description, page.kind, page.feeds)
-            shown = page.context if page.inputs is None else page.inputs
-            digest = digester.digest(site, what, shown, templates)
-        made[page.url] = (page, site, templates, digest)
+            made[url] = old  # the same record: nothing new to keep
+            digests.append(old[3])
+            continue
+        what = (url, page.template, page.title, page.description, page.kind, page.feeds)
+        shown = page.context if page.inputs is None else page.inputs
+        digest = digester.digest(site, what, shown, templates)
+        made[url] = (page, site, templates, digest)
         digests.append(digest)
     if stages is not None:
         stages.keep("digester", digester)
