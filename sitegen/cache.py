@@ -165,11 +165,7 @@ class BuildCache:
                     "INSERT INTO outputs VALUES (?, ?, ?, ?)",
                     ((name, r.digest, r.sha, r.stat) for name, r in sorted(records.items())),
                 )
-                if manifest is not None:
-                    db.execute(
-                        "INSERT INTO manifest VALUES (?, ?)",
-                        (manifest.inputs, _problems_to_json(manifest.problems)),
-                    )
+                _write_manifest(db, manifest)
             db.close()
             temporary.replace(self.path)
             self.stored, self.generation = True, generation
@@ -190,12 +186,7 @@ class BuildCache:
             with _connect(self.path) as db:
                 db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)", changed)
                 db.executemany("DELETE FROM outputs WHERE output = ?", removed)
-                db.execute("DELETE FROM manifest")
-                if manifest is not None:
-                    db.execute(
-                        "INSERT INTO manifest VALUES (?, ?)",
-                        (manifest.inputs, _problems_to_json(manifest.problems)),
-                    )
+                _write_manifest(db, manifest)
                 generation = _new_generation(db)
             db.close()
         except sqlite3.Error:
@@ -210,16 +201,22 @@ class BuildCache:
         """Record the inputs of the build whose records were just saved."""
         try:
             with _connect(self.path) as db:
-                db.execute("DELETE FROM manifest")
-                db.execute(
-                    "INSERT INTO manifest VALUES (?, ?)",
-                    (manifest.inputs, _problems_to_json(manifest.problems)),
-                )
+                _write_manifest(db, manifest)
                 generation = _new_generation(db)
             db.close()
         except sqlite3.Error:
             return
         self.manifest, self.generation = manifest, generation
+
+
+def _write_manifest(db: sqlite3.Connection, manifest: Manifest | None) -> None:
+    """Replace the stored manifest with ``manifest`` (or none)."""
+    db.execute("DELETE FROM manifest")
+    if manifest is not None:
+        db.execute(
+            "INSERT INTO manifest VALUES (?, ?)",
+            (manifest.inputs, _problems_to_json(manifest.problems)),
+        )
 
 
 def _problems_to_json(problems: tuple[Problem, ...]) -> str:

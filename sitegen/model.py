@@ -270,12 +270,21 @@ class Catalog:
     """Keys of papers kept out of the site by ``hidden: true``."""
     _by_key: Mapping[str, Paper] = field(default_factory=dict, repr=False, compare=False)
     _topic_by_slug: Mapping[str, Topic] = field(default_factory=dict, repr=False, compare=False)
-    _members: dict[str, tuple[Paper, ...]] = field(default_factory=dict, repr=False, compare=False)
+    _members: Mapping[str, tuple[Paper, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_by_key", MappingProxyType({p.key: p for p in self.papers}))
         object.__setattr__(
             self, "_topic_by_slug", MappingProxyType({t.slug: t for t in self.topics})
+        )
+        members: dict[str, list[Paper]] = {}
+        for paper in self.papers:
+            for slug in paper.topics:
+                members.setdefault(slug, []).append(paper)
+        object.__setattr__(
+            self, "_members", MappingProxyType({s: tuple(ps) for s, ps in members.items()})
         )
 
     def paper(self, key: str) -> Paper:
@@ -292,13 +301,6 @@ class Catalog:
 
     def papers_in_topic(self, slug: str) -> tuple[Paper, ...]:
         """Papers assigned to a topic, in catalogue order."""
-        if not self._members:  # one pass over the papers for every topic, on first use
-            members: dict[str, list[Paper]] = {}
-            for paper in self.papers:
-                for topic in paper.topics:
-                    members.setdefault(topic, []).append(paper)
-            self._members.update({topic: tuple(found) for topic, found in members.items()})
-            self._members[""] = ()  # marks the index as built
         return self._members.get(slug, ())
 
     def subtopics(self, slug: str) -> tuple[Topic, ...]:
