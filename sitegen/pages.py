@@ -246,6 +246,9 @@ def _paper_pages(
     state = PaperState(keys, catalog.topics, catalog.lists, memo.citations, topic_members)
     dirty = dirty_papers(catalog, memo, state)
     made = memo.paper_pages if dirty is not None else {}
+    # Topics (names, parents) are what every paper's breadcrumbs are made of.
+    last = memo.paper_state
+    earlier = memo.paper_pages if last is not None and last.topics == catalog.topics else {}
     positions: dict[str, dict[str, int]] = {}
     for paper in catalog.papers if dirty is None else (catalog.paper(k) for k in dirty):
         first = catalog.topic(paper.topics[0]) if paper.topics else None
@@ -261,7 +264,7 @@ def _paper_pages(
         in_lists = placements.get(paper.key, [])
         bibtex = entries[paper.key]  # the same string while its paper and citation key are
         inputs = (paper, prev_paper, next_paper, related, in_lists, bibtex)
-        old = memo.paper_pages.get(paper.key) if memo.topics == catalog.topics else None
+        old = earlier.get(paper.key)
         if old is not None and _same(old[0], inputs):
             page = old[1]
         else:
@@ -286,7 +289,6 @@ def _paper_pages(
             )
         made[paper.key] = (inputs, page)
     memo.paper_pages = made
-    memo.topics = catalog.topics
     memo.paper_state = state
     return [made[key][1] for key in keys]
 

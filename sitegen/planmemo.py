@@ -34,7 +34,6 @@ class PlanMemo:
     need not be taken again either (``sitegen.build.page_digests``).
     """
 
-    topics: tuple[Topic, ...] = ()
     paper_pages: dict[str, tuple[tuple[object, ...], Page]] = field(default_factory=dict)
     stems: dict[str, tuple[Paper, str]] = field(default_factory=dict)
     citations: tuple[list[tuple[str, str]], dict[str, str]] | None = None
