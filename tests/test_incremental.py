@@ -200,8 +200,11 @@ def test_pages_rendered_again_to_the_same_bytes_are_not_written(project: Path) -
     assert not list(project.rglob("*sitegen-pending*")) and not list(project.rglob("*.sitegen-tmp"))
 
 
-def test_deleting_a_paper_removes_its_page_and_every_link_to_it(project: Path) -> None:
-    out = _build(project).output
+@pytest.mark.parametrize("serve", [False, True], ids=["cli", "serve"])
+def test_deleting_a_paper_removes_its_page_and_every_link_to_it(project: Path, serve: bool) -> None:
+    # serve: one StageCache held across builds (the seeds' digest, papers and plan kept)
+    stages = StageCache.for_project(project) if serve else None
+    out = _build(project, stages=stages).output
     title, abstract = _paper(3)
     key = next(k for k in _keys(project) if k.startswith("model3-"))
     assert any(
@@ -209,7 +212,7 @@ def test_deleting_a_paper_removes_its_page_and_every_link_to_it(project: Path) -
     )
     seed = project / "seeds/a.txt"
     seed.write_text(seed.read_text().replace(f"{title}\n\n{abstract}\n\n", ""))
-    result = _build(project)
+    result = _build(project, stages=stages)
     assert f"papers/{key}/index.html" in result.removed
     assert not (out / "papers" / key).exists()
     for name, data in _tree(out).items():
