@@ -158,11 +158,14 @@ def file_signature(paths: Iterable[Path], root: Path) -> str:
     return digest.hexdigest()
 
 
+@functools.cache
 def code_signature() -> str:
     """Which sitegen code is running: its version and its modules' sizes and times.
 
     Part of every page digest and cache key, so editing sitegen itself (a filter,
     the Markdown setup, cleaning rules) never leaves stale pages or cached data.
+    Taken once per process: the code a process runs is what it imported, and a
+    build asked for it half a dozen times (a file-tree walk each).
     """
     import sitegen
 
