@@ -5,7 +5,7 @@ version, or one that cannot be read or written, is ignored (the build does the
 work again) and never fails a build:
 
 - ``build-<output>.sqlite``, one per output folder: what each output was built
-  from (its digest), what it holds (sha256) and its size and mtime on disk, plus
+  from (its digest) and its size and mtime on disk, plus
   the signature of every input of the last build, so a build whose inputs and
   outputs are all as they were can stop before loading anything.
 - ``stages/<name>.pickle``: the catalogue's expensive derived results (cleaned
@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from sitegen.model import Problem, Severity
 
 CACHE_DIR = ".sitegen-cache"
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 """Bump when the meaning of digests or stored values changes, so old caches are dropped."""
 RACY_SECONDS = 2.0
 """Inputs modified this recently may change again within the file system's timestamp
@@ -43,10 +43,9 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """What an output was last built from (``digest``), holds (``sha``) and looks like on disk."""
+    """What an output was last built from (``digest``) and looks like on disk (``stat``)."""
 
     digest: str
-    sha: str
     stat: str = ""
     """``size:mtime_ns`` after the build wrote or kept it; empty when unknown."""
 
@@ -57,6 +56,11 @@ def stat_token(path: Path | str) -> str:
         stat = os.stat(path)
     except OSError:
         return ""
+    return token_of(stat)
+
+
+def token_of(stat: os.stat_result) -> str:
+    """``size:mtime_ns`` of a file's stat."""
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
@@ -128,8 +132,8 @@ class BuildCache:
                         ):
                             records = held.records  # as this process saved them
                         else:
-                            rows = db.execute("SELECT output, digest, sha, stat FROM outputs")
-                            records = {row[0]: Record(row[1], row[2], row[3]) for row in rows}
+                            rows = db.execute("SELECT output, digest, stat FROM outputs")
+                            records = {row[0]: Record(row[1], row[2]) for row in rows}
                         row = db.execute("SELECT inputs, problems FROM manifest").fetchone()
                         if row:
                             manifest = Manifest(row[0], _problems_from_json(row[1]))
@@ -154,16 +158,13 @@ class BuildCache:
             temporary.unlink(missing_ok=True)
             with _connect(temporary) as db:
                 db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT)")
-                db.execute(
-                    "CREATE TABLE outputs"
-                    " (output TEXT PRIMARY KEY, digest TEXT, sha TEXT, stat TEXT)"
-                )
+                db.execute("CREATE TABLE outputs (output TEXT PRIMARY KEY, digest TEXT, stat TEXT)")
                 db.execute("CREATE TABLE manifest (inputs TEXT, problems TEXT)")
                 db.execute("INSERT INTO meta VALUES ('version', ?)", (CACHE_VERSION,))
                 generation = _new_generation(db)
                 db.executemany(
-                    "INSERT INTO outputs VALUES (?, ?, ?, ?)",
-                    ((name, r.digest, r.sha, r.stat) for name, r in sorted(records.items())),
+                    "INSERT INTO outputs VALUES (?, ?, ?)",
+                    ((name, r.digest, r.stat) for name, r in sorted(records.items())),
                 )
                 _write_manifest(db, manifest)
             db.close()
@@ -177,14 +178,12 @@ class BuildCache:
     def _update(self, records: dict[str, Record], manifest: Manifest | None) -> bool:
         """Write the rows that differ from the stored ones; False if the file could not be."""
         changed = [
-            (name, r.digest, r.sha, r.stat)
-            for name, r in records.items()
-            if self.records.get(name) != r
+            (name, r.digest, r.stat) for name, r in records.items() if self.records.get(name) != r
         ]
         removed = [(name,) for name in self.records if name not in records]
         try:
             with _connect(self.path) as db:
-                db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?, ?)", changed)
+                db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)", changed)
                 db.executemany("DELETE FROM outputs WHERE output = ?", removed)
                 _write_manifest(db, manifest)
                 generation = _new_generation(db)

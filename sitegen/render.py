@@ -283,21 +283,3 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
 def renderer_for(catalog: Catalog, settings: Settings, extra_head: str = "") -> Renderer:
     """A renderer for this catalogue's site."""
     return Renderer(settings, {t.slug: t.name for t in catalog.topics}, extra_head)
-
-
-def context_digest(page: Page) -> str:
-    """Hash of what a page shows: its template-free identity plus its context's data."""
-    digest = hashlib.sha256()
-    digest.update(
-        repr(
-            (page.url, page.template, page.title, page.description, page.kind, page.feeds)
-        ).encode()
-    )
-    digest.update(_stable_repr(page.context).encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
-
-
-def _stable_repr(value: Any) -> str:
-    if isinstance(value, Mapping):
-        return "{" + ",".join(f"{k!r}:{_stable_repr(v)}" for k, v in value.items()) + "}"
-    return repr(value)

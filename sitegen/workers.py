@@ -2,7 +2,7 @@
 
 Workers are forked with the renderer and the pages already in memory (nothing is
 pickled on the way in) and write the files themselves, so page bytes never travel
-back nor pile up: only a sha256 and a stat token come back per page. Pages go out
+back nor pile up: only a size and a stat token come back per page. Pages go out
 in interleaved batches, so the costly topic pages and exports, planned last, spread
 over every worker. The output is byte-identical whatever the number of workers.
 """
@@ -10,23 +10,25 @@ over every worker. The output is byte-identical whatever the number of workers.
 from __future__ import annotations
 
 import gc
-import hashlib
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import BinaryIO
 
-from sitegen.cache import Record, stat_token
+from sitegen.cache import stat_token, token_of
 from sitegen.model import InputError, Problem
 from sitegen.pages import Page
 from sitegen.render import Renderer, TemplateError
 
 PARALLEL_THRESHOLD = 300
 """Fewer pages than this render in-process: starting workers would cost more."""
+COPY_BYTES = 1 << 20
+"""Block size for copying the unchanged start of an output."""
 BATCHES_PER_JOB = 8
 """Batches of pages per worker: enough to even out, few enough to cost little to send."""
 
@@ -41,65 +43,106 @@ def default_jobs() -> int:
 
 @dataclass(frozen=True)
 class Destination:
-    """Where rendered pages go before they are put in place, and what is in place now."""
+    """Where rendered pages go before they are put in place, and where they go then."""
 
     folder: Path
     """The staging folder (a full build, swapped in whole) or the pending folder (an
     incremental build: its files are renamed over the outputs once all pages rendered)."""
     full: bool
-    previous: Mapping[str, Record]
-    """Records of the last build."""
-    on_disk: Mapping[str, str]
-    """``stat_token`` of each output as it is now (incremental builds)."""
+    output: Path
+    """The output folder; in an incremental build a page whose bytes equal its output's
+    is not written at all."""
 
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A rendered page: its bytes' sha256 and, if it was written, the file's stat token."""
+    """A rendered page: whether it was written (into the destination's folder), its
+    size and the ``stat_token`` of the file that now holds its bytes."""
 
-    sha: str
+    written: bool
+    """False when the output already holds these bytes (nothing was written)."""
+    size: int
     stat: str
-    """Empty when the bytes equal what is already in place (nothing written)."""
 
 
 def _render_one(renderer: Renderer, page: Page, to: Destination) -> Rendered | Problem:
     """Render a page into ``to.folder``, streamed (exports run to hundreds of megabytes).
 
-    When the output is in place as the last build left it, the bytes go to a
-    temporary file first and are dropped if their sha256 equals the recorded one.
+    In an incremental build the bytes are compared with the output's as they come:
+    nothing is written while they are the same, and a page whose bytes are all the
+    same leaves its output alone.
     """
     try:
         chunks = renderer.chunks(page)
     except TemplateError as exc:
         return exc.problem
     path = to.folder / page.output
-    old = to.previous.get(page.output)
-    if to.full or old is None or not old.stat or to.on_disk.get(page.output) != old.stat:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return Rendered(_write_chunks(path, chunks), stat_token(path))
+    if not to.full:
+        try:
+            current = (to.output / page.output).open("rb")
+        except OSError:
+            pass  # not there: write it
+        else:
+            with current:
+                return _write_if_changed(path, chunks, current, to.folder)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    size = _write_chunks(path, chunks)
+    return Rendered(True, size, stat_token(path))
+
+
+def _write_if_changed(
+    path: Path, chunks: Iterable[bytes], current: BinaryIO, folder: Path
+) -> Rendered:
+    """Write the chunks to ``path`` unless they equal ``current``'s bytes.
+
+    Nothing is written while they match; at the first difference the matching part
+    is copied from ``current`` into a temporary file, which then takes the rest.
+    """
     # One page at a time per process (and thread), so this name is never shared.
-    temporary = to.folder / f".render-{os.getpid()}-{threading.get_ident()}.sitegen-tmp"
+    temporary = folder / f".render-{os.getpid()}-{threading.get_ident()}.sitegen-tmp"
+    size = 0
+    file: BinaryIO | None = None
     try:
-        sha = _write_chunks(temporary, chunks)
-        if sha == old.sha:
-            temporary.unlink()
-            return Rendered(sha, "")  # the same bytes are in place: leave the file alone
+        for chunk in chunks:
+            if file is None and current.read(len(chunk)) != chunk:
+                file = _diverged(temporary, current, size)
+            if file is not None:
+                file.write(chunk)
+            size += len(chunk)
+        if file is None:
+            if not current.read(1):
+                return Rendered(False, size, token_of(os.fstat(current.fileno())))
+            file = _diverged(temporary, current, size)  # the output was longer
+        file.close()
         path.parent.mkdir(parents=True, exist_ok=True)
         os.replace(temporary, path)
     except BaseException:
+        if file is not None:
+            file.close()
         temporary.unlink(missing_ok=True)
         raise
-    return Rendered(sha, stat_token(path))
+    return Rendered(True, size, stat_token(path))
 
 
-def _write_chunks(path: Path, chunks: Iterable[bytes]) -> str:
-    """Write chunks to a file; the sha256 of the bytes written."""
-    digest = hashlib.sha256()
+def _diverged(temporary: Path, current: BinaryIO, matched: int) -> BinaryIO:
+    """A new temporary file holding the first ``matched`` bytes of ``current``."""
+    file = temporary.open("wb")
+    current.seek(0)
+    while matched:
+        block = current.read(min(matched, COPY_BYTES))
+        file.write(block)
+        matched -= len(block)
+    return file
+
+
+def _write_chunks(path: Path, chunks: Iterable[bytes]) -> int:
+    """Write chunks to a file; the number of bytes written."""
+    size = 0
     with path.open("wb") as file:
         for chunk in chunks:
-            digest.update(chunk)
             file.write(chunk)
-    return digest.hexdigest()
+            size += len(chunk)
+    return size
 
 
 # Worker state for parallel rendering: set once per worker process by the pool

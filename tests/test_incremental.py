@@ -161,16 +161,51 @@ def test_touching_an_input_checks_everything_and_still_writes_nothing(project: P
     assert _mtimes(first.output) == before
 
 
+def _tamper(out: Path, keys: list[str]) -> dict[Path, bytes]:
+    """Vandalise, truncate, lengthen and delete outputs; what each held."""
+    pages = [out / "papers" / key / "index.html" for key in keys[:3]]
+    pages.append(out / "topics/video/index.html")
+    good = {page: page.read_bytes() for page in pages}
+    pages[0].write_bytes(b"vandalised")
+    pages[1].write_bytes(good[pages[1]][:-100])
+    pages[2].write_bytes(good[pages[2]] + b"<!-- more -->")
+    pages[3].unlink()
+    return good
+
+
 def test_a_tampered_or_deleted_output_is_made_again(project: Path) -> None:
     out = _build(project).output
-    key = _keys(project)[0]
-    page = out / "papers" / key / "index.html"
-    good = page.read_bytes()
-    page.write_bytes(b"vandalised")
-    (out / "topics/video/index.html").unlink()
+    good = _tamper(out, _keys(project))
     result = _build(project)
-    assert sorted(result.written) == [f"papers/{key}/index.html", "topics/video/index.html"]
-    assert page.read_bytes() == good
+    assert sorted(result.written) == sorted(p.relative_to(out).as_posix() for p in good)
+    assert {page: page.read_bytes() for page in good} == good
+
+
+def test_sitegen_serve_makes_outputs_changed_between_builds_again(project: Path) -> None:
+    # sitegen serve checks the outputs after each build and trusts that check next time
+    stages = StageCache.for_project(project)
+    settings = _settings(project)
+    out = build_site(settings, index_search=False, stages=stages).output
+    keys = _keys(project)
+    good = _tamper(out, keys)
+    sitegen.build.check_outputs(settings, stages)
+    os.utime(project / "seeds/a.txt")  # an input saved again, unchanged: no page's digest moves
+    result = build_site(settings, index_search=False, stages=stages)
+    assert sorted(result.written) == sorted(p.relative_to(out).as_posix() for p in good)
+    assert {page: page.read_bytes() for page in good} == good
+
+
+def test_big_outputs_set_aside_before_replacing_leave_the_same_site(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sitegen.build, "LARGE_OUTPUT", 0)  # every output counts as big
+    out = _build(project).output
+    keys = _keys(project)
+    Editor(project, keys).apply(("annotation", 1, ("status", "read")))
+    result = _build(project)
+    assert "papers.json" in result.written and f"papers/{keys[1]}/index.html" in result.written
+    assert _tree(out) == _tree(_build(project, "fresh", clean=True).output)
+    assert not list(project.rglob("*sitegen-pending*")) and not list(project.rglob("*.sitegen-tmp"))
 
 
 def test_an_edit_the_exports_do_not_show_leaves_them_unwritten(project: Path) -> None:

@@ -106,6 +106,19 @@ def test_editing_an_annotation_updates_the_page(project: Path, preview: Preview)
     assert lines[-1].endswith(" ms") and "rewritten" in lines[-1]
 
 
+def test_an_output_deleted_while_serving_comes_back(project: Path, preview: Preview) -> None:
+    # Rebuilds trust the check of the outputs made after the build before: a page
+    # deleted after that check is back by the rebuild after next.
+    missing = project / "_site/404.html"
+    missing.unlink()
+    for rebuilds, summary in enumerate(("Once-more", "Twice-more"), start=1):
+        (project / NOTES).write_text(annotation(summary), encoding="utf-8")
+        wait_for(lambda summary=summary: summary in page_text(preview))
+        wait_for(lambda rebuilds=rebuilds: preview.rebuilds == rebuilds and not preview.building)
+    assert missing.is_file()
+    assert fetch(preview, "/reading-list/404.html")[0] == 200
+
+
 def test_a_burst_of_saves_rebuilds_once(project: Path, preview: Preview) -> None:
     notes = project / NOTES
     for i in range(20):  # about 100 ms of saves, as an editor's autosave might do

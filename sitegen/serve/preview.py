@@ -4,8 +4,8 @@
 thread runs Tornado's loop, watchdog reports edits, and a rebuild thread
 waits for a quiet moment (``DEBOUNCE``) before an incremental build. A failed
 build keeps the last good site served with the error overlay; a good one
-sends LiveReload commands (stylesheets alone are swapped in place) and then
-updates the search index in the background.
+sends LiveReload commands (stylesheets alone are swapped in place) and then, in
+the background, checks the outputs for the next build and updates the search index.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import tornado.httpserver
 import tornado.websocket
 from watchdog.observers import Observer
 
-from sitegen.build import BuildResult, OutputRefused, build_site
+from sitegen.build import BuildResult, OutputRefused, build_site, check_outputs
 from sitegen.cache import StageCache
 from sitegen.model import InputError, Problem, Severity
 from sitegen.serve.http import ServedSite, application, listen
@@ -83,6 +83,8 @@ class Preview:
         self._indexer: ThreadPoolExecutor | None = None
         self._warnings: tuple[Problem, ...] = ()
         self._indexed_once = False
+        self._checker: threading.Thread | None = None
+        """Checks the outputs between builds (``check_outputs``); joined before the next."""
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -150,6 +152,8 @@ class Preview:
 
     def _build(self, changed: Sequence[str], *, initial: bool = False) -> None:
         start = time.perf_counter()
+        if self._checker is not None:
+            self._checker.join()
         settings, problems = load_settings(self.root)
         previous = self.site
         try:
@@ -182,6 +186,10 @@ class Preview:
         self._report_warnings(result.problems)
         if not initial:
             self._reload(result, recovered=previous is not None and bool(previous.problems))
+        self._checker = threading.Thread(
+            target=check_outputs, args=(settings, self.stages), name="sitegen-check", daemon=True
+        )
+        self._checker.start()
         self._index(result, settings)
 
     def _failed(
