@@ -19,6 +19,8 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
+import itertools
+import operator
 import os
 import shutil
 import sys
@@ -142,6 +144,16 @@ def site_digest(settings: Settings, catalog: Catalog, extra_head: str) -> bytes:
     )
 
 
+@dataclass(frozen=True)
+class _Digested:
+    """One build's page digests, kept for the next build in ``sitegen serve``."""
+
+    site: bytes
+    templates: dict[str | None, str]
+    pages: Sequence[Page]
+    digests: list[str]
+
+
 def page_digests(
     renderer: Renderer,
     pages: Sequence[Page],
@@ -157,33 +169,41 @@ def page_digests(
     the previous build (unchanged papers) keep their hashes.
     """
     site = site_digest(settings, catalog, renderer.extra_head)
-    earlier: dict[str, tuple[Page, bytes, str, str]] = (
-        stages.recall("page-digests") if stages else None
-    ) or {}
-    digester = Digester(stages.recall("digester") if stages else None)
-    digests = []
-    made: dict[str, tuple[Page, bytes, str, str]] = {}
     # A few templates, 10,000 pages: each template's digest is looked up once.
-    by_template: dict[str | None, str] = {None: ""}
+    templates: dict[str | None, str] = {None: ""}
     for page in pages:
-        templates = by_template.get(page.template)
-        if templates is None:
-            templates = renderer.template_digest(page.template or "")
-            by_template[page.template] = templates
-        url = page.url
-        old = earlier.get(url)
-        if old is not None and old[0] is page and old[1] == site and old[2] == templates:
-            made[url] = old  # the same record: nothing new to keep
-            digests.append(old[3])
-            continue
-        what = (url, page.template, page.title, page.description, page.kind, page.feeds)
+        if page.template not in templates:
+            templates[page.template] = renderer.template_digest(page.template or "")
+    last: _Digested | None = stages.recall("page-digests") if stages else None
+    if last is not None and (last.site != site or last.templates != templates):
+        last = None
+    digester = Digester(stages.recall("digester") if stages else None)
+    old_pages = last.pages if last is not None else ()
+    old_digests = last.digests if last is not None else []
+    count = len(pages)
+    digests = old_digests[:count] + [""] * (count - len(old_digests))
+    # The same page object at the same place keeps its digest; others are looked up by URL
+    # (pages move when a paper comes or goes), else digested.
+    others = itertools.chain(
+        itertools.compress(range(count), map(operator.is_not, pages, old_pages)),
+        range(len(old_pages), count),
+    )
+    by_url: dict[str, int] | None = None
+    for index in others:
+        page = pages[index]
+        if old_pages and (index >= len(old_pages) or old_pages[index].url != page.url):
+            if by_url is None:
+                by_url = {old.url: i for i, old in enumerate(old_pages)}
+            moved = by_url.get(page.url)
+            if moved is not None and old_pages[moved] is page:
+                digests[index] = old_digests[moved]
+                continue
+        what = (page.url, page.template, page.title, page.description, page.kind, page.feeds)
         shown = page.context if page.inputs is None else page.inputs
-        digest = digester.digest(site, what, shown, templates)
-        made[url] = (page, site, templates, digest)
-        digests.append(digest)
+        digests[index] = digester.digest(site, what, shown, templates[page.template])
     if stages is not None:
         stages.keep("digester", digester)
-        stages.keep("page-digests", made)
+        stages.keep("page-digests", _Digested(site, templates, pages, digests))
     return digests
 
 

@@ -98,9 +98,10 @@ class Crawl:
                         answer.status, answer.headers.get_content_type(), answer.read()
                     )
             except urllib.error.HTTPError as error:
-                self.responses[url] = Response(
-                    error.code, error.headers.get_content_type(), error.read()
-                )
+                with error:
+                    self.responses[url] = Response(
+                        error.code, error.headers.get_content_type(), error.read()
+                    )
         return self.responses[url]
 
     def internal(self, url: str) -> bool:

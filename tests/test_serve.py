@@ -201,18 +201,24 @@ def test_css_changes_are_swapped_without_a_page_reload(project: Path, preview: P
         socket_ = await tornado.websocket.websocket_connect(
             f"ws://127.0.0.1:{preview.port}/livereload"
         )
-        socket_.write_message(json.dumps({"command": "hello", "protocols": []}))
-        hello = json.loads(str(await socket_.read_message()))
-        assert hello["command"] == "hello"
-        (project / "static" / "css").mkdir(parents=True)
-        (project / "static" / "css" / "site.css").write_text(
-            theme_css.read_text(encoding="utf-8") + "\nbody { outline: 1px solid red; }\n",
-            encoding="utf-8",
-        )
-        messages.append(json.loads(str(await asyncio.wait_for(socket_.read_message(), 15))))
-        (project / NOTES).write_text(annotation("After-css"), encoding="utf-8")
-        messages.append(json.loads(str(await asyncio.wait_for(socket_.read_message(), 15))))
-        socket_.close()
+        try:
+            socket_.write_message(json.dumps({"command": "hello", "protocols": []}))
+            hello = json.loads(str(await socket_.read_message()))
+            assert hello["command"] == "hello"
+            (project / "static" / "css").mkdir(parents=True)
+            (project / "static" / "css" / "site.css").write_text(
+                theme_css.read_text(encoding="utf-8") + "\nbody { outline: 1px solid red; }\n",
+                encoding="utf-8",
+            )
+            messages.append(json.loads(str(await asyncio.wait_for(socket_.read_message(), 15))))
+            (project / NOTES).write_text(annotation("After-css"), encoding="utf-8")
+            messages.append(json.loads(str(await asyncio.wait_for(socket_.read_message(), 15))))
+        finally:
+            # Wait for the closing handshake: a socket left open until the loop ends is
+            # reported (ResourceWarning) in whichever test runs next.
+            socket_.close()
+            while await asyncio.wait_for(socket_.read_message(), 5) is not None:
+                pass
 
     asyncio.run(listen())
     assert messages[0] == {
