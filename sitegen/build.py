@@ -402,7 +402,9 @@ def build_site(
             _catalog=catalog,
         )
         result.rendered = len(todo)
-        outputs: dict[str, Record] = {}
+        # The last build's records, updated: 10,000 of them, a handful of which change.
+        outputs: dict[str, Record] = {} if full else dict(cache.records)
+        touched: list[str] = []
         with timer.phase("write"):
             for i, done in zip(todo, rendered):
                 name = pages[i].output
@@ -413,19 +415,23 @@ def build_site(
                         token = _move_into_place(folder / name, output / name, aside)
                     result.written.append(name)
                 outputs[name] = Record(digests[i], token)
-            kept = cache.records
-            outputs.update((p.output, kept[p.output]) for p in pages if p.output not in outputs)
+                touched.append(name)
             for name, source in statics.items():
                 outputs[name] = _copy_static(
                     source, name, folder if full else output, cache, result
                 )
+                touched.append(name)
             if full:
                 (folder / MARKER).write_text(
                     "This folder is built by sitegen; it may be replaced whole.\n"
                 )
                 cleanup = _swap(folder, output)
             else:
-                for stale in sorted(set(cache.records) - set(outputs)):
+                produced = {page.output for page in pages}
+                produced.update(statics)
+                for stale in sorted(name for name in cache.records if name not in produced):
+                    del outputs[stale]
+                    touched.append(stale)
                     target = output / stale
                     if target.is_file():
                         target.unlink()
@@ -434,7 +440,8 @@ def build_site(
                 cleanup = _remove_later(folder)
 
     try:
-        cache.save(outputs)  # the pages are in place whatever happens to the index
+        # the pages are in place whatever happens to the index
+        cache.save(outputs, touched=None if full else touched)
         stages.keep("build-cache", cache)
         if index_search:
             with timer.phase("index"):

@@ -22,7 +22,7 @@ import json
 import os
 import pickle
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -143,13 +143,21 @@ class BuildCache:
                 records, manifest, stored, generation = {}, None, False, ""
         return cls(path, records, manifest, stored, generation)
 
-    def save(self, records: dict[str, Record], manifest: Manifest | None = None) -> None:
+    def save(
+        self,
+        records: dict[str, Record],
+        manifest: Manifest | None = None,
+        *,
+        touched: Collection[str] | None = None,
+    ) -> None:
         """Replace the stored records (and manifest) with this build's.
 
         When the file holds the previous build's records, only the rows that
         changed are written (one transaction): an edit at 10,000 pages changes a few.
+        ``touched`` names the only records that may differ from the previous ones
+        (set or removed); without it every record is compared.
         """
-        if self.stored and self._update(records, manifest):
+        if self.stored and self._update(records, manifest, touched):
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -175,12 +183,18 @@ class BuildCache:
         self.records = dict(records)
         self.manifest = manifest
 
-    def _update(self, records: dict[str, Record], manifest: Manifest | None) -> bool:
+    def _update(
+        self, records: dict[str, Record], manifest: Manifest | None, touched: Collection[str] | None
+    ) -> bool:
         """Write the rows that differ from the stored ones; False if the file could not be."""
+        names = records if touched is None else [n for n in touched if n in records]
         changed = [
-            (name, r.digest, r.stat) for name, r in records.items() if self.records.get(name) != r
+            (name, r.digest, r.stat)
+            for name in names
+            if self.records.get(name) != (r := records[name])
         ]
-        removed = [(name,) for name in self.records if name not in records]
+        gone = self.records if touched is None else touched
+        removed = [(name,) for name in gone if name not in records and name in self.records]
         try:
             with _connect(self.path) as db:
                 db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)", changed)
