@@ -20,6 +20,7 @@ render workers leave the cache off, so it costs them neither time nor memory.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -50,16 +51,19 @@ class Fragments:
         if not self.enabled:
             return make()
         # A list or tuple named in the tag stands for its items (a batch of rows).
-        values = [
-            item
-            for value in values
-            for item in (value if isinstance(value, (list, tuple)) else (value,))
-        ]
-        key = (template, line, tuple(id(value) for value in values))
+        if len(values) == 1 and isinstance(values[0], (list, tuple)):
+            values = tuple(values[0])
+        else:
+            values = tuple(
+                item
+                for value in values
+                for item in (value if isinstance(value, (list, tuple)) else (value,))
+            )
+        key = (template, line, tuple(map(id, values)))
         held = self._current.get(key) or self._previous.get(key)
         # The values are held with the text, so their identities cannot be reused.
-        if held is None or any(a is not b for a, b in zip(held[0], values)):
-            held = (tuple(values), make())
+        if held is None or not all(map(operator.is_, held[0], values)):
+            held = (values, make())
         self._current[key] = held
         return held[1]
 
@@ -90,4 +94,6 @@ class FragmentCache(Extension):
         self, template: str, line: int, values: list[object], caller: Callable[[], str]
     ) -> Markup:
         fragments: Fragments = self.environment.fragments  # type: ignore[attr-defined]
-        return Markup(fragments.text(template, line, values, caller))
+        text = fragments.text(template, line, values, caller)
+        # The block's own output is Markup already: wrapping it again copies the text.
+        return text if isinstance(text, Markup) else Markup(text)

@@ -9,6 +9,7 @@ import jinja2
 import pytest
 
 from sitegen.fragments import FragmentCache, Fragments
+from sitegen.render import slices
 
 TEMPLATE = (
     "{% for p in papers %}{% cache p %}[{{ p.title }} {{ made() }}]{% endcache %}{% endfor %}"
@@ -78,3 +79,14 @@ def test_a_list_named_in_the_tag_stands_for_its_items() -> None:
     # New lists each time, the same papers: kept; a new paper in a batch: made again.
     assert template.render(papers=[a, b, c], made=lambda: next(made)) == "(1)(2)"
     assert template.render(papers=[a, b, Paper("C")], made=lambda: next(made)) == "(1)(3)"
+
+
+@pytest.mark.parametrize("kind", [list, tuple, iter], ids=["list", "tuple", "iterator"])
+def test_the_slices_filter_groups_rows_like_batch_without_padding(
+    kind: Callable[..., object],
+) -> None:
+    env = jinja2.Environment()
+    env.filters["slices"] = slices
+    template = env.from_string("{% for b in rows|slices(3) %}[{{ b|join(',') }}]{% endfor %}")
+    assert template.render(rows=kind(range(8))) == "[0,1,2][3,4,5][6,7]"
+    assert template.render(rows=kind([])) == ""
