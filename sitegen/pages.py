@@ -243,7 +243,9 @@ def _paper_pages(
     entries = memo.bibtex_entries(catalog.papers)
     placements = _placements(catalog)
     keys = tuple(p.key for p in catalog.papers)
-    state = PaperState(keys, catalog.topics, catalog.lists, memo.citations, topic_members)
+    state = PaperState(
+        keys, catalog.papers, catalog.topics, catalog.lists, memo.citations, topic_members
+    )
     dirty = dirty_papers(catalog, memo, state)
     made = memo.paper_pages if dirty is not None else {}
     # Topics (names, parents) are what every paper's breadcrumbs are made of.

@@ -9,6 +9,7 @@ planned again (docs/builds.md, "sitegen serve: rebuilds that follow the edit").
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class PlanMemo:
     """Each paper's BibTeX entry with the paper and citation key it was made from."""
     entries: dict[str, str] = field(default_factory=dict)
     """BibTeX entries of the last plan by paper key (``bibtex_entries``)."""
+    _bib_papers: Sequence[Paper] = ()
 
     kept: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """Sequences of the last plan by name, for ``stable``."""
@@ -90,21 +92,51 @@ class PlanMemo:
         self.orders, self._used_orders = self._used_orders, {}
 
     def bibtex_entries(self, papers: Sequence[Paper]) -> dict[str, str]:
-        """Each paper's BibTeX entry; only new or changed papers' are made again."""
+        """Each paper's BibTeX entry; only new or changed papers' are made again.
+
+        When the papers are the last plan's but for a few, at the same places and with
+        the same citation stems, the entries of those few are replaced in place (the
+        citation keys cannot have moved); else every paper is looked at.
+        """
+        last = self._bib_papers
+        self._bib_papers = papers
+        moved = changed_positions(papers, last) if self.citations is not None else None
+        if moved is not None and len(moved) * 10 <= len(papers):
+            changed = [papers[i] for i in moved]
+            stems = [citation_stem(paper) for paper in changed]
+            if all(
+                paper.key == last[i].key and stem == self.stems[paper.key][1]
+                for i, paper, stem in zip(moved, changed, stems)
+            ):
+                citations = self.citations[1] if self.citations is not None else {}
+                for paper, stem in zip(changed, stems):
+                    self.stems[paper.key] = (paper, stem)
+                    self._entry(paper, citations[paper.key])
+                return self.entries
         citations = self.citation_keys(papers)
-        made: dict[str, tuple[Paper, str, str]] = {}
+        earlier, self.bibtex, self.entries = self.bibtex, {}, {}
         for paper in papers:
-            old = self.bibtex.get(paper.key)
+            old = earlier.get(paper.key)
             citation = citations[paper.key]
-            if old is None or old[0] is not paper or old[1] != citation:
-                entry = bibtex_entry(paper, citation)
-                # An edit the entry does not show keeps the very string: exports that
-                # list it are then known unchanged without hashing them (``stable``).
-                old = (paper, citation, old[2] if old is not None and old[2] == entry else entry)
-            made[paper.key] = old
-        self.bibtex = made
-        self.entries = {key: entry for key, (_, _, entry) in made.items()}
+            if old is not None and old[0] is paper and old[1] == citation:
+                self.bibtex[paper.key] = old
+                self.entries[paper.key] = old[2]
+            else:
+                self._entry(paper, citation, old)
         return self.entries
+
+    def _entry(
+        self, paper: Paper, citation: str, old: tuple[Paper, str, str] | None = None
+    ) -> None:
+        """Make a paper's BibTeX entry (``old``: its last one, if not in ``self.bibtex``)."""
+        old = old or self.bibtex.get(paper.key)
+        entry = bibtex_entry(paper, citation)
+        # An edit the entry does not show keeps the very string: exports that list it
+        # are then known unchanged without hashing them (``stable``).
+        if old is not None and old[2] == entry:
+            entry = old[2]
+        self.bibtex[paper.key] = (paper, citation, entry)
+        self.entries[paper.key] = entry
 
     def citation_keys(self, papers: Sequence[Paper]) -> dict[str, str]:
         """``bibliography.citation_keys``, remade only when a stem or the order changed."""
@@ -126,6 +158,8 @@ class PaperState:
     """What every paper page of a plan was made with besides its own inputs."""
 
     keys: tuple[str, ...]
+    papers: Sequence[Paper]
+    """The papers the pages were made from, in catalogue order (``keys``)."""
     topics: tuple[Topic, ...]
     lists: tuple[ReadingList, ...]
     citations: object
@@ -148,7 +182,10 @@ def dirty_papers(catalog: Catalog, memo: PlanMemo, state: PaperState) -> list[st
     ):
         memo.cited_by = cited_by(catalog.papers)
         return None
-    changed = [p for p in catalog.papers if made[p.key][0][0] is not p]
+    moved = changed_positions(catalog.papers, last.papers)
+    if moved is None:  # cannot be: the same keys
+        moved = list(range(len(catalog.papers)))
+    changed = [catalog.papers[i] for i in moved]
     if len(changed) * 10 > len(state.keys):
         memo.cited_by = cited_by(catalog.papers)
         return None
@@ -172,6 +209,13 @@ def dirty_papers(catalog: Catalog, memo: PlanMemo, state: PaperState) -> list[st
                 if inputs[1] is not before or inputs[2] is not after:
                     dirty.add(paper.key)
     return sorted(dirty)  # any order makes the same pages; sorted, so every run alike
+
+
+def changed_positions(papers: Sequence[Paper], last: Sequence[Paper]) -> list[int] | None:
+    """Where ``papers`` holds other objects than ``last`` (None if their counts differ)."""
+    if len(papers) != len(last):
+        return None
+    return list(itertools.compress(range(len(papers)), map(operator.is_not, papers, last)))
 
 
 def cited_by(papers: Iterable[Paper]) -> dict[str, set[str]]:

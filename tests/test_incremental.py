@@ -329,6 +329,11 @@ FIELDS = {
     "notes": st.sampled_from(
         ["Short note.", "Compare *video diffusion* with [reward](https://example.org).", ""]
     ),
+    # Title, authors and year make the BibTeX entry and citation key (papers sharing
+    # a stem get suffixes), shown on the paper page and in every export.
+    "title": st.sampled_from(["Video Scale Study", "Video Agents Again", "Reward Everything"]),
+    "authors": st.sampled_from([["Ada Lovelace"], ["Alan Turing", "Ada Lovelace"], []]),
+    "year": st.integers(2019, 2025),
 }
 annotation_edit = st.tuples(
     st.just("annotation"),
@@ -411,6 +416,8 @@ class Editor:
         ("summary", "Edited <b>summary</b>"),
         ("tags", ["alpha"]),
         ("notes", "Edited *notes*."),
+        ("title", "Video Scale Study"),
+        ("authors", ["Ada Lovelace"]),
     ],
 )
 @pytest.mark.parametrize("serve", [False, True], ids=["cli", "serve"])
@@ -424,6 +431,23 @@ def test_one_field_edit_equals_a_clean_build(
     editor.apply(("annotation", 2, (name, value)))
     kept = _build(project, stages=stages)
     assert kept.rendered > 0
+    assert _tree(kept.output) == _tree(_build(project, "fresh", clean=True).output)
+
+
+@pytest.mark.parametrize(("name", "value"), [("authors", ["Ada Lovelace"]), ("year", 2021)])
+def test_a_new_citation_key_for_one_paper_equals_a_clean_build(
+    project: Path, name: str, value: Any
+) -> None:
+    # The last paper in the annotation file: no other annotation moves to another line,
+    # so this paper alone changes, and sitegen serve updates its BibTeX entry alone
+    # unless its citation key changes (it does here: the stem takes the author and year).
+    stages = StageCache.for_project(project)
+    keys = _keys(project)
+    editor = Editor(project, keys)
+    _build(project, stages=stages)
+    editor.apply(("annotation", keys.index(max(keys)), (name, value)))
+    kept = _build(project, stages=stages)
+    assert "papers.bib" in kept.written
     assert _tree(kept.output) == _tree(_build(project, "fresh", clean=True).output)
 
 
