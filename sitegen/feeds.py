@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
 from markdown_it import MarkdownIt
@@ -98,6 +98,9 @@ class FeedWriter:
     settings: Settings
     topic_names: Mapping[str, str]
     md: MarkdownIt
+    kept: dict[str, tuple[Paper, str]] = field(default_factory=dict, compare=False, repr=False)
+    """Each paper's entry as last written, by URL: a writer kept between the builds of
+    ``sitegen serve`` (``PlanMemo.feed_writer``) writes again only changed papers'."""
 
     @classmethod
     def for_site(cls, settings: Settings, topics: Sequence[Topic]) -> FeedWriter:
@@ -135,7 +138,12 @@ class FeedWriter:
             f"<author><name>{_text(author)}</name></author>",
             "<generator>sitegen</generator>",
         ]
-        lines += (self.entry(paper, paper_url(paper.key)) for paper in chosen)
+        for paper in chosen:
+            link = paper_url(paper.key)
+            held = self.kept.get(link)
+            if held is None or held[0] is not paper:
+                held = self.kept[link] = (paper, self.entry(paper, link))
+            lines.append(held[1])
         lines.append("</feed>")
         return "\n".join(lines) + "\n"
 

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sitegen.bibliography import bibtex_entry, citation_keys, citation_stem
+from sitegen.feeds import FeedWriter
 from sitegen.model import Catalog, Paper, ReadingList, Topic
+from sitegen.settings import Settings
 
 if TYPE_CHECKING:
     from sitegen.pages import Page
@@ -50,6 +52,7 @@ class PlanMemo:
     entries: dict[str, str] = field(default_factory=dict)
     """BibTeX entries of the last plan by paper key (``bibtex_entries``)."""
     _bib_papers: Sequence[Paper] = ()
+    _feeds: tuple[object, FeedWriter] | None = None
 
     kept: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     """Sequences of the last plan by name, for ``stable``."""
@@ -90,6 +93,14 @@ class PlanMemo:
         """End a plan: what it did not use is let go."""
         self.kept, self._used = self._used, {}
         self.orders, self._used_orders = self._used_orders, {}
+
+    def feed_writer(self, settings: Settings, topics: Sequence[Topic]) -> FeedWriter:
+        """The last plan's feed writer (it keeps the entries it wrote) if the settings
+        and topic names are the same, else a new one."""
+        key = (settings, tuple((topic.slug, topic.name) for topic in topics))
+        if self._feeds is None or self._feeds[0] != key:
+            self._feeds = (key, FeedWriter.for_site(settings, topics))
+        return self._feeds[1]
 
     def bibtex_entries(self, papers: Sequence[Paper]) -> dict[str, str]:
         """Each paper's BibTeX entry; only new or changed papers' are made again.

@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape
 
 from sitegen.bibliography import bibtex_file, citation_keys, csl_item
 from sitegen.feeds import FeedWriter, newest
-from sitegen.model import Catalog, Paper, Topic
+from sitegen.model import Catalog, Paper
 from sitegen.pages import Page, paper_url, topic_url
 from sitegen.planmemo import PlanMemo
 from sitegen.settings import Settings
@@ -72,17 +72,17 @@ def feed_pages(catalog: Catalog, settings: Settings, memo: PlanMemo) -> list[Pag
         )
         for topic in catalog.topics
     )
+    writer = memo.feed_writer(settings, catalog.topics)
     pages = []
     for url, title, subtitle, home, papers in feeds:
         chosen = memo.ordered(url, papers, newest)
-        body = partial(atom_feed, settings, catalog.topics, url, title, subtitle, home, chosen)
+        body = partial(atom_feed, writer, url, title, subtitle, home, chosen)
         pages.append(Page(url, None, {"body": body}, inputs=(url, title, subtitle, home, chosen)))
     return pages
 
 
 def atom_feed(
-    settings: Settings,
-    topics: Sequence[Topic],
+    writer: FeedWriter,
     url: str,
     title: str,
     subtitle: str,
@@ -90,7 +90,7 @@ def atom_feed(
     chosen: Sequence[Paper],
 ) -> str:
     """An Atom feed of ``chosen`` papers (newest first) at site-relative ``url``."""
-    return FeedWriter.for_site(settings, topics).feed(url, title, subtitle, home, chosen, paper_url)
+    return writer.feed(url, title, subtitle, home, chosen, paper_url)
 
 
 def export_pages(catalog: Catalog, memo: PlanMemo) -> list[Page]:
