@@ -12,14 +12,22 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from sitegen.model import STATUSES, Annotation, Problem, Quote, Severity, SourceRef
 from sitegen.sources import display_path
-from sitegen.yamlfile import YamlDoc, describe_value, parse_yaml, quote_hint, read_text, suggest
+from sitegen.yamlfile import (
+    MAX_NODES,
+    YamlDoc,
+    describe_value,
+    parse_yaml,
+    quote_hint,
+    read_text,
+    suggest,
+)
 
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "annotations.schema.json"
 """JSON Schema (draft 2020-12) for annotation files, for editors' autocompletion."""
@@ -463,20 +471,181 @@ def _read_file(path: Path, root: Path, known: _Known) -> AnnotationFile:
     text, read_problems = read_text(path, display)
     if text is None:
         return AnnotationFile(display, tuple(read_problems), ())
+    return _parse_file(text, display, known)
+
+
+def _parse_file(text: str, display: str, known: _Known) -> AnnotationFile:
+    """Validate a whole file's text as one YAML document."""
     doc, yaml_problems = parse_yaml(text, display)
     if doc is None:
-        return AnnotationFile(display, (*read_problems, *yaml_problems), ())
-    problems = [*read_problems, *_duplicate_paper_problems(yaml_problems, doc, text, display)]
-    entries = []
-    for raw_key, fields, field_path in _entries(doc, display, problems):
-        key = str(raw_key).strip()
-        line = doc.line(*field_path)
-        found: list[Problem] = []
-        if key not in known.keys:
-            found.append(Problem(display, line, _unknown_key(key, known)))
-        annotation = _annotation(key, fields, field_path, doc, display, known, found)
-        entries.append(AnnotatedEntry(key, line, annotation, tuple(found)))
+        return AnnotationFile(display, tuple(yaml_problems), ())
+    problems = _duplicate_paper_problems(yaml_problems, doc, text, display)
+    entries = [
+        _entry(raw_key, fields, field_path, doc, display, known)
+        for raw_key, fields, field_path in _entries(doc, display, problems)
+    ]
     return AnnotationFile(display, tuple(problems), tuple(entries))
+
+
+def _entry(
+    raw_key: Any, fields: Any, path: tuple[Any, ...], doc: YamlDoc, display: str, known: _Known
+) -> AnnotatedEntry:
+    key = str(raw_key).strip()
+    line = doc.line(*path)
+    found: list[Problem] = []
+    if key not in known.keys:
+        found.append(Problem(display, line, _unknown_key(key, known)))
+    annotation = _annotation(key, fields, path, doc, display, known, found)
+    return AnnotatedEntry(key, line, annotation, tuple(found))
+
+
+_BLOCK_START = re.compile(r"\n(?=[^ \t\r\n#])")
+"""The break before a line at column 0 that is neither blank nor a comment."""
+_KEY_LINE = re.compile(r"([A-Za-z0-9_][\w.\-]*):(?:[ \t]+(?:#[^\n]*)?)?\r?(?:\n|\Z)", re.ASCII)
+"""A plain paper key alone on its line (a comment may follow): where a block starts."""
+_BLANK_LINES = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\r?\n)*")
+"""Blank and comment lines."""
+_ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,:]))&([^\s\[\]{},]+)")
+"""Every anchor (``&name``) in YAML text, and some text that only looks like one."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Block:
+    """One block of a file, validated on its own."""
+
+    start: int
+    """0-based index of its first line in the file."""
+    values: int
+    """Values its document expanded to (``YamlDoc.values``)."""
+    anchors: frozenset[str]
+    """Names it may define as anchors: a document may define a name once."""
+    entry: AnnotatedEntry
+
+
+@dataclass
+class AnnotationMemo:
+    """Annotation files' entries block by block, so that an edit is parsed again alone.
+
+    A file in the common shape (each paper's key alone on a line at column 0, its
+    fields indented below it) is a run of blocks, one per paper, and each block is
+    parsed and validated on its own, at its lines in the file: a block whose text the
+    memo saw in the last read of the file is not parsed again (only moved, when lines
+    were added or removed above it). Anything the blocks cannot settle alone (a file of
+    another shape, a block that is not valid YAML by itself, such as one holding an
+    alias to another block's anchor; a key written twice; one anchor name defined in
+    two blocks; more values than ``MAX_NODES``) sends the whole file through the YAML
+    reader as one document, which is how a file is read without a memo; both give the
+    same ``AnnotationFile``. ``sitegen serve`` keeps one memo between builds.
+    """
+
+    known: _Known
+    """The paper keys and topic slugs every held entry was validated against."""
+    files: dict[str, dict[str, _Block]] = field(default_factory=dict)
+    """By file (as messages name it), its blocks of the last read by text."""
+
+    @classmethod
+    def for_names(cls, keys: Sequence[str], topic_slugs: Collection[str]) -> AnnotationMemo:
+        """An empty memo for these paper keys and topic slugs."""
+        return cls(_Known(frozenset(keys), tuple(keys), frozenset(topic_slugs)))
+
+    def read(self, path: Path, root: Path) -> AnnotationFile:
+        """``read_annotation_file`` for the memo's keys and slugs, reusing unchanged blocks."""
+        display = display_path(path, root)
+        text, read_problems = read_text(path, display)
+        if text is None:
+            return AnnotationFile(display, tuple(read_problems), ())
+        file = self._blocks(text, display)
+        return file if file is not None else _parse_file(text, display, self.known)
+
+    def keep_only(self, displays: Collection[str]) -> None:
+        """Forget the files not among ``displays`` (files as messages name them)."""
+        for display in [d for d in self.files if d not in displays]:
+            del self.files[display]
+
+    def _blocks(self, text: str, display: str) -> AnnotationFile | None:
+        """The file validated block by block, or None when it needs a whole-file parse."""
+        split = _split_blocks(text)
+        if not split:
+            return None
+        earlier = self.files.get(display, {})
+        blocks: dict[str, _Block] = {}
+        keys: set[str] = set()
+        anchors: set[str] = set()
+        values = 1  # the top-level mapping
+        complete = True
+        for line, key, chunk in split:
+            block = earlier.get(chunk)
+            if block is None:
+                block = self._parse_block(key, chunk, line, display)
+            elif block.start != line:
+                moved = _moved(block.entry, line - block.start)
+                block = _Block(line, block.values, block.anchors, moved)
+            if block is None:
+                complete = False  # the whole-file parse reports it; the other blocks are kept
+                continue
+            blocks[chunk] = block
+            if key in keys or not anchors.isdisjoint(block.anchors):
+                complete = False
+            keys.add(key)
+            anchors |= block.anchors
+            values += block.values - 1
+        self.files[display] = blocks
+        if not complete or values > MAX_NODES:
+            return None
+        return AnnotationFile(display, (), tuple(block.entry for block in blocks.values()))
+
+    def _parse_block(self, key: str, chunk: str, line: int, display: str) -> _Block | None:
+        """The block parsed alone at its place in the file, or None if it cannot stand alone."""
+        doc, problems = parse_yaml("\n" * line + chunk, display)
+        if doc is None or problems or not isinstance(doc.data, dict) or list(doc.data) != [key]:
+            return None
+        entry = _entry(key, doc.data[key], (key,), doc, display, self.known)
+        names = frozenset(_ANCHOR.findall(chunk)) if "&" in chunk else frozenset()
+        return _Block(line, doc.values, names, entry)
+
+
+def _split_blocks(text: str) -> list[tuple[int, str, str]]:
+    """(0-based index of its first line, paper key, text) of each top-level block, or
+    nothing when the text is not a run of blocks.
+
+    A block runs from its key's line to the next; the first also holds the blank and
+    comment lines before it (only those may come first), so that every character of
+    the file is parsed as written. Lines must break where both ``str.count("\\n")``
+    and the YAML reader see a break (no lone CR, NEL or Unicode separators).
+    """
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return []
+    if not text.isascii() and any(mark in text for mark in ("\x85", "\u2028", "\u2029")):
+        return []
+    starts = [match.end() for match in _BLOCK_START.finditer(text)]
+    if text[:1] not in ("", " ", "\t", "\r", "\n", "#"):
+        starts.insert(0, 0)
+    if not starts or _BLANK_LINES.fullmatch(text, 0, starts[0]) is None:
+        return []
+    blocks = []
+    line = 0
+    for index, (start, end) in enumerate(zip(starts, [*starts[1:], len(text)])):
+        match = _KEY_LINE.match(text, start)
+        if match is None:
+            return []
+        chunk = text[0 if index == 0 else start : end]
+        blocks.append((line, match.group(1), chunk))
+        line += chunk.count("\n")
+    return blocks
+
+
+def _moved(entry: AnnotatedEntry, lines: int) -> AnnotatedEntry:
+    """The entry its block gives when written ``lines`` lines further down the file."""
+    annotation = entry.annotation
+    if annotation is not None:
+        ref = annotation.ref
+        annotation = replace(annotation, ref=SourceRef(ref.file, ref.line + lines))
+    problems = tuple(
+        Problem(p.file, p.line + lines, p.message, p.severity) if p.line is not None else p
+        for p in entry.problems
+    )
+    line = entry.line + lines if entry.line is not None else None
+    return AnnotatedEntry(entry.key, line, annotation, problems)
 
 
 def merge_annotation_files(

@@ -38,6 +38,9 @@ class YamlDoc:
     """The document as plain Python values (dict, list, str, int, date, ...)."""
     lines: dict[PathKey, int] = field(default_factory=dict)
     """1-based line of each value, keyed by its path of mapping keys and list indexes."""
+    values: int = 0
+    """How many values the document expanded to (an alias counts at each use), the count
+    held against ``MAX_NODES``."""
 
     def line(self, *path: Any) -> int | None:
         """Line of the value at ``path``, or of its nearest ancestor that has one."""
@@ -143,7 +146,7 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
         Problem(display, line, f"duplicate key {key!r}: each key may appear once in a mapping")
         for line, key in converter.duplicates
     ]
-    return YamlDoc(data, converter.lines), problems
+    return YamlDoc(data, converter.lines, converter.count), problems
 
 
 def _too_deep(text: str) -> int | None:
