@@ -172,7 +172,7 @@ class AnnotationEdit:
         self._write(fields)
 
     def notes(self) -> None:
-        """New notes: part of the texts related papers are computed from."""
+        """New notes (lines added: the paper's annotation moves, and so may others')."""
         self.count += 1
         fields = [
             line for line in self.block if not line.startswith(("  notes:", "    ", "  read_on"))
@@ -230,8 +230,12 @@ def bench_sitegen(root: Path, repeat: int, jobs: int | None) -> dict[str, object
 
 
 def bench_in_process(root: Path, edit: AnnotationEdit, repeat: int) -> dict[str, object]:
-    """The edit as ``sitegen serve`` rebuilds: ``build_site`` in a warm process."""
-    from sitegen.build import build_site
+    """The edit as ``sitegen serve`` rebuilds: ``build_site`` in a warm process.
+
+    Between builds, as ``sitegen serve`` does in the background once browsers are
+    told to reload, ``check_outputs`` notes the outputs changed on disk (untimed).
+    """
+    from sitegen.build import build_site, check_outputs
     from sitegen.cache import StageCache
     from sitegen.settings import load_settings
 
@@ -239,6 +243,7 @@ def bench_in_process(root: Path, edit: AnnotationEdit, repeat: int) -> dict[str,
     stages = StageCache.for_project(root)
     edit.apply()
     build_site(settings, stages=stages, index_search=False)  # warm: fills the stage memory
+    check_outputs(settings, stages)
     times, cpu, written, phases = [], [], [], ""
     for _ in range(repeat):
         edit.apply()
@@ -250,6 +255,7 @@ def bench_in_process(root: Path, edit: AnnotationEdit, repeat: int) -> dict[str,
         cpu.append(time.process_time() - start_cpu)
         written.append(len(result.written))
         phases = result.timer.summary()
+        check_outputs(settings, stages)
     edit.notes()
     start = time.perf_counter()
     notes = build_site(settings, stages=stages, index_search=False)

@@ -25,7 +25,7 @@ import sitegen.build
 import sitegen.workers
 from sitegen.build import BuildResult, build_site
 from sitegen.cache import StageCache
-from sitegen.catalog import load_catalog
+from sitegen.catalog import load, load_catalog
 from sitegen.cli import cli
 from sitegen.model import STATUSES
 from sitegen.render import theme_dir
@@ -253,6 +253,26 @@ def test_deleting_a_paper_removes_its_page_and_every_link_to_it(project: Path, s
     for name, data in _tree(out).items():
         assert key.encode() not in data, f"{name} still names the deleted paper"
     assert _tree(out) == _tree(_build(project, "fresh", clean=True).output)
+
+
+def test_notes_leave_related_papers_as_they_were(project: Path) -> None:
+    # Related papers come from what the papers say: notes about reward models on a
+    # video paper neither move its related list nor make related papers again.
+    stages = StageCache.for_project(project)
+    settings = _settings(project)
+    before = load(settings, stages=stages).catalog
+    assert before is not None
+    video = next(p for p in before.papers if p.key.startswith("model0-"))
+    notes = "Offline reinforcement learning of reward models and policies from logged reward."
+    (project / "content/annotations").mkdir(parents=True, exist_ok=True)
+    (project / "content/annotations/notes.yaml").write_text(
+        f"{video.key}:\n  notes: {notes} {notes}\n", encoding="utf-8"
+    )
+    stages.hits.clear()
+    after = load(settings, stages=stages).catalog
+    assert after is not None and after.paper(video.key).notes
+    assert "related" in stages.hits
+    assert [p.related for p in after.papers] == [p.related for p in before.papers]
 
 
 def test_a_template_change_renders_only_the_pages_using_it(project: Path) -> None:

@@ -7,6 +7,7 @@ build after all inputs were read, so one run lists everything to fix.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from sitegen.cache import StageCache
@@ -131,10 +132,17 @@ def _inferred_title(abstract: RichText) -> RichText:
 
 
 def _with_related(
-    papers: list[Paper], count: int, seeds_key: str, stages: StageCache
+    papers: list[Paper], count: int, seeds_key: str, retitled: Collection[str], stages: StageCache
 ) -> list[Paper]:
-    """Hand-made related papers first, then the most similar by TF-IDF, up to ``count``."""
-    similar = related_indexes(papers, seeds_key, count, stages) if count else [() for _ in papers]
+    """Hand-made related papers first, then the most similar by TF-IDF, up to ``count``.
+
+    ``retitled``: keys of the papers whose annotation gives a ``title:``.
+    """
+    similar = (
+        related_indexes(papers, seeds_key, count, retitled, stages)
+        if count
+        else [() for _ in papers]
+    )
     keys = tuple(p.key for p in papers)
     visible = frozenset(keys)
     # Same papers in the same order, and the same count, as this process's last build:
@@ -220,7 +228,8 @@ def load(
     if any(p.severity is Severity.ERROR for p in problems):
         return Loaded(None, tuple(problems))
     with timer.phase("related"):
-        visible = _with_related(visible, settings.related_count, seeds.key, stages)
+        retitled = frozenset(key for key, note in notes.items() if note.title)
+        visible = _with_related(visible, settings.related_count, seeds.key, retitled, stages)
 
     all_topics = list(topics)
     if any(UNSORTED.slug in p.topics for p in visible):

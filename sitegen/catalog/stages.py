@@ -20,7 +20,7 @@ appears in ``file:line`` references), so nothing stale survives an upgrade.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -201,17 +201,23 @@ def _file_name(path: Path, root: Path) -> bytes:
 
 
 def related_texts(papers: Sequence[Paper]) -> list[str]:
-    """What related papers are computed from: each paper's title, abstract and notes."""
-    return [f"{p.title.plain}\n{p.abstract.plain}\n{p.notes or ''}" for p in papers]
+    """What related papers are computed from: what each paper says, its title and
+    abstract; not the reader's notes (README, "Related papers")."""
+    return [f"{p.title.plain}\n{p.abstract.plain}" for p in papers]
 
 
 def related_indexes(
-    papers: Sequence[Paper], seeds_key: str, count: int, stages: StageCache
+    papers: Sequence[Paper],
+    seeds_key: str,
+    count: int,
+    retitled: Collection[str],
+    stages: StageCache,
 ) -> list[tuple[int, ...]]:
     """For each paper, the indexes of the most similar other papers (``related_papers``).
 
     ``seeds_key`` stands for every abstract and every title the seeds give, so the
-    key hashes only the visible keys and the annotated papers' titles and notes.
+    key hashes only the visible keys and the titles annotations give (``retitled``:
+    those papers' keys): annotating a paper otherwise leaves the key as it was.
     """
 
     def compute() -> list[tuple[int, ...]]:
@@ -221,11 +227,9 @@ def related_indexes(
 
     if not seeds_key:
         return compute()
-    # Titles and notes differ from what the seeds say only in annotated papers.
+    # Titles differ from what the seeds say only where an annotation gives one.
     own = "\0".join(p.key for p in papers) + "\2"
-    own += "\0".join(
-        f"{p.key}\1{p.title.plain}\1{p.notes or ''}" for p in papers if p.annotation is not None
-    )
+    own += "\0".join(f"{p.key}\1{p.title.plain}" for p in papers if p.key in retitled)
     parts = (code_signature(), seeds_key, str(count), own)
     key = blake(*(part.encode("utf-8", "surrogatepass") for part in parts)).hex()
     return stages.compute("related", key, compute)
