@@ -459,7 +459,7 @@ def report(size: int, s: dict[str, object], h: dict[str, object] | None) -> str:
         f"| – | – |"
     )
     lines.append(
-        f"| one notes edit (related recomputed), in-process | {float(s['notes_inproc']):.3f} s "  # type: ignore[arg-type]
+        f"| one notes edit (lines added: later annotations move), in-process | {float(s['notes_inproc']):.3f} s "  # type: ignore[arg-type]
         "| – | – |"
     )
     row(
