@@ -181,8 +181,10 @@ class Paper:
     read_on: dt.date | None = None
     related: tuple[str, ...] = ()
     """Keys of related papers: hand-made first, then the most similar by TF-IDF."""
-    annotation: SourceRef | None = None
-    """Where this paper's annotation starts, if it has one."""
+    annotation: str | None = None
+    """The file holding this paper's annotation (project-relative), if it has one. The
+    line is ``Catalog.annotation_ref``'s: kept out of the paper, so an edit that moves
+    other annotations to other lines leaves their papers, and pages, as they are."""
     hidden: bool = False
 
     @property
@@ -268,6 +270,10 @@ class Catalog:
     """Warnings found while loading (errors raise instead)."""
     hidden_keys: frozenset[str] = frozenset()
     """Keys of papers kept out of the site by ``hidden: true``."""
+    annotation_refs: Mapping[str, SourceRef] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Paper key → where its annotation starts (file and line)."""
     _by_key: Mapping[str, Paper] = field(default_factory=dict, repr=False, compare=False)
     _topic_by_slug: Mapping[str, Topic] = field(default_factory=dict, repr=False, compare=False)
     _members: Mapping[str, tuple[Paper, ...]] = field(
@@ -290,6 +296,10 @@ class Catalog:
     def paper(self, key: str) -> Paper:
         """The paper with this key (KeyError if there is none)."""
         return self._by_key[key]
+
+    def annotation_ref(self, key: str) -> SourceRef | None:
+        """Where the paper's annotation starts, or None when it has none."""
+        return self.annotation_refs.get(key)
 
     def get(self, key: str) -> Paper | None:
         """The paper with this key, or None."""

@@ -168,8 +168,9 @@ def list_summary(catalog: Catalog, reading_list: ReadingList) -> ListSummary:
 
 def recent_papers(catalog: Catalog, count: int = RECENT_COUNT) -> list[Paper]:
     """Latest annotated papers: most recently read first, then in annotation order."""
-    annotated = [p for p in catalog.papers if p.annotation is not None]
-    annotated.sort(key=lambda p: p.annotation or "")
+    refs = catalog.annotation_refs
+    annotated = [p for p in catalog.papers if p.key in refs]
+    annotated.sort(key=lambda p: refs[p.key])
     annotated.sort(key=lambda p: p.read_on.toordinal() if p.read_on else 0, reverse=True)
     return annotated[:count]
 

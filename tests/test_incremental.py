@@ -275,6 +275,24 @@ def test_notes_leave_related_papers_as_they_were(project: Path) -> None:
     assert [p.related for p in after.papers] == [p.related for p in before.papers]
 
 
+@pytest.mark.parametrize("serve", [False, True], ids=["cli", "serve"])
+def test_annotations_moved_to_other_lines_leave_their_pages_alone(
+    project: Path, serve: bool
+) -> None:
+    # Notes added to the first paper of the file move every later annotation down;
+    # pages name the annotation's file, not its line, so only the edited paper's change.
+    stages = StageCache.for_project(project) if serve else None
+    keys = _keys(project)
+    editor = Editor(project, keys)
+    _build(project, stages=stages)
+    first = min(keys)  # the file lists papers by key
+    editor.apply(("annotation", keys.index(first), ("notes", "One line.\nAnd another.")))
+    result = _build(project, stages=stages)
+    papers = [name for name in result.written if name.startswith("papers/")]
+    assert papers == [f"papers/{first}/index.html"]
+    assert _tree(result.output) == _tree(_build(project, "fresh", clean=True).output)
+
+
 def test_a_template_change_renders_only_the_pages_using_it(project: Path) -> None:
     _build(project)
     annotations = project / "content/annotations/notes.yaml"

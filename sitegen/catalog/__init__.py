@@ -122,7 +122,7 @@ def _paper(
         quotes=note.quotes if note else (),
         read_on=note.read_on if note else None,
         related=note.related if note else (),
-        annotation=note.ref if note else None,
+        annotation=note.ref.file if note else None,
         hidden=note.hidden if note else False,
     )
 
@@ -217,6 +217,8 @@ def load(
                     note.topics_remove if note else (),
                 )
                 paper = _paper(key, record, note, changed)
+                if old is not None and paper == old[3]:
+                    paper = old[3]  # its annotation only moved to other lines
             made[key] = (record, note, assigned, paper)
             papers.append(paper)
         stages.keep("papers", made)
@@ -241,6 +243,7 @@ def load(
         entry_count=seeds.entry_count,
         problems=tuple(problems),
         hidden_keys=hidden,
+        annotation_refs={key: note.ref for key, note in notes.items()},
     )
     return Loaded(catalog, tuple(problems))
 

@@ -31,7 +31,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from sitegen import __version__
 from sitegen.cache import CACHE_DIR
-from sitegen.model import Catalog, Paper
+from sitegen.model import Catalog, Paper, SourceRef
 from sitegen.settings import SETTINGS_FILE, Settings
 
 SCHEMA_VERSION = "1"
@@ -106,13 +106,16 @@ def input_fingerprint(settings: Settings) -> str:
     return digest.hexdigest()
 
 
-def _source(paper: Paper) -> str:
-    ref = paper.annotation or (paper.sources[0] if paper.sources else None)
+def _source(paper: Paper, annotation: SourceRef | None) -> str:
+    ref = annotation or (paper.sources[0] if paper.sources else None)
     return str(ref) if ref else ""
 
 
-def paper_document(paper: Paper) -> dict[str, Any]:
-    """A paper as a Whoosh document, with the digest of its indexed content."""
+def paper_document(paper: Paper, annotation: SourceRef | None = None) -> dict[str, Any]:
+    """A paper as a Whoosh document, with the digest of its indexed content.
+
+    ``annotation``: where the paper's annotation starts (``Catalog.annotation_ref``).
+    """
     doc: dict[str, Any] = {
         "key": paper.key,
         "title": paper.title.plain,
@@ -122,7 +125,7 @@ def paper_document(paper: Paper) -> dict[str, Any]:
         "tags": ",".join(tag.replace(",", " ") for tag in paper.tags),
         "topics": ",".join(paper.topics),
         "status": paper.status,
-        "file": _source(paper),
+        "file": _source(paper, annotation),
         "url": f"papers/{paper.key}/",
     }
     if paper.year is not None:
@@ -224,7 +227,10 @@ def update_index(
     rebuilt = ix is None
     if ix is None:
         ix = _create_index(folder)
-    docs = {paper.key: paper_document(paper) for paper in catalog.papers}
+    docs = {
+        paper.key: paper_document(paper, catalog.annotation_ref(paper.key))
+        for paper in catalog.papers
+    }
     try:
         # Compare under the write lock, so two processes updating at once
         # (a build and a search) never both add the same paper.
