@@ -51,6 +51,8 @@ class PlanMemo:
     """Each paper's BibTeX entry with the paper and citation key it was made from."""
     entries: dict[str, str] = field(default_factory=dict)
     """BibTeX entries of the last plan by paper key (``bibtex_entries``)."""
+    csl: dict[str, tuple[Paper, str, str]] = field(default_factory=dict)
+    """Each paper's CSL-JSON item text with the paper and citation key it was made from."""
     _bib_papers: Sequence[Paper] = ()
     _feeds: tuple[object, FeedWriter] | None = None
 
@@ -93,6 +95,11 @@ class PlanMemo:
         """End a plan: what it did not use is let go."""
         self.kept, self._used = self._used, {}
         self.orders, self._used_orders = self._used_orders, {}
+
+    @property
+    def citation_map(self) -> Mapping[str, str]:
+        """Paper key → citation key as of the last ``bibtex_entries`` (empty before)."""
+        return self.citations[1] if self.citations is not None else {}
 
     def feed_writer(self, settings: Settings, topics: Sequence[Topic]) -> FeedWriter:
         """The last plan's feed writer (it keeps the entries it wrote) if the settings

@@ -18,7 +18,7 @@ disk (a function may also return one str).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
@@ -30,6 +30,8 @@ from sitegen.pages import Page, paper_url, topic_url
 from sitegen.planmemo import PlanMemo
 from sitegen.settings import Settings
 
+CSL_GROUP = 256
+"""CSL-JSON items per chunk of ``papers.csl.json``."""
 SITEMAP_LIMIT = 50_000
 """Most URLs one sitemap file may list (sitemaps.org); more are split under an index."""
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -112,27 +114,40 @@ def export_pages(catalog: Catalog, memo: PlanMemo) -> list[Page]:
         shown = memo.stable(f"bib:{topic.slug}", (entries[paper.key] for paper in members))
         url = topic_url(topic.slug) + "papers.bib"
         pages.append(Page(url, None, {"body": body}, inputs=("bib", shown)))
-    body = partial(csl_json, catalog.papers)
+    body = partial(csl_json, catalog.papers, memo.citation_map, memo.csl)
     pages.append(Page("papers.csl.json", None, {"body": body}, inputs=("csl", every)))
     return pages
 
 
-def csl_json(papers: Sequence[Paper]) -> Iterator[str]:
-    """The CSL-JSON export, item by item.
+def csl_json(
+    papers: Sequence[Paper],
+    keys: Mapping[str, str] | None = None,
+    items: dict[str, tuple[Paper, str, str]] | None = None,
+) -> Iterator[str]:
+    """The CSL-JSON export, a few hundred items at a time.
 
     The text is exactly ``json.dumps(csl_items(papers), ensure_ascii=False, indent=1)``
-    and a newline, without holding every item (or the text) at once.
+    and a newline, without holding every item (or the text) at once. ``keys`` are the
+    papers' citation keys if known; ``items`` keeps each paper's item text with the
+    paper and key it was made from (``PlanMemo.csl``), so after an edit only the
+    changed papers' items are made again.
     """
     if not papers:
         yield "[]\n"
         return
-    keys = citation_keys(papers)
-    opening = "[\n "
-    for paper in papers:
-        item = json.dumps(csl_item(paper, keys[paper.key]), ensure_ascii=False, indent=1)
-        # One level deeper inside the list; JSON strings never hold a raw newline.
-        yield opening + item.replace("\n", "\n ")
-        opening = ",\n "
+    keys = keys if keys else citation_keys(papers)
+    items = items if items is not None else {}
+    for start in range(0, len(papers), CSL_GROUP):
+        group = []
+        for paper in papers[start : start + CSL_GROUP]:
+            key = keys[paper.key]
+            held = items.get(paper.key)
+            if held is None or held[0] is not paper or held[1] != key:
+                item = json.dumps(csl_item(paper, key), ensure_ascii=False, indent=1)
+                # One level deeper inside the list; JSON strings never hold a raw newline.
+                held = items[paper.key] = (paper, key, item.replace("\n", "\n "))
+            group.append(held[2])
+        yield ("[\n " if start == 0 else ",\n ") + ",\n ".join(group)
     yield "\n]\n"
 
 
