@@ -26,7 +26,7 @@ import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -236,13 +236,6 @@ def input_signature(settings: Settings, options: Iterable[object]) -> tuple[str,
     return digest.hexdigest(), newest
 
 
-def _outputs_intact(records: dict[str, Record], output: Path) -> bool:
-    """Whether every recorded output is on disk as the last build left it."""
-    return bool(records) and all(
-        record.stat and stat_token(output / name) == record.stat for name, record in records.items()
-    )
-
-
 def _move_into_place(source: Path, target: Path, aside: Path | None = None) -> str:
     """Rename a rendered file over its output (atomic); copy if on another file system.
 
@@ -333,7 +326,8 @@ def build_site(
                 and cache.manifest is not None
                 and cache.manifest.inputs == inputs
                 and (output / MARKER).exists()
-                and _outputs_intact(cache.records, output)
+                and bool(cache.records)
+                and not changed_outputs(cache.records, output)
                 and (not index_search or (output / SEARCH_BUNDLE).is_file())
             )
         if unchanged:
@@ -375,10 +369,13 @@ def build_site(
             if full:
                 todo = list(range(len(pages)))
             else:
+                # sitegen serve checked the outputs since the last build: trust that
                 checked = stages.recall(CHECKED)
-                if not (cache.stored and checked and checked[0] == cache.generation):
-                    checked = None
-                todo = _stale_pages(pages, digests, cache.records, output, checked)
+                if cache.stored and checked and checked[0] == cache.generation:
+                    changed = checked[1]
+                else:
+                    changed = changed_outputs(cache.records, output)
+                todo = _stale_pages(pages, digests, cache.records, changed)
         with timer.phase("render"):
             to = Destination(folder, full, output)
             if folder.exists():
@@ -512,47 +509,40 @@ def _stale_pages(
     pages: Sequence[Page],
     digests: Sequence[str],
     records: Mapping[str, Record],
-    output: Path,
-    checked: tuple[str, frozenset[str]] | None = None,
+    changed: Collection[str],
 ) -> list[int]:
-    """Indexes of the pages to make again: new inputs, or not on disk as last written.
+    """Indexes of the pages to make again: new inputs, or output ``changed`` on disk."""
+    return [
+        index
+        for index, page in enumerate(pages)
+        if (old := records.get(page.output)) is None
+        or old.digest != digests[index]
+        or page.output in changed
+    ]
 
-    ``checked`` is what ``check_outputs`` found since the last build (``sitegen
-    serve``): outputs not named in it are trusted, with no stat of each (at
-    10,000 pages that pass was a fifth of an in-process rebuild).
-    """
-    todo: list[int] = []
-    if checked is not None:
-        changed = checked[1]
-        for index, page in enumerate(pages):
-            old = records.get(page.output)
-            if old is None or old.digest != digests[index] or page.output in changed:
-                todo.append(index)
-        return todo
+
+def changed_outputs(records: Mapping[str, Record], output: Path) -> frozenset[str]:
+    """The recorded outputs that are not on disk as the last build left them."""
     where = str(output) + os.sep  # string paths: 10,000 Path joins cost more than the stats
-    for index, page in enumerate(pages):
-        name = page.output
-        old = records.get(name)
-        if old is None or old.digest != digests[index] or stat_token(where + name) != old.stat:
-            todo.append(index)
-    return todo
+    return frozenset(
+        name
+        for name, record in records.items()
+        if not record.stat or stat_token(where + name) != record.stat
+    )
 
 
 def check_outputs(settings: Settings, stages: StageCache) -> None:
     """Note which outputs are no longer as the last build left them (``sitegen serve``).
 
     Run between builds, in the background: the next build then makes those pages
-    again and trusts the others without a stat of each. What changes on disk after
-    this check is made good by the build after next.
+    again and trusts the others without a stat of each (at 10,000 pages that stat
+    was a fifth of an in-process rebuild). What changes on disk after this check is
+    made good by the build after next.
     """
     cache: BuildCache | None = stages.recall("build-cache")
     if cache is None or not cache.stored:
         return
-    where = str(settings.output_path) + os.sep
-    changed = frozenset(
-        name for name, record in cache.records.items() if stat_token(where + name) != record.stat
-    )
-    stages.keep(CHECKED, (cache.generation, changed))
+    stages.keep(CHECKED, (cache.generation, changed_outputs(cache.records, settings.output_path)))
 
 
 def _catalog_of(loaded: Loaded) -> Catalog:
