@@ -13,6 +13,7 @@ from typing import Any
 
 from sitegen.catalog.keys import slugify
 from sitegen.model import Paper
+from sitegen.streams import joined
 
 _STOP_WORDS = frozenset(
     "a an the on of for in to and with from towards toward via is are do does can".split()
@@ -35,8 +36,6 @@ _BIBTEX_ESCAPES = {
 }
 _BIBTEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _BIBTEX_ESCAPES))
 _EXTERNAL_LINKS = ("arxiv", "doi", "source")
-BIB_GROUP = 256
-"""Entries per chunk of a ``.bib`` file."""
 
 
 def _first_word(title: str) -> str:
@@ -156,9 +155,7 @@ def bibtex_file(papers: Sequence[Paper], entries: Mapping[str, str]) -> Iterator
     Yielded a few hundred entries at a time, so the file (~150 MB at 100,000 papers) is
     written, never held.
     """
-    for start in range(0, len(papers), BIB_GROUP):
-        group = "\n".join([entries[paper.key] for paper in papers[start : start + BIB_GROUP]])
-        yield group if start == 0 else "\n" + group
+    return joined((entries[paper.key] for paper in papers), "\n")
 
 
 def csl_item(paper: Paper, citation_key: str) -> dict[str, Any]:

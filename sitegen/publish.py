@@ -29,9 +29,8 @@ from sitegen.model import Catalog, Paper
 from sitegen.pages import Page, paper_url, topic_url
 from sitegen.planmemo import PlanMemo
 from sitegen.settings import Settings
+from sitegen.streams import joined
 
-CSL_GROUP = 256
-"""CSL-JSON items per chunk of ``papers.csl.json``."""
 SITEMAP_LIMIT = 50_000
 """Most URLs one sitemap file may list (sitemaps.org); more are split under an index."""
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -135,19 +134,21 @@ def csl_json(
     if not papers:
         yield "[]\n"
         return
-    keys = keys if keys else citation_keys(papers)
-    items = items if items is not None else {}
-    for start in range(0, len(papers), CSL_GROUP):
-        group = []
-        for paper in papers[start : start + CSL_GROUP]:
-            key = keys[paper.key]
-            held = items.get(paper.key)
+    citations = keys if keys else citation_keys(papers)
+    kept = items if items is not None else {}
+
+    def items_text() -> Iterator[str]:
+        for paper in papers:
+            key = citations[paper.key]
+            held = kept.get(paper.key)
             if held is None or held[0] is not paper or held[1] != key:
-                item = json.dumps(csl_item(paper, key), ensure_ascii=False, indent=1)
+                text = json.dumps(csl_item(paper, key), ensure_ascii=False, indent=1)
                 # One level deeper inside the list; JSON strings never hold a raw newline.
-                held = items[paper.key] = (paper, key, item.replace("\n", "\n "))
-            group.append(held[2])
-        yield ("[\n " if start == 0 else ",\n ") + ",\n ".join(group)
+                held = kept[paper.key] = (paper, key, text.replace("\n", "\n "))
+            yield held[2]
+
+    yield "[\n "
+    yield from joined(items_text(), ",\n ")
     yield "\n]\n"
 
 

@@ -16,7 +16,7 @@ is 150-200 MB of text that no process ever holds whole.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -34,6 +34,7 @@ from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import STATUSES, Catalog, Problem
 from sitegen.pages import Page
 from sitegen.settings import Settings
+from sitegen.streams import slices
 
 CHUNK_BYTES = 1 << 16
 """Bytes gathered from a streamed body before they are handed on as one chunk."""
@@ -250,16 +251,6 @@ class Renderer:
                     continue
             return path.as_posix()
         return f"templates/{name}"
-
-
-def slices(items: Iterable[Any], size: int) -> list[Sequence[Any]]:
-    """``items`` in consecutive slices of ``size`` (the last may be shorter).
-
-    Jinja's ``batch`` filter moves items one by one; slicing a sequence is one step
-    per slice, which counts for a topic page of 4,000 rows in batches of 64.
-    """
-    sequence = items if isinstance(items, (list, tuple)) else list(items)
-    return [sequence[start : start + size] for start in range(0, len(sequence), size)]
 
 
 def _encoded(pieces: Iterable[str | bytes]) -> Iterator[bytes]:

@@ -9,7 +9,7 @@ import jinja2
 import pytest
 
 from sitegen.fragments import FragmentCache, Fragments
-from sitegen.render import slices
+from sitegen.streams import slices
 
 TEMPLATE = (
     "{% for p in papers %}{% cache p %}[{{ p.title }} {{ made() }}]{% endcache %}{% endfor %}"
