@@ -186,12 +186,14 @@ def reading_next(
     """What to read next: queued first (rated ones first), then highest-rated unread, then papers
     most related to those rated 4 or 5; only papers whose keys are ``within``, if given.
 
-    ``votes`` is ``related_votes(catalog)`` and ``candidates`` the papers ``within`` in
-    catalogue order, when the caller has them already.
+    ``votes`` is ``related_votes(catalog)``, when the caller has it already;
+    ``candidates`` the papers to choose from in catalogue order, instead of ``within``.
     """
     chosen: dict[str, Paper] = {}
     if candidates is None:
         candidates = [p for p in catalog.papers if within is None or p.key in within]
+    elif within is None:
+        within = {p.key for p in candidates}
     # Among queued papers, a rating says which the reader wants most.
     queued = sorted((p for p in candidates if p.status == "queued"), key=lambda p: -(p.rating or 0))
     rated_unread = sorted(
@@ -355,10 +357,7 @@ def _topic_pages(
                     "subtopics": node.children,
                     "breadcrumbs": ancestors(catalog, topic),
                     "reading_next": reading_next(
-                        catalog,
-                        within={p.key for p in papers},
-                        votes=votes,
-                        candidates=catalog.papers_in_topic(topic.slug),
+                        catalog, votes=votes, candidates=catalog.papers_in_topic(topic.slug)
                     ),
                     "feed_url": feed,
                     "bib_url": f"topics/{topic.slug}/papers.bib",

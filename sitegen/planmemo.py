@@ -126,10 +126,9 @@ class PlanMemo:
                 paper.key == last[i].key and stem == self.stems[paper.key][1]
                 for i, paper, stem in zip(moved, changed, stems)
             ):
-                citations = self.citations[1] if self.citations is not None else {}
                 for paper, stem in zip(changed, stems):
                     self.stems[paper.key] = (paper, stem)
-                    self._entry(paper, citations[paper.key])
+                    self._entry(paper, self.citation_map[paper.key])
                 return self.entries
         citations = self.citation_keys(papers)
         earlier, self.bibtex, self.entries = self.bibtex, {}, {}
