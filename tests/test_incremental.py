@@ -517,16 +517,38 @@ def test_incremental_builds_equal_clean_builds(
         assert _tree(kept.output) == _tree(fresh.output)
 
 
+def _benchmark(name: str) -> Any:
+    """A script of ``benchmarks/`` as a module (``run`` imports ``make_corpus`` by name)."""
+    folder = Path(__file__).parent.parent / "benchmarks"
+    for script in dict.fromkeys(("make_corpus", name)):
+        spec = importlib.util.spec_from_file_location(script, folder / f"{script}.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[script] = module  # its dataclasses look their module up there
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def test_the_benchmark_corpus_builds_and_its_edit_rewrites_a_few_pages(tmp_path: Path) -> None:
+    # benchmarks/run.py at a size the default test run affords: the generated project
+    # builds with every paper, and its one-annotation edit, rebuilt as sitegen serve
+    # does, rewrites that paper's pages and a few lists, not the site.
+    run = _benchmark("run")
+    keys = run.make_corpus(300, tmp_path / "small")
+    run.age_inputs(tmp_path / "small")
+    first = build_site(_settings(tmp_path / "small"), index_search=False)
+    assert [p.key for p in first.catalog.papers] == keys
+    edit = run.AnnotationEdit(tmp_path / "small")
+    figures = run.bench_in_process(tmp_path / "small", edit, 3)
+    edit.restore()
+    assert 0 < figures["edit_written"] < 20
+    assert figures["edit_inproc"] > 0 and "render" in figures["edit_phases"]
+
+
 @pytest.mark.slow
 def test_ten_thousand_papers_rebuild_incrementally(tmp_path: Path) -> None:
     """At scale: no-change rebuild writes nothing; one annotation edit rewrites its pages."""
-    spec = importlib.util.spec_from_file_location(
-        "make_corpus", Path(__file__).parent.parent / "benchmarks/make_corpus.py"
-    )
-    assert spec and spec.loader
-    corpus = importlib.util.module_from_spec(spec)
-    sys.modules["make_corpus"] = corpus  # its dataclasses look their module up there
-    spec.loader.exec_module(corpus)
+    corpus = _benchmark("make_corpus")
     keys = corpus.make_corpus(10_000, tmp_path / "big")
     _age_inputs(tmp_path / "big")
     first = build_site(_settings(tmp_path / "big"), index_search=False)
