@@ -177,7 +177,8 @@ def page_digests(
     last: _Digested | None = stages.recall("page-digests") if stages else None
     if last is not None and (last.site != site or last.templates != templates):
         last = None
-    digester = Digester(stages.recall("digester") if stages else None)
+    remember = stages is not None and stages.remember
+    digester = Digester(stages.recall("digester") if stages else None, for_next=remember)
     old_pages = last.pages if last is not None else ()
     old_digests = last.digests if last is not None else []
     count = len(pages)

@@ -48,7 +48,11 @@ class Digester:
     keeps them alive, so an identity is never reused for another object.
     """
 
-    def __init__(self, earlier: Digester | None = None) -> None:
+    def __init__(self, earlier: Digester | None = None, *, for_next: bool = True) -> None:
+        """``earlier``: the previous build's digester; ``for_next``: whether the next
+        build's will take this one over (else chunk hashes are not kept: at 100,000
+        papers they are tens of megabytes that a one-off build would only carry)."""
+        self._for_next = for_next
         self._memo: dict[int, tuple[object, bytes]] = {}
         self._fields: dict[type, tuple[bytes, tuple[str, ...]] | None] = {}
         self._chunks: dict[tuple[int, ...], tuple[object, bytes]] = {}
@@ -152,7 +156,7 @@ class Digester:
             held = self._chunks.get(ids) or self._earlier_chunks.get(ids)
             if held is None:
                 held = (chunk, blake(*[self.token(item) for item in chunk]))
-                if not all(map(self._immutable, set(map(type, chunk)))):
+                if not self._for_next or not all(map(self._immutable, set(map(type, chunk)))):
                     parts.append(held[1])
                     continue
             self._chunks[ids] = held
