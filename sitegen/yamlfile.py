@@ -127,6 +127,8 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in what:  # PyYAML 6.0.4 and later stop at a depth of their own
+            return None, [Problem(display, line, f"nesting deeper than {MAX_DEPTH} levels")]
         return None, [Problem(display, line, f"YAML syntax error: {what}")]
     except yaml.YAMLError as exc:
         return None, [Problem(display, None, f"YAML error: {exc}")]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import site
 import subprocess
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -110,11 +112,21 @@ def test_workflow_builds_with_the_pages_url_and_deploys(tmp_path: Path) -> None:
 def test_an_installed_wheel_ships_the_theme(tmp_path: Path) -> None:
     pytest.importorskip("hatchling", reason="pip builds the wheel with hatchling")
     env_dir = tmp_path / "venv"
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(env_dir)
+    venv.EnvBuilder(with_pip=False).create(env_dir)
     python = env_dir / "bin" / "python"
+    # The new venv sees the packages of the environment running the tests (pip, hatchling,
+    # the dependencies), so the install needs no network: --no-deps, no isolated build.
+    # A .pth file rather than system_site_packages: when the tests run inside a virtualenv,
+    # system_site_packages would show the base interpreter's packages, not the virtualenv's.
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    outer = [*site.getsitepackages(), sysconfig.get_paths()["purelib"]]
+    (Path(purelib) / "outer-environment.pth").write_text(
+        "import site; " + "; ".join(f"site.addsitedir({d!r})" for d in dict.fromkeys(outer))
+    )
     env = {**os.environ, "PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-    # The venv sees this interpreter's packages (pip, hatchling, the dependencies), so the
-    # install needs no network: --no-deps, and no isolated build environment.
     subprocess.run(
         [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
          str(REPO)],
@@ -128,9 +140,9 @@ def test_an_installed_wheel_ships_the_theme(tmp_path: Path) -> None:
     sitegen = env_dir / "bin" / "sitegen"
     subprocess.run([str(sitegen), "init", "x"], check=True, cwd=tmp_path, env=env)
     subprocess.run([str(sitegen), "build"], check=True, cwd=tmp_path / "x", env=env)
-    site = tmp_path / "x" / "_site"
-    assert (site / "static" / "css" / "site.css").exists()
-    assert "<!doctype html>" in (site / "papers" / FIRST_KEY / "index.html").read_text()
+    built = tmp_path / "x" / "_site"
+    assert (built / "static" / "css" / "site.css").exists()
+    assert "<!doctype html>" in (built / "papers" / FIRST_KEY / "index.html").read_text()
 
 
 # --- deploy -------------------------------------------------------------------------------
