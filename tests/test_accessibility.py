@@ -187,3 +187,44 @@ def test_tab_reaches_every_control_of_a_paper_page_with_a_visible_focus(
         tab.context.close()
     assert sorted(interactive - reached) == []
     assert invisible == []
+
+
+NARROW_PAGES = {
+    **{kind: url for kind, url in PAGES.items() if kind != "search"},
+    "topics": "topics/",
+    "tags": "tags/",
+    "tag": "tags/rlhf/",
+    "lists": "lists/",
+}
+WIDER_THAN_VIEWPORT = """() => [...document.querySelectorAll('body *')]
+  .filter(el => el.getBoundingClientRect().right > window.innerWidth + 0.5
+    && !el.closest('.table-wrap, pre'))
+  .slice(0, 5).map(el => el.tagName + '.' + el.className)"""
+
+
+@pytest.mark.parametrize("width", [320, 360, 375])
+def test_no_page_scrolls_sideways_on_a_narrow_phone(
+    browser: Any, searchable_site_url: str, width: int
+) -> None:
+    """Noto Sans (Debian's fonts-noto-core, many phones' UI font) is wider than the
+    fonts the header was first drawn with: search box, button and toggle share a line."""
+    context = browser.new_context(viewport={"width": width, "height": 740})
+    context.set_default_timeout(TIMEOUT)
+    tab = context.new_page()
+    try:
+        for kind, url in NARROW_PAGES.items():
+            tab.goto(searchable_site_url + url)
+            width_used = tab.evaluate("document.documentElement.scrollWidth")
+            assert width_used <= width, f"{kind} page is {width_used} px wide: " + ", ".join(
+                tab.evaluate(WIDER_THAN_VIEWPORT)
+            )
+            tools = tab.locator(".header-tools").bounding_box()
+            search = tab.locator(".site-search input").bounding_box()
+            button = tab.locator(".site-search button").bounding_box()
+            toggle = tab.locator("#theme-toggle").bounding_box()
+            assert tools is not None and search is not None and button is not None
+            assert toggle is not None, "the theme toggle is not shown"
+            assert abs(search["y"] - button["y"]) < 4, "the Search button wrapped"
+            assert abs(search["y"] - toggle["y"]) < 4, "the theme toggle wrapped"
+    finally:
+        context.close()
