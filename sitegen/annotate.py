@@ -11,12 +11,15 @@ from __future__ import annotations
 import difflib
 import os
 import tempfile
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.annotation_edit import Change, EditError, edit_text, entry_path, key_line
 from sitegen.annotations import SUFFIXES, annotation_files, load_annotations
+from sitegen.cache import CACHE_DIR
+from sitegen.locks import exclusive
 from sitegen.model import Problem, Severity
 from sitegen.settings import Settings
 from sitegen.sources import display_path
@@ -26,6 +29,10 @@ __all__ = ["ANNOTATIONS_FILE", "AnnotateError", "Change", "Outcome", "annotate"]
 
 ANNOTATIONS_FILE = "annotations.yaml"
 """Where a new annotation goes when no file annotates the paper and no --file is given."""
+LOCK_FILE = "annotate.lock"
+"""In ``.sitegen-cache/``: held by ``sitegen annotate`` from reading a file to replacing it."""
+ATTEMPTS = 5
+"""Times the change is made again on a file saved by hand meanwhile, before giving up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,15 +151,61 @@ def _write(path: Path, text: str, bom: bool) -> None:
         scratch.unlink(missing_ok=True)
 
 
+def _control_character(text: str) -> str | None:
+    """The first control character in ``text`` other than a newline or tab, as ``U+XXXX``."""
+    for char in text:
+        if char not in "\n\t" and unicodedata.category(char) == "Cc":
+            return f"U+{ord(char):04X}"
+    return None
+
+
+def _check_change(change: Change) -> None:
+    """Refuse what a note or tag cannot hold, blaming the option rather than the file."""
+    if change.note is not None and not change.note.strip():
+        raise AnnotateError("--note is empty")
+    for option, values in (("--note", [change.note or ""]), ("--tag", change.tags)):
+        for value in values:
+            found = _control_character(value)
+            if found is not None:
+                raise AnnotateError(
+                    f"{option} holds a control character ({found}); remove it and run again"
+                )
+
+
 def annotate(settings: Settings, key: str, change: Change, file: Path | None = None) -> Outcome:
-    """Create or update ``key``'s annotation; the file changes only if the result validates."""
+    """Create or update ``key``'s annotation; the file changes only if the result validates.
+
+    Other ``sitegen annotate`` runs wait on a lock (``LOCK_FILE``) from the read to the
+    replace; an edit made meanwhile without the lock (an editor's save) is seen by
+    comparing the file's bytes just before replacing it, and the change is made again
+    on the new text, so neither edit is lost.
+    """
     keys, slugs = _known(settings)
     if key not in keys:
         close = closest_keys(key, keys)
         hint = f"; did you mean {' or '.join(repr(k) for k in close)}?" if close else ""
         raise AnnotateError(f"unknown paper key {key!r}{hint}")
-    if change.note is not None and not change.note.strip():
-        raise AnnotateError("--note is empty")
+    _check_change(change)
+    lock = settings.root / CACHE_DIR / LOCK_FILE
+    with exclusive(lock):
+        for _ in range(ATTEMPTS):
+            outcome = _annotate_once(settings, key, change, file, keys, slugs)
+            if outcome is not None:
+                return outcome
+    raise AnnotateError(
+        "the annotation file kept changing while annotating; nothing was written, run again"
+    )
+
+
+def _annotate_once(
+    settings: Settings,
+    key: str,
+    change: Change,
+    file: Path | None,
+    keys: list[str],
+    slugs: list[str],
+) -> Outcome | None:
+    """Read, edit, validate and replace once; None when the file changed meanwhile."""
     existing = annotating_file(settings, key)
     target = _target(settings, file)
     if existing is not None and file is not None and existing.resolve() != target.resolve():
@@ -162,7 +215,7 @@ def annotate(settings: Settings, key: str, change: Change, file: Path | None = N
         )
     path = existing or target
     shown = display_path(path, settings.root)
-    raw = path.read_bytes() if path.exists() else b""
+    raw = _bytes(path)
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:
         old = raw.decode("utf-8-sig")
@@ -178,6 +231,8 @@ def annotate(settings: Settings, key: str, change: Change, file: Path | None = N
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if errors:
         raise AnnotateError(f"{shown} left unchanged", errors)
+    if _bytes(path) != raw:  # saved by hand since it was read: make the change on that
+        return None
     if new != old:
         _write(path, new, bom)
     return Outcome(
@@ -187,3 +242,11 @@ def annotate(settings: Settings, key: str, change: Change, file: Path | None = N
         changed=new != old,
         warnings=tuple(p for p in problems if p.severity is not Severity.ERROR),
     )
+
+
+def _bytes(path: Path) -> bytes:
+    """The file's bytes; nothing for a file not there yet."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""

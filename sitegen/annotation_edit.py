@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from sitegen.annotation_lines import NULL_KEY_LINE, LineEditor, filled_key_line
 from sitegen.annotation_yaml import (
+    PLAIN_LOADER,
     EditError,
     dump_lines,
     find_entry,
@@ -31,6 +32,7 @@ from sitegen.annotation_yaml import (
     literal_block,
     load_document,
     new_tags,
+    newline_of,
     quoted_if_needed,
     round_trip,
     split_ending,
@@ -78,6 +80,8 @@ def _step(doc: Any) -> int:
     for parent, name in entries:
         value = parent[name]
         if isinstance(value, CommentedMap) and value and not value.fa.flow_style():
+            if value.merge:  # a merged field has no line of its own
+                continue
             step = int(value.lc.key(next(iter(value)))[1]) - int(parent.lc.key(name)[1])
             if step > 0:
                 return step
@@ -100,7 +104,7 @@ def _fields(change: Change) -> CommentedMap:
 
 def _append_entry(text: str, doc: Any, key: str, change: Change) -> str:
     """A new paper entry at the end of the file, in the file's form (mapping or list)."""
-    newline = "\r\n" if "\r\n" in text else "\n"
+    newline = newline_of(text)
     step = _step(doc)
     fields = _fields(change)
     if doc is None or isinstance(doc, CommentedMap):
@@ -120,7 +124,7 @@ def _append_entry(text: str, doc: Any, key: str, change: Change) -> str:
     lead = ""
     if text.strip():
         lead = "" if text.endswith(("\n", "\r")) else newline
-        lead += "" if text.endswith(("\n\n", "\r\n\r\n")) else newline
+        lead += "" if text.endswith(("\n\n", "\r\r", "\r\n\r\n")) else newline
     return text + lead + newline.join(line.rstrip() for line in new) + newline
 
 
@@ -130,7 +134,7 @@ def _line_edit(text: str, key: str, change: Change, step: int) -> str:
     place = find_entry(load_document(text), key, len(lines))
     assert place is not None
     value = place.value
-    newline = "\r\n" if "\r\n" in text else "\n"
+    newline = newline_of(text)
     if value is None:
         body, ending = split_ending(lines[place.line])
         match = NULL_KEY_LINE.fullmatch(body[place.column :])
@@ -146,6 +150,8 @@ def _line_edit(text: str, key: str, change: Change, step: int) -> str:
         return "".join(lines)
     if not isinstance(value, CommentedMap) or not value or value.fa.flow_style():
         raise EditError("not a block mapping")
+    if value.merge:  # `<<: *base`: the fields it brings have no lines here to edit
+        raise EditError("merge key")
     if place.line == value.lc.key(next(iter(value)))[0]:
         raise EditError("fields on the key line")
     own_step = int(value.lc.key(next(iter(value)))[1]) - place.column
@@ -198,7 +204,7 @@ def _rerendered(text: str, key: str, change: Change, step: int) -> str:
     assert new_place is not None
     old_end = trim_block(lines, place.line + 1, place.end, place.column)
     new_end = trim_block(new_lines, new_place.line + 1, new_place.end, new_place.column)
-    newline = "\r\n" if "\r\n" in text else "\n"
+    newline = newline_of(text)
     replacement = [split_ending(line)[0] + newline for line in new_lines[new_place.line : new_end]]
     if old_end == len(lines) and not lines[-1].endswith(("\n", "\r")):
         replacement[-1] = replacement[-1].rstrip("\r\n")
@@ -207,7 +213,7 @@ def _rerendered(text: str, key: str, change: Change, step: int) -> str:
 
 def _plain(text: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=PLAIN_LOADER)
     except yaml.YAMLError as exc:
         raise EditError(f"not valid YAML: {exc}; fix it first") from exc
 
@@ -291,7 +297,8 @@ def edit_text(text: str, key: str, change: Change) -> str:
         )
     notes = value.get("notes") if isinstance(value, CommentedMap) else None
     if change.note is not None and notes is not None and not isinstance(notes, str):
-        line = place.value.lc.key("notes")[0] + 1
+        own = place.value.lc.data.get("notes")  # None when `<<: *base` brings them
+        line = own[0] + 1 if own else place.line + 1
         raise EditError(f"the notes of {key!r} are not text; fix them by hand", line)
     step = _step(doc)
     wanted = _as_found(_expected(_plain(text), key, change), key)

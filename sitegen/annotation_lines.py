@@ -30,6 +30,7 @@ from sitegen.annotation_yaml import (
     literal_block,
     load_document,
     new_tags,
+    newline_of,
     split_ending,
 )
 
@@ -51,7 +52,7 @@ class LineEditor:
     newline: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.newline = "\r\n" if "\r\n" in self.text else "\n"
+        self.newline = newline_of(self.text)
 
     def _state(self) -> tuple[list[str], Place]:
         lines = self.text.splitlines(keepends=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -64,9 +65,37 @@ def round_trip() -> YAML:
     return rt
 
 
+PLAIN_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""The loader ``sitegen check`` reads annotations with (libyaml's, when PyYAML has it)."""
+_TAB_AFTER_COLON = re.compile(r"(?<=:)[ \t]*\t[ \t]*")
+
+
+def newline_of(text: str) -> str:
+    """The line ending a file uses: CRLF, a lone CR (old Mac files) or LF."""
+    if "\r\n" in text:
+        return "\r\n"
+    return "\r" if "\r" in text and "\n" not in text else "\n"
+
+
+def _spaced(text: str) -> str:
+    """Tabs after ``key:`` as spaces, one for one so every line and column stays put.
+
+    libyaml (what ``sitegen check`` reads with) accepts ``status:<tab>read``;
+    ruamel.yaml does not. Positions found in the spaced text hold in the original,
+    so the line edits keep the tabs the file has.
+    """
+    return _TAB_AFTER_COLON.sub(lambda match: " " * len(match.group()), text)
+
+
 def load_document(text: str) -> Any:
     try:
-        return round_trip().load(text)
+        try:
+            return round_trip().load(text)
+        except MarkedYAMLError:
+            spaced = _spaced(text)
+            if spaced == text:
+                raise
+            return round_trip().load(spaced)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -23,6 +23,7 @@ from sitegen.yamlfile import (
     MAX_NODES,
     YamlDoc,
     describe_value,
+    lookalike,
     parse_yaml,
     quote_hint,
     read_text,
@@ -369,6 +370,9 @@ def _annotation(
     values: dict[str, Any] = {}
     for name, value in fields.items():
         check = _FIELDS.get(name) if isinstance(name, str) else None
+        if check is None and (confusable := lookalike(str(name), ANNOTATION_FIELDS)):
+            problems.append(Problem(display, doc.line(*path, name), confusable))
+            continue
         if check is None:
             hint = _closest(str(name), ANNOTATION_FIELDS) or "; fields are " + ", ".join(
                 ANNOTATION_FIELDS

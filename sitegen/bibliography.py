@@ -110,9 +110,13 @@ def external_url(paper: Paper) -> str | None:
     return next((url for name, url in paper.links if name in _EXTERNAL_LINKS), None)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def bibtex_escape(text: str) -> str:
     """Text made safe inside a braced BibTeX value (whitespace collapsed)."""
-    return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES[m.group()], " ".join(text.split()))
+    shown = _CONTROL.sub("", " ".join(text.split()))  # `"\a"` in YAML is a raw BEL
+    return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES[m.group()], shown)
 
 
 def bibtex_entry(paper: Paper, citation_key: str) -> str:

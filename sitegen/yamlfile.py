@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ MAX_DEPTH = 64
 """Deepest nesting accepted."""
 
 PathKey = tuple[Any, ...]
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 @dataclass
@@ -76,18 +78,27 @@ class _Converter:
             raise _Invalid(line, f"nesting deeper than {MAX_DEPTH} levels")
         self.lines.setdefault(path, line)
         if isinstance(node, yaml.MappingNode):
-            self.constructor.flatten_mapping(node)
+            own = sum(1 for key_node, _ in node.value if key_node.tag != _MERGE)
+            self.constructor.flatten_mapping(node)  # `<<: *base` pairs come first
+            merged = len(node.value) - own
             result: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
+            from_merge: set[Any] = set()
+            for position, (key_node, value_node) in enumerate(node.value):
                 key = self.scalar(key_node)
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
                     raise _Invalid(
                         key_node.start_mark.line + 1, "mapping keys must be plain values"
                     )
                 key_line = key_node.start_mark.line + 1
-                if key in result:
+                if key in result and key not in from_merge:
                     self.duplicates.append((key_line, str(key)))
                     continue
+                if position < merged:
+                    if key in result:
+                        continue  # the first mapping merged wins, as YAML says
+                    from_merge.add(key)
+                else:
+                    from_merge.discard(key)  # a key of its own overrides a merged one
                 child = (*path, key)
                 self.lines[child] = key_line
                 result[key] = self.convert(value_node, child, depth + 1)
@@ -214,6 +225,26 @@ def suggest(word: str, choices: Iterable[str], prefix: str = "; did you mean ") 
     if not close:
         return ""
     return prefix + " or ".join(repr(c) for c in close) + "?"
+
+
+def lookalike(word: str, choices: Iterable[str]) -> str | None:
+    """If ``word`` is one of ``choices`` spelled with look-alike letters (a Cyrillic ``а``
+    for a Latin ``a``), a message saying which letter; else None."""
+    if word.isascii():
+        return None
+    from confusable_homoglyphs import confusables
+
+    found = confusables.is_confusable(word, preferred_aliases=["latin"], greedy=True) or []
+    latin = {item["character"]: item["homoglyphs"][0]["c"] for item in found if item["homoglyphs"]}
+    meant = "".join(latin.get(char, char) for char in word)
+    if meant not in set(choices):
+        return None
+    odd = next(char for char in word if char in latin)
+    name = unicodedata.name(odd, f"U+{ord(odd):04X}").lower()
+    return (
+        f"field {word!r} is spelled with a look-alike letter {odd!r} ({name}), so it is not "
+        f"{meant!r} and would be ignored; retype it"
+    )
 
 
 def describe_value(value: Any) -> str:

@@ -11,9 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitegen.model import Problem, SourceEntry
+from sitegen.model import Problem, Severity, SourceEntry
 from sitegen.sources import abstracts, bibtex, csljson, daily
 from sitegen.yamlfile import read_text
+
+LONG_ABSTRACT = 100_000
+"""Characters past which an abstract is warned about (real ones run to a few thousand)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +87,17 @@ def read_seeds(seeds_dir: Path, root: Path) -> tuple[list[SourceEntry], list[Pro
         found, issues = read_seed_file(path, display)
         entries.extend(found)
         problems.extend(issues)
+        problems.extend(
+            Problem(
+                entry.ref.file,
+                entry.ref.line,
+                f"abstract of {len(entry.abstract):,} characters: it goes whole into the "
+                "paper's page, papers.json and the exports; check the file, or shorten it",
+                Severity.WARNING,
+            )
+            for entry in found
+            if len(entry.abstract) > LONG_ABSTRACT
+        )
     return entries, problems
 
 
