@@ -1,42 +1,37 @@
-"""Topics: load ``content/topics.yaml`` and assign papers to topics by rule.
+"""Topics: load and validate ``content/topics.yaml``; apply an annotation's topic changes.
 
 A topic's ``keywords`` are case-insensitive whole-word phrases (``agent*`` also
 matches ``agents`` and ``agentic``); its ``patterns`` are regular expressions.
-All keywords of all topics compile into one regular expression shaped as a
-character trie, so a paper's text is scanned once whatever the number of topics,
-and matching 100,000 papers stays a matter of seconds.
-
-Matches are leftmost-longest and do not overlap: in "reinforcement learning from
-human feedback" the whole phrase is one mention, so a topic listing the phrase
-gets it and a topic listing only "reinforcement learning" does not. The title
-says what a paper is about, so one mention there assigns a topic; an abstract
-mentions many things in passing, so it takes ``abstract_hits`` mentions.
+Assigning papers to topics by those rules is ``sitegen.topic_match``'s.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sitegen.model import UNSORTED, Problem, Severity, SourceRef, Topic
+from sitegen.topic_match import ABSTRACT_HITS, TopicMatcher, pattern_problem
 from sitegen.yamlfile import YamlDoc, load_yaml, suggest
+
+__all__ = [
+    "ABSTRACT_HITS",
+    "FIELDS",
+    "SLUG_RE",
+    "TopicMatcher",
+    "apply_topic_changes",
+    "load_topics",
+]
 
 FIELDS: tuple[str, ...] = ("slug", "name", "description", "keywords", "patterns", "parent")
 """Fields a topic may have, in the order the documentation lists them."""
 
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 """A topic slug: lowercase ASCII words of letters and digits joined by hyphens."""
-
-ABSTRACT_HITS = 2
-"""Mentions an abstract needs to assign a topic (a title needs one)."""
-
-_SEPARATOR = r"[\s\-]+"
-_WORD_TAIL = r"\w*"
-_SPLIT = re.compile(r"[\s\-]+")
 
 
 def load_topics(path: Path, display: str) -> tuple[list[Topic], list[Problem]]:
@@ -209,6 +204,10 @@ class _TopicLoader:
                     "inside [...] escape a literal [, -, &, ~ or | with a backslash",
                 )
                 continue
+            unusable = pattern_problem(pattern)
+            if unusable is not None:
+                self.error(where, unusable)
+                continue
             if compiled.search("") is not None:
                 self.error(
                     where, f"pattern {pattern!r} matches empty text, so it would match every paper"
@@ -255,87 +254,6 @@ class _TopicLoader:
             self.topics = [replace(t, parent=None) if t.slug in broken else t for t in self.topics]
 
 
-class TopicMatcher:
-    """Assigns topics to papers by their keywords and patterns; build once, match often."""
-
-    def __init__(self, topics: Sequence[Topic], abstract_hits: int = ABSTRACT_HITS) -> None:
-        self.slugs: tuple[str, ...] = tuple(t.slug for t in topics)
-        self.abstract_hits = abstract_hits
-        self._lineage = _lineage(topics)
-        owners: dict[str, list[int]] = {}
-        for number, topic in enumerate(topics):
-            for keyword in topic.keywords:
-                numbers = owners.setdefault(_normalise(keyword), [])
-                if number not in numbers:
-                    numbers.append(number)
-        self._keywords: list[tuple[re.Pattern[str], tuple[int, ...]]] = [
-            (re.compile(_keyword_regex(k)), tuple(n)) for k, n in owners.items()
-        ]
-        self._scanner = _trie_regex(owners) if owners else None
-        self._patterns: list[tuple[int, re.Pattern[str]]] = [
-            (number, re.compile(p, re.IGNORECASE))
-            for number, topic in enumerate(topics)
-            for p in topic.patterns
-        ]
-        # Matched text -> topics it mentions; distinct matched phrases are few.
-        self._owners_of: dict[str, tuple[int, ...]] = {}
-
-    def match(self, title: str, abstract: str) -> tuple[str, ...]:
-        """Slugs of the topics a paper belongs to, in topic-file order.
-
-        A paper in a subtopic is also in the subtopic's ancestors, so a topic's
-        page lists everything under it.
-        """
-        in_title = self._mentions(title)
-        in_abstract = self._mentions(abstract)
-        found: set[int] = set()
-        for number in range(len(self.slugs)):
-            if in_title[number] >= 1 or in_abstract[number] >= self.abstract_hits:
-                found.update(self._lineage[number])
-        return tuple(self.slugs[number] for number in sorted(found))
-
-    def _mentions(self, text: str) -> list[int]:
-        """How many times each topic is mentioned in a text."""
-        counts = [0] * len(self.slugs)
-        if not text:
-            return counts
-        if self._scanner is not None:
-            for found in self._scanner.findall(text.lower()):
-                owners = self._owners_of.get(found)
-                if owners is None:
-                    owners = self._identify(found)
-                for number in owners:
-                    counts[number] += 1
-        for number, pattern in self._patterns:
-            counts[number] += sum(1 for m in pattern.finditer(text) if m.group())
-        return counts
-
-    def _identify(self, found: str) -> tuple[int, ...]:
-        owners: list[int] = []
-        for regex, numbers in self._keywords:
-            if regex.fullmatch(found):
-                owners.extend(n for n in numbers if n not in owners)
-        result = tuple(sorted(owners))
-        if len(self._owners_of) < 100_000:
-            self._owners_of[found] = result
-        return result
-
-
-def _lineage(topics: Sequence[Topic]) -> list[tuple[int, ...]]:
-    """Each topic's number with its ancestors' numbers (a cycle stops the walk)."""
-    number_of = {topic.slug: number for number, topic in enumerate(topics)}
-    lineage: list[tuple[int, ...]] = []
-    for number, topic in enumerate(topics):
-        chain = [number]
-        parent = number_of.get(topic.parent) if topic.parent else None
-        while parent is not None and parent not in chain:
-            chain.append(parent)
-            up = topics[parent].parent
-            parent = number_of.get(up) if up else None
-        lineage.append(tuple(chain))
-    return lineage
-
-
 def apply_topic_changes(
     assigned: Iterable[str], add: Iterable[str] = (), remove: Iterable[str] = ()
 ) -> tuple[str, ...]:
@@ -349,58 +267,3 @@ def apply_topic_changes(
         if slug not in removed and slug not in result:
             result.append(slug)
     return tuple(result) if result else (UNSORTED.slug,)
-
-
-def _normalise(keyword: str) -> str:
-    return _SPLIT.sub(" ", keyword.strip().lower())
-
-
-def _atoms(keyword: str) -> list[str]:
-    """A keyword as regex atoms: escaped characters, word separators, a prefix tail."""
-    prefix = keyword.endswith("*")
-    words = _SPLIT.split(_normalise(keyword.rstrip("*") if prefix else keyword))
-    atoms: list[str] = []
-    for index, word in enumerate(words):
-        if index:
-            atoms.append(_SEPARATOR)
-        atoms.extend(re.escape(char) for char in word)
-    if prefix:
-        atoms.append(_WORD_TAIL)
-    return atoms
-
-
-def _keyword_regex(keyword: str) -> str:
-    return "".join(_atoms(keyword))
-
-
-class _Node:
-    __slots__ = ("children", "end")
-
-    def __init__(self) -> None:
-        self.children: dict[str, _Node] = {}
-        self.end = False
-
-
-def _trie_regex(keywords: Iterable[str]) -> re.Pattern[str]:
-    """One regex finding every keyword as a whole word, longest first, for lowercased text."""
-    root = _Node()
-    for keyword in keywords:
-        node = root
-        for atom in _atoms(keyword):
-            node = node.children.setdefault(atom, _Node())
-        node.end = True
-    return re.compile(r"(?<!\w)" + _emit(root))
-
-
-def _emit(node: _Node) -> str:
-    # Continuations come before the end of a keyword so the longest keyword wins;
-    # plain characters come before separators and prefix tails for the same reason.
-    def order(atom: str) -> tuple[int, str]:
-        return (atom in (_SEPARATOR, _WORD_TAIL), atom)
-
-    branches = [atom + _emit(node.children[atom]) for atom in sorted(node.children, key=order)]
-    if node.end:
-        branches.append(r"(?!\w)")
-    if len(branches) == 1:
-        return branches[0]
-    return "(?:" + "|".join(branches) + ")"

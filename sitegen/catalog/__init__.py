@@ -199,7 +199,8 @@ def load(
         slugs = [t.slug for t in topics]
         notes, found = load_notes(settings.content_dir, root, keys, slugs, stages)
         problems.extend(found)
-        rule_topics = assign_topics(seeds, topics, topics_path, stages)
+        rule_topics, found = assign_topics(seeds, topics, topics_path, stages)
+        problems.extend(found)
         # Papers whose record, annotation and topics are as in this process's last build
         # are that build's objects: later steps (pages, digests) skip what they know.
         earlier: dict[str, _Made] = stages.recall("papers") or {}

@@ -39,7 +39,7 @@ from sitegen.clean import clean_text
 from sitegen.digest import blake, code_signature, file_signature
 from sitegen.model import Annotation, Paper, Problem, SourceEntry, Topic
 from sitegen.sources import read_seeds, seed_files
-from sitegen.topics import TopicMatcher
+from sitegen.topic_match import PatternTimeout, TopicMatcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,21 +131,25 @@ _EMPTY = clean_text("")
 
 def assign_topics(
     seeds: Seeds, topics: Sequence[Topic], topics_path: Path, stages: StageCache
-) -> tuple[tuple[str, ...], ...]:
-    """Rule-assigned topics of each merged paper, before annotations change them."""
+) -> tuple[tuple[tuple[str, ...], ...], list[Problem]]:
+    """Rule-assigned topics of each merged paper, before annotations change them; a
+    pattern over its time budget is an error (and no paper gets a rule-assigned topic)."""
 
     def compute() -> tuple[tuple[str, ...], ...]:
         matcher = TopicMatcher(list(topics))
         return tuple(
-            tuple(matcher.match(m.title.plain if m.title else "", m.abstract.plain))
-            for m in seeds.merged
+            tuple(matcher.match(m.title.plain if m.title else "", m.abstract.plain, key))
+            for m, key in zip(seeds.merged, seeds.keys)
         )
 
     try:
-        rules = topics_path.read_bytes() if topics_path.exists() else b""
-    except OSError:
-        return compute()
-    return stages.compute("topics", blake(seeds.key.encode(), rules).hex(), compute)
+        try:
+            rules = topics_path.read_bytes() if topics_path.exists() else b""
+        except OSError:
+            return compute(), []
+        return stages.compute("topics", blake(seeds.key.encode(), rules).hex(), compute), []
+    except PatternTimeout as exc:  # raised inside compute(), so nothing is kept
+        return tuple(() for _ in seeds.merged), [exc.problem()]
 
 
 def load_notes(
