@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from sitegen import __version__
+from sitegen import DISTRIBUTION, installed_version
 from sitegen.model import STATUSES, Problem, Severity
 from sitegen.settings import Settings, base_url_problem, load_settings
 
@@ -47,8 +47,22 @@ def project_settings(options: Options) -> Settings:
     return settings
 
 
+def print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: the distribution's name (what to ``pip install``) and version."""
+    if value and not ctx.resilient_parsing:
+        click.echo(f"{DISTRIBUTION} {installed_version()}")
+        ctx.exit()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="sitegen")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=print_version,
+    help="Show the version, and the name to pip install, and exit.",
+)
 @click.option(
     "--project",
     "-C",

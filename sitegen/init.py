@@ -5,11 +5,17 @@ A path part written ``dot-name`` there becomes ``.name`` in the new project, so
 the dotfiles (``.gitignore``, ``.github/``) are not hidden from packaging tools.
 There is no copy of the theme: a new project inherits the default theme, and
 its ``templates/README.md`` explains how to override it file by file.
+
+``@DISTRIBUTION@`` and ``@VERSION@`` in a starter file become the name to
+``pip install`` and the installed version, so the GitHub Pages workflow installs
+the very sitegen that wrote it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+
+from sitegen import DISTRIBUTION, installed_version
 
 STARTER = Path(__file__).parent / "starter"
 """The starter project's files."""
@@ -27,13 +33,17 @@ class ProjectExists(Exception):
 
 def starter_files() -> dict[str, bytes]:
     """Project-relative path → content of every starter file."""
+    placeholders = {b"@DISTRIBUTION@": DISTRIBUTION, b"@VERSION@": installed_version()}
     files: dict[str, bytes] = {}
     for path in sorted(STARTER.rglob("*")):
         if not path.is_file() or path.name == "__pycache__" or path.suffix == ".pyc":
             continue
         parts = path.relative_to(STARTER).parts
         target = "/".join("." + p[len(_DOT) :] if p.startswith(_DOT) else p for p in parts)
-        files[target] = path.read_bytes()
+        data = path.read_bytes()
+        for placeholder, value in placeholders.items():
+            data = data.replace(placeholder, value.encode())
+        files[target] = data
     return files
 
 
