@@ -36,6 +36,7 @@ import click
 from sitegen.cache import RACY_SECONDS, BuildCache, Manifest, Record, StageCache, stat_token
 from sitegen.catalog import Loaded, load
 from sitegen.digest import Digester, blake, code_signature
+from sitegen.exports import publish_pages
 from sitegen.model import STATUSES, Catalog, InputError, Problem, Severity
 from sitegen.pages import Page, plan_pages
 from sitegen.planmemo import PlanMemo
@@ -356,6 +357,7 @@ def build_site(
         with timer.phase("plan"):
             memo = stages.recall("plan") or PlanMemo()
             pages = plan_pages(catalog, settings, memo)
+            pages += publish_pages(catalog, settings, pages, memo)
             stages.keep("plan", memo)
             renderer = _renderer(catalog, settings, extra_head, stages)
             statics = static_files(settings)

@@ -7,22 +7,27 @@ context (or a template it uses) changed; docs/templates.md lists the contexts.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, partial
+from functools import cached_property
 from typing import Any
 
-from sitegen.catalog.keys import tag_slug
-from sitegen.model import STATUSES, Catalog, Paper, ReadingList, Topic
+from sitegen.model import Catalog, Paper, ReadingList, Topic
 from sitegen.planmemo import PaperState, PlanMemo, dirty_papers
+from sitegen.reading import (
+    TopicNode,
+    ancestors,
+    by_title,
+    flatten,
+    list_summary,
+    reading_next,
+    recent_papers,
+    related_votes,
+    status_counts,
+    tag_index,
+    topic_tree,
+)
 from sitegen.settings import Settings
-from sitegen.streams import joined
-
-DONE_STATUSES = frozenset({"read", "skimmed"})
-"""Statuses that count as done for reading progress."""
-RECENT_COUNT = 8
-READ_NEXT_COUNT = 5
 
 
 @dataclass(frozen=True)
@@ -54,25 +59,6 @@ class Page:
         if self.url == "" or self.url.endswith("/"):
             return self.url + "index.html"
         return self.url
-
-
-@dataclass(frozen=True, slots=True)
-class TopicNode:
-    """A topic with its paper count, status counts and subtopics."""
-
-    topic: Topic
-    count: int
-    status_counts: Mapping[str, int]
-    children: tuple[TopicNode, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class ListSummary:
-    """A curated list with its reading progress."""
-
-    reading_list: ReadingList
-    total: int
-    done: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,120 +96,6 @@ def paper_url(key: str) -> str:
 def topic_url(slug: str) -> str:
     """Site-relative URL of a topic page."""
     return f"topics/{slug}/"
-
-
-def status_counts(papers: Iterable[Paper]) -> dict[str, int]:
-    """Papers per status, every status present, in reading order."""
-    counts = dict.fromkeys(STATUSES, 0)
-    for paper in papers:
-        counts[paper.status] += 1
-    return counts
-
-
-def by_title(papers: Iterable[Paper]) -> list[Paper]:
-    """Papers sorted by title, case-insensitively, key as tie-break."""
-    return sorted(papers, key=lambda p: (p.title.plain.casefold(), p.key))
-
-
-def topic_tree(catalog: Catalog) -> tuple[TopicNode, ...]:
-    """Top-level topic nodes, each with nested children."""
-    members: dict[str, list[Paper]] = {t.slug: [] for t in catalog.topics}
-    for paper in catalog.papers:
-        for slug in paper.topics:
-            members.setdefault(slug, []).append(paper)
-
-    def node(topic: Topic, seen: frozenset[str]) -> TopicNode:
-        children = tuple(
-            node(child, seen | {child.slug})
-            for child in catalog.subtopics(topic.slug)
-            if child.slug not in seen
-        )
-        papers = members.get(topic.slug, [])
-        return TopicNode(topic, len(papers), status_counts(papers), children)
-
-    return tuple(node(t, frozenset({t.slug})) for t in catalog.topics if t.parent is None)
-
-
-def _flatten(nodes: Iterable[TopicNode]) -> Iterable[TopicNode]:
-    for node in nodes:
-        yield node
-        yield from _flatten(node.children)
-
-
-def tag_index(catalog: Catalog) -> dict[str, tuple[str, list[Paper]]]:
-    """Tag slug → (display name, papers); tags differing only in case share a page."""
-    tags: dict[str, tuple[str, list[Paper]]] = {}
-    for paper in catalog.papers:
-        for tag in paper.tags:
-            slug = tag_slug(tag)
-            tags.setdefault(slug, (tag, []))[1].append(paper)
-    return dict(sorted(tags.items()))
-
-
-def list_summary(catalog: Catalog, reading_list: ReadingList) -> ListSummary:
-    """Progress of a curated list."""
-    papers = [catalog.get(key) for key in reading_list.keys]
-    present = [p for p in papers if p is not None]
-    return ListSummary(reading_list, len(present), sum(p.status in DONE_STATUSES for p in present))
-
-
-def recent_papers(catalog: Catalog, count: int = RECENT_COUNT) -> list[Paper]:
-    """Latest annotated papers: most recently read first, then in annotation order."""
-    refs = catalog.annotation_refs
-    annotated = [p for p in catalog.papers if p.key in refs]
-    annotated.sort(key=lambda p: refs[p.key])
-    annotated.sort(key=lambda p: p.read_on.toordinal() if p.read_on else 0, reverse=True)
-    return annotated[:count]
-
-
-def reading_next(
-    catalog: Catalog,
-    count: int = READ_NEXT_COUNT,
-    within: Collection[str] | None = None,
-    votes: Mapping[str, int] | None = None,
-    candidates: Sequence[Paper] | None = None,
-) -> list[Paper]:
-    """What to read next: queued first (rated ones first), then highest-rated unread, then papers
-    most related to those rated 4 or 5; only papers whose keys are ``within``, if given.
-
-    ``votes`` is ``related_votes(catalog)``, when the caller has it already;
-    ``candidates`` the papers to choose from in catalogue order, instead of ``within``.
-    """
-    chosen: dict[str, Paper] = {}
-    if candidates is None:
-        candidates = [p for p in catalog.papers if within is None or p.key in within]
-    elif within is None:
-        within = {p.key for p in candidates}
-    # Among queued papers, a rating says which the reader wants most.
-    queued = sorted((p for p in candidates if p.status == "queued"), key=lambda p: -(p.rating or 0))
-    rated_unread = sorted(
-        (p for p in candidates if p.status == "unread" and p.rating),
-        key=lambda p: -(p.rating or 0),
-    )
-    votes = related_votes(catalog) if votes is None else votes
-    related_unread = [
-        catalog.paper(key)
-        for key in votes
-        if catalog.get(key) is not None
-        and catalog.paper(key).status == "unread"
-        and (within is None or key in within)
-    ]
-    for paper in [*queued, *rated_unread, *related_unread]:
-        if len(chosen) >= count:
-            break
-        chosen.setdefault(paper.key, paper)
-    return list(chosen.values())
-
-
-def related_votes(catalog: Catalog) -> dict[str, int]:
-    """Papers related to those rated 4 or 5, each weighted by its rank in their lists;
-    most votes first (then by key)."""
-    votes: dict[str, int] = {}
-    for liked in catalog.papers:
-        if (liked.rating or 0) >= 4:
-            for rank, key in enumerate(liked.related):
-                votes[key] = votes.get(key, 0) + (len(liked.related) - rank)
-    return dict(sorted(votes.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _placements(catalog: Catalog) -> dict[str, list[ListPlacement]]:
@@ -304,16 +176,6 @@ def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
     return all(a is b or a == b for a, b in zip(old, new))
 
 
-def ancestors(catalog: Catalog, topic: Topic) -> list[Topic]:
-    """A topic's ancestors, root first (a cycle stops the walk)."""
-    trail: list[Topic] = []
-    parent = topic.parent
-    while parent is not None and parent != topic.slug and parent not in {t.slug for t in trail}:
-        trail.insert(0, catalog.topic(parent))
-        parent = trail[0].parent
-    return trail
-
-
 def _topic_trail(catalog: Catalog, paper: Paper) -> list[Topic]:
     """Breadcrumbs of a paper: from its first topic down to its most specific subtopic."""
     if not paper.topics:
@@ -341,7 +203,7 @@ def _topic_pages(
     votes: Mapping[str, int],
 ) -> list[Page]:
     pages = []
-    for node in _flatten(tree):
+    for node in flatten(tree):
         topic = node.topic
         papers = members.get(topic.slug, [])
         feed = f"topics/{topic.slug}/feed.xml"
@@ -407,54 +269,6 @@ def _list_pages(catalog: Catalog) -> list[Page]:
     return pages
 
 
-def papers_json(
-    papers: Sequence[Paper],
-    base: str,
-    fragments: dict[str, tuple[Paper, bytes]] | None = None,
-) -> Iterator[bytes]:
-    """The whole catalogue, machine-readable (SPEC §5), paper by paper, UTF-8.
-
-    ``fragments`` keeps each paper's encoded record between calls (``PlanMemo``), so
-    after an edit only the changed papers are encoded again.
-    """
-    kept = fragments if fragments is not None else {}
-
-    def records() -> Iterator[bytes]:  # a generator: cheaper per paper than a call
-        for paper in papers:
-            held = kept.get(paper.key)
-            if held is None or held[0] is not paper:
-                held = kept[paper.key] = (paper, _paper_record(paper, base).encode("utf-8"))
-            yield held[1]
-
-    if not papers:
-        yield b'{\n "papers": []\n}\n'
-        return
-    yield b'{\n "papers": [\n  '
-    yield from joined(records(), b",\n  ")
-    yield b"\n ]\n}\n"
-
-
-def _paper_record(p: Paper, base: str) -> str:
-    record = {
-        "key": p.key,
-        "title": p.title.plain,
-        "title_inferred": p.title_inferred,
-        "abstract": p.abstract.plain,
-        "url": base + paper_url(p.key),
-        "topics": list(p.topics),
-        "tags": list(p.tags),
-        "status": p.status,
-        "rating": p.rating,
-        "summary": p.summary,
-        "authors": list(p.authors),
-        "year": p.year,
-        "sources": [{"file": s.file, "line": s.line} for s in p.sources],
-        "related": list(p.related),
-    }
-    # Two levels in: inside the top object and its list (JSON strings hold no raw newline).
-    return json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n  ")
-
-
 def plan_pages(catalog: Catalog, settings: Settings, memo: PlanMemo | None = None) -> list[Page]:
     """Every page and data file of the site, in a stable order.
 
@@ -518,12 +332,5 @@ def plan_pages(catalog: Catalog, settings: Settings, memo: PlanMemo | None = Non
     pages.extend(_list_pages(catalog))
     pages.append(Page("search/", "search.html", {}, title="Search", kind="search"))
     pages.append(Page("404.html", "404.html", {}, title="Page not found", kind="404"))
-    # Made when written, not held for the whole build: megabytes at 100,000 papers.
-    base = settings.absolute_base or settings.base_path
-    body = partial(papers_json, catalog.papers, base, memo.fragments)
-    pages.append(Page("papers.json", None, {"body": body}, inputs=(catalog.papers, base)))
-    from sitegen.publish import publish_pages  # publish builds on this module's helpers
-
-    pages.extend(publish_pages(catalog, settings, pages, memo))
     memo.finish()
     return pages

@@ -13,7 +13,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.annotations import ANNOTATION_FIELDS, SCHEMA_PATH, load_annotations
+from sitegen.catalog.annotation_fields import ANNOTATION_FIELDS
+from sitegen.catalog.annotations import SCHEMA_PATH, load_annotations
 from sitegen.model import STATUSES, Annotation, Problem, Quote, Severity
 
 MIRAGE = "mirage-an-audio-to-video-foundation-model"

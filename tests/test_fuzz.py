@@ -18,8 +18,9 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from sitegen.annotations import ANNOTATION_FIELDS, load_annotations
 from sitegen.catalog import load
+from sitegen.catalog.annotation_fields import ANNOTATION_FIELDS
+from sitegen.catalog.annotations import load_annotations
 from sitegen.catalog.keys import MAX_KEY_LENGTH, assign_keys, infer_title
 from sitegen.markdown import is_safe_link, make_markdown, render_markdown
 from sitegen.model import STATUSES, Problem

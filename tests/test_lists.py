@@ -9,7 +9,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sitegen.lists import ITEM_FIELDS, LIST_FIELDS, load_lists
+from sitegen.catalog.lists import ITEM_FIELDS, LIST_FIELDS, load_lists
 from sitegen.model import ListItem, Problem, ReadingList, Severity, SourceRef
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,7 +13,7 @@ import yaml
 from sitegen.catalog import load_catalog
 from sitegen.markdown import make_markdown, render_markdown
 from sitegen.model import Catalog
-from sitegen.pages import reading_next
+from sitegen.reading import reading_next
 from sitegen.settings import load_settings
 
 from .conftest import REPO, build_into

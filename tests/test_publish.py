@@ -22,7 +22,7 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 
-from sitegen import publish
+from sitegen import exports
 from sitegen.bibliography import bibtex_entries, bibtex_escape, citation_keys, csl_items
 from sitegen.build import build_site
 from sitegen.feeds import FEED_LIMIT, UNKNOWN_DATE, entry_date, feed_order
@@ -134,10 +134,10 @@ def test_sitemap_is_valid_and_lists_every_html_page(site: Path) -> None:
 def test_sitemap_splits_into_an_index_past_the_url_limit(
     sample_settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(publish, "SITEMAP_LIMIT", 2)
+    monkeypatch.setattr(exports, "SITEMAP_LIMIT", 2)
     planned = [Page(f"papers/p{i}/", "paper.html", kind="paper") for i in range(5)]
     planned.append(Page("404.html", "404.html", kind="404"))
-    files = publish.sitemap_files(sample_settings.with_overrides(base_url=BASE), planned)
+    files = exports.sitemap_files(sample_settings.with_overrides(base_url=BASE), planned)
     assert sorted(files) == ["sitemap-1.xml", "sitemap-2.xml", "sitemap-3.xml", "sitemap.xml"]
     assert f"<loc>{BASE}sitemap-3.xml</loc>" in files["sitemap.xml"]
     assert "<sitemapindex" in files["sitemap.xml"]
@@ -234,7 +234,7 @@ def test_streamed_exports_hold_exactly_the_whole_text(site: Path, sample_catalog
 @pytest.mark.parametrize("count", [0, 1, 2, 169])
 def test_csl_json_is_the_json_of_its_items(sample_catalog: Catalog, count: int) -> None:
     papers = sample_catalog.papers[:count]
-    text = "".join(publish.csl_json(papers))
+    text = "".join(exports.csl_json(papers))
     assert text == json.dumps(csl_items(papers), ensure_ascii=False, indent=1) + "\n"
     assert json.loads(text) == csl_items(papers)
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from sitegen.cache import StageCache
 from sitegen.catalog.dedupe import MergedPaper
 from sitegen.catalog.keys import infer_title
+from sitegen.catalog.lists import load_lists
 from sitegen.catalog.stages import (
     assign_topics,
     clean_entry,
@@ -21,7 +22,6 @@ from sitegen.catalog.stages import (
     related_indexes,
 )
 from sitegen.clean import clean_text
-from sitegen.lists import load_lists
 from sitegen.model import (
     UNSORTED,
     Annotation,

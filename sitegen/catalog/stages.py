@@ -24,15 +24,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sitegen.annotations import (
+from sitegen.cache import RACY_SECONDS, StageCache
+from sitegen.catalog.annotations import (
     AnnotationFile,
-    AnnotationMemo,
     annotation_files,
     load_annotations,
     merge_annotation_files,
     read_annotation_file,
 )
-from sitegen.cache import RACY_SECONDS, StageCache
 from sitegen.catalog.dedupe import CleanEntry, MergedPaper, group_duplicates, merge
 from sitegen.catalog.keys import assign_keys, infer_title
 from sitegen.clean import clean_text
@@ -158,8 +157,7 @@ def load_notes(
     """Annotations by paper key and their problems (see ``load_annotations``).
 
     Within one process each file's parse is kept too, so after an edit only the
-    edited file is read again, and in it only the blocks (papers) that changed
-    (``AnnotationMemo``).
+    edited file is read again.
     """
     paths = annotation_files(content_dir)
     names = blake("\0".join(keys).encode(), "\0".join(slugs).encode())
@@ -171,33 +169,14 @@ def load_notes(
 
     def compute() -> tuple[dict[str, Annotation], list[Problem]]:
         earlier: dict[bytes, AnnotationFile] = stages.recall("annotation-files") or {}
-        memo = _annotation_memo(keys, slugs, names, stages) if stages.remember else None
-        parsed: dict[bytes, AnnotationFile] = {}
-        for path, digest in zip(paths, files):
-            file = earlier.get(digest)
-            if file is None and memo is not None:
-                file = memo.read(path, root)
-            elif file is None:  # a one-off build: a memo would only cost time
-                file = read_annotation_file(path, root, keys, slugs)
-            parsed[digest] = file
+        parsed = {
+            digest: earlier.get(digest) or read_annotation_file(path, root, keys, slugs)
+            for path, digest in zip(paths, files)
+        }
         stages.keep("annotation-files", parsed)
-        if memo is not None:
-            memo.keep_only({file.display for file in parsed.values()})
         return merge_annotation_files(parsed.values(), frozenset(keys))
 
     return stages.compute("annotations", key.hex(), compute)
-
-
-def _annotation_memo(
-    keys: Sequence[str], slugs: Sequence[str], names: bytes, stages: StageCache
-) -> AnnotationMemo:
-    """The memo of annotation blocks this process holds for these keys and slugs, or a new one."""
-    held: tuple[bytes, AnnotationMemo] | None = stages.recall("annotation-blocks")
-    if held is not None and held[0] == names:
-        return held[1]
-    memo = AnnotationMemo.for_names(keys, slugs)
-    stages.keep("annotation-blocks", (names, memo))
-    return memo
 
 
 def _file_name(path: Path, root: Path) -> bytes:

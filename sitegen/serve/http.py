@@ -17,7 +17,7 @@ import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import unquote
 
 import livereload
@@ -26,9 +26,6 @@ import tornado.websocket
 
 from sitegen.model import Problem
 from sitegen.serve.overlay import inject, overlay_html
-
-if TYPE_CHECKING:
-    from sitegen.serve.preview import Preview
 
 CLIENT_SCRIPT = Path(livereload.__file__).parent / "vendors" / "livereload.js"
 LIVERELOAD_PROTOCOL = "http://livereload.com/protocols/official-7"
@@ -90,6 +87,21 @@ def locate(output: Path, relative: str) -> tuple[str, Path | None]:
     if root not in real.parents:
         return "refused", None
     return ("file", real) if real.is_file() else ("missing", None)
+
+
+class Preview(Protocol):
+    """What the handlers need of the preview that serves (``sitegen.serve.preview``)."""
+
+    browsers: set[tornado.websocket.WebSocketHandler]
+    handshakes: int
+    site: ServedSite | None
+
+    @property
+    def building(self) -> bool:
+        """Whether a rebuild is running."""
+
+    def snippet(self) -> str:
+        """The reload script HTML pages get."""
 
 
 def application(preview: Preview) -> tornado.web.Application:

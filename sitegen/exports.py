@@ -1,4 +1,5 @@
-"""What publishing needs besides pages: feeds, exports, sitemap and hosting files.
+"""Exports and hosting files, planned after the pages they describe: ``papers.json``,
+feeds, BibTeX, CSL-JSON, sitemap.
 
 Every file here is a data page, planned with the rest of the site so incremental
 builds and reproducibility hold for them too: ``Page(url, None, {"body": text})``,
@@ -6,6 +7,7 @@ or for the big exports a function called when the file is written, returning the
 text as an iterable of chunks (str, or UTF-8 bytes) that the renderer streams to
 disk (a function may also return one str).
 
+- ``papers.json``: the whole catalogue, machine-readable (SPEC §5).
 - ``feed.xml`` and ``topics/<slug>/feed.xml``: Atom feeds (see ``sitegen.feeds``).
 - ``papers.bib``, ``topics/<slug>/papers.bib``, ``papers.csl.json``: exports,
   one citation key per paper across all of them and the paper pages.
@@ -37,16 +39,19 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def publish_pages(
-    catalog: Catalog, settings: Settings, planned: Sequence[Page] = (), memo: PlanMemo | None = None
+    catalog: Catalog, settings: Settings, planned: Sequence[Page], memo: PlanMemo | None = None
 ) -> list[Page]:
-    """Feeds, exports and hosting files; the sitemap lists the HTML pages in ``planned``.
-
-    ``memo`` is the plan's (its BibTeX entries, and what the last plan made).
+    """``papers.json``, feeds, exports and hosting files; the sitemap lists the HTML
+    pages in ``planned`` (``plan_pages``), which also made the BibTeX entries in ``memo``.
     """
     if memo is None:
         memo = PlanMemo()
         memo.bibtex_entries(catalog.papers)
-    pages = [*feed_pages(catalog, settings, memo), *export_pages(catalog, memo)]
+    # Made when written, not held for the whole build: megabytes at 100,000 papers.
+    base = settings.absolute_base or settings.base_path
+    body = partial(papers_json, catalog.papers, base, memo.fragments)
+    pages = [Page("papers.json", None, {"body": body}, inputs=(catalog.papers, base))]
+    pages += [*feed_pages(catalog, settings, memo), *export_pages(catalog, memo)]
     sitemap = sitemap_files(settings, planned)
     pages += (Page(url, None, {"body": body}) for url, body in sitemap.items())
     pages.append(Page("robots.txt", None, {"body": robots_txt(settings, bool(sitemap))}))
@@ -54,6 +59,54 @@ def publish_pages(
     if settings.domain:
         pages.append(Page("CNAME", None, {"body": cname(settings.domain) + "\n"}))
     return pages
+
+
+def papers_json(
+    papers: Sequence[Paper],
+    base: str,
+    fragments: dict[str, tuple[Paper, bytes]] | None = None,
+) -> Iterator[bytes]:
+    """The whole catalogue, machine-readable (SPEC §5), paper by paper, UTF-8.
+
+    ``fragments`` keeps each paper's encoded record between calls (``PlanMemo``), so
+    after an edit only the changed papers are encoded again.
+    """
+    kept = fragments if fragments is not None else {}
+
+    def records() -> Iterator[bytes]:  # a generator: cheaper per paper than a call
+        for paper in papers:
+            held = kept.get(paper.key)
+            if held is None or held[0] is not paper:
+                held = kept[paper.key] = (paper, _paper_record(paper, base).encode("utf-8"))
+            yield held[1]
+
+    if not papers:
+        yield b'{\n "papers": []\n}\n'
+        return
+    yield b'{\n "papers": [\n  '
+    yield from joined(records(), b",\n  ")
+    yield b"\n ]\n}\n"
+
+
+def _paper_record(p: Paper, base: str) -> str:
+    record = {
+        "key": p.key,
+        "title": p.title.plain,
+        "title_inferred": p.title_inferred,
+        "abstract": p.abstract.plain,
+        "url": base + paper_url(p.key),
+        "topics": list(p.topics),
+        "tags": list(p.tags),
+        "status": p.status,
+        "rating": p.rating,
+        "summary": p.summary,
+        "authors": list(p.authors),
+        "year": p.year,
+        "sources": [{"file": s.file, "line": s.line} for s in p.sources],
+        "related": list(p.related),
+    }
+    # Two levels in: inside the top object and its list (JSON strings hold no raw newline).
+    return json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n  ")
 
 
 def feed_pages(catalog: Catalog, settings: Settings, memo: PlanMemo) -> list[Page]:
