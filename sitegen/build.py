@@ -16,41 +16,45 @@ and only pages whose digest changed are rendered.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import hashlib
-import itertools
-import operator
 import os
 import shutil
 import sys
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from sitegen.cache import RACY_SECONDS, BuildCache, Manifest, Record, StageCache, stat_token
+from sitegen.cache import RACY_SECONDS, BuildCache, Manifest, StageCache
 from sitegen.catalog import Loaded, load
-from sitegen.digest import Digester, blake, code_signature
+from sitegen.digest import blake, code_signature
 from sitegen.exports import publish_pages
-from sitegen.model import STATUSES, Catalog, InputError, Problem, Severity
+from sitegen.model import Catalog, InputError, Problem, Severity
+from sitegen.output import (
+    MARKER,
+    OutputRefused,
+    changed_outputs,
+    check_output_folder,
+    put_in_place,
+    static_files,
+)
+from sitegen.pagedigest import page_digests
 from sitegen.pages import Page, plan_pages
 from sitegen.planmemo import PlanMemo
 from sitegen.render import Renderer, renderer_for, theme_dir
 from sitegen.settings import SETTINGS_FILE, Settings
 from sitegen.timing import PhaseTimer
-from sitegen.workers import Destination, default_jobs, render_pages
+from sitegen.workers import Destination, Rendered, default_jobs, render_pages
 
-MARKER = ".sitegen"
-"""File sitegen leaves in every output folder it builds."""
+__all__ = ["MARKER", "BuildResult", "OutputRefused", "build_site", "check_outputs"]
+
 INPUT_FOLDERS = ("seeds", "content", "templates", "static")
 """Project folders whose files are inputs (besides ``sitegen.yaml``)."""
-LARGE_OUTPUT = 1 << 20
-"""Outputs of this many bytes are replaced in two renames (``_move_into_place``)."""
 CHECKED = "outputs-checked"
 """What ``check_outputs`` keeps: the build cache generation it checked, and what changed."""
 SEARCH_BUNDLE = "pagefind/pagefind.js"
@@ -98,117 +102,6 @@ class BuildResult:
         )
 
 
-class OutputRefused(Exception):
-    """The output folder is not one sitegen may write into."""
-
-
-def static_files(settings: Settings) -> dict[str, Path]:
-    """Output path → source file for the theme's and the site's ``static/`` (site wins)."""
-    found: dict[str, Path] = {}
-    for folder in (theme_dir() / "static", settings.root / "static"):
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith(".") and not path.name.endswith("~"):
-                found["static/" + path.relative_to(folder).as_posix()] = path
-    return found
-
-
-def check_output_folder(output: Path, root: Path) -> None:
-    """Refuse output folders that would put user files at risk."""
-    resolved = output.resolve()
-    if resolved == root.resolve() or resolved in root.resolve().parents:
-        raise OutputRefused(f"refusing to build into {output}: it holds the project itself")
-    if resolved.exists() and not resolved.is_dir():
-        raise OutputRefused(f"refusing to build into {output}: it is a file")
-    if resolved.is_dir() and any(resolved.iterdir()) and not (resolved / MARKER).exists():
-        raise OutputRefused(
-            f"refusing to write into {output}: it is not empty and sitegen did not create it "
-            f"(no {MARKER} file); choose another --out or empty it yourself"
-        )
-
-
-def site_digest(settings: Settings, catalog: Catalog, extra_head: str) -> bytes:
-    """What every page is made from besides its own context and templates.
-
-    Templates see the settings (``site``), every topic's name and the statuses;
-    filters and Markdown rendering are sitegen's code. A change to any of these
-    renders every page again.
-    """
-    topics = "\0".join(f"{t.slug}\1{t.name}" for t in catalog.topics)
-    return blake(
-        repr(settings).encode(),
-        topics.encode(),
-        repr(STATUSES).encode(),
-        extra_head.encode(),
-        code_signature().encode(),
-    )
-
-
-@dataclass(frozen=True)
-class _Digested:
-    """One build's page digests, kept for the next build in ``sitegen serve``."""
-
-    site: bytes
-    templates: dict[str | None, str]
-    pages: Sequence[Page]
-    digests: list[str]
-
-
-def page_digests(
-    renderer: Renderer,
-    pages: Sequence[Page],
-    settings: Settings,
-    catalog: Catalog,
-    stages: StageCache | None = None,
-) -> list[str]:
-    """What each page is made from: site-wide inputs, its context and its templates.
-
-    With a ``stages`` cache that remembers (``sitegen serve``), a page that is the
-    very ``Page`` object of the previous build (``PlanMemo``) keeps its digest when
-    the site-wide inputs and its templates are unchanged, and immutable objects of
-    the previous build (unchanged papers) keep their hashes.
-    """
-    site = site_digest(settings, catalog, renderer.extra_head)
-    # A few templates, 10,000 pages: each template's digest is looked up once.
-    templates: dict[str | None, str] = {None: ""}
-    for page in pages:
-        if page.template not in templates:
-            templates[page.template] = renderer.template_digest(page.template or "")
-    last: _Digested | None = stages.recall("page-digests") if stages else None
-    if last is not None and (last.site != site or last.templates != templates):
-        last = None
-    remember = stages is not None and stages.remember
-    digester = Digester(stages.recall("digester") if stages else None, for_next=remember)
-    old_pages = last.pages if last is not None else ()
-    old_digests = last.digests if last is not None else []
-    count = len(pages)
-    digests = old_digests[:count] + [""] * (count - len(old_digests))
-    # The same page object at the same place keeps its digest; others are looked up by URL
-    # (pages move when a paper comes or goes), else digested.
-    others = itertools.chain(
-        itertools.compress(range(count), map(operator.is_not, pages, old_pages)),
-        range(len(old_pages), count),
-    )
-    by_url: dict[str, int] | None = None
-    for index in others:
-        page = pages[index]
-        if old_pages and (index >= len(old_pages) or old_pages[index].url != page.url):
-            if by_url is None:
-                by_url = {old.url: i for i, old in enumerate(old_pages)}
-            moved = by_url.get(page.url)
-            if moved is not None and old_pages[moved] is page:
-                digests[index] = old_digests[moved]
-                continue
-        what = (page.url, page.template, page.title, page.description, page.kind, page.feeds)
-        shown = page.context if page.inputs is None else page.inputs
-        digests[index] = digester.digest(site, what, shown, templates[page.template])
-    if stages is not None:
-        stages.keep("digester", digester)
-        stages.keep("page-digests", _Digested(site, templates, pages, digests))
-    return digests
-
-
 def _input_files(settings: Settings) -> Iterator[Path]:
     """Every file a build reads: settings, seeds, content, site and theme templates and static."""
     yield settings.root / SETTINGS_FILE
@@ -236,31 +129,6 @@ def input_signature(settings: Settings, options: Iterable[object]) -> tuple[str,
         newest = max(newest, stat.st_mtime_ns)
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest(), newest
-
-
-def _move_into_place(source: Path, target: Path, aside: Path | None = None) -> str:
-    """Rename a rendered file over its output (atomic); copy if on another file system.
-
-    With ``aside``, the old output is first renamed there: ext4 flushes a file renamed
-    over another to disk then and there (``auto_da_alloc``), 15 ms for a 20 MB
-    export; the output is missing for the instant between the two renames.
-    """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        if aside is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.replace(target, aside)
-        os.replace(source, target)
-    except OSError:
-        _atomic_write(target, source.read_bytes())
-    return stat_token(target)
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.sitegen-tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 @contextmanager
@@ -306,54 +174,25 @@ def build_site(
 ) -> BuildResult:
     """Build the site into ``settings.output_path``; raise ``InputError`` on bad input.
 
-    ``stages`` keeps the catalogue's derived results between builds; a
-    long-lived caller (``sitegen serve``) passes the same one to every build so
-    they stay in memory. By default they are read from ``.sitegen-cache/``.
+    One phase after another, each timed (``sitegen -v build``; docs/builds.md).
+    ``stages`` keeps the catalogue's derived results between builds; a long-lived
+    caller (``sitegen serve``) passes the same one to every build so they stay in
+    memory. By default they are read from ``.sitegen-cache/``.
     """
-    start = time.perf_counter()
-    started_ns = time.time_ns()
+    start, started_ns = time.perf_counter(), time.time_ns()
     timer = timer or PhaseTimer()
     output = settings.output_path
     check_output_folder(output, settings.root)
-    if stages is None:
-        stages = StageCache.for_project(settings.root, remember=False)
+    stages = stages if stages is not None else StageCache.for_project(settings.root, remember=False)
     stages.hits.clear()
-
+    cleanup: threading.Thread | None = None
     with _collector_paused():  # not while indexing: Whoosh makes cycles
         with timer.phase("load"):
             cache = BuildCache.open(settings.root, output, stages.recall("build-cache"))
             inputs, newest = input_signature(settings, (strict, extra_head, index_search))
-            unchanged = (
-                not clean
-                and cache.manifest is not None
-                and cache.manifest.inputs == inputs
-                and (output / MARKER).exists()
-                and bool(cache.records)
-                and not changed_outputs(cache.records, output)
-                and (not index_search or (output / SEARCH_BUNDLE).is_file())
-            )
-        if unchanged:
-            assert cache.manifest is not None
-            problems = cache.manifest.problems
-            failing = [p for p in problems if p.severity is Severity.ERROR or strict]
-            if failing:
-                raise InputError(failing)
-            return BuildResult(
-                output=output,
-                pages=len(cache.records) + 1,
-                seconds=time.perf_counter() - start,
-                timer=timer,
-                problems=problems,
-                unchanged=True,
-                load_catalog=lambda: _catalog_of(load(settings, stages=stages)),
-            )
-
-        loaded = load(settings, timer, stages)
-        failing = [p for p in loaded.problems if p.severity is Severity.ERROR or strict]
-        if loaded.catalog is None or failing:
-            raise InputError(failing or list(loaded.problems))
-        catalog = loaded.catalog
-
+            if not clean and _nothing_changed(cache, inputs, output, index_search):
+                return _unchanged(cache, settings, stages, strict, timer, start)
+        catalog = _catalog_of(load(settings, timer, stages), strict)
         with timer.phase("plan"):
             memo = stages.recall("plan") or PlanMemo()
             pages = plan_pages(catalog, settings, memo)
@@ -361,87 +200,36 @@ def build_site(
             stages.keep("plan", memo)
             renderer = _renderer(catalog, settings, extra_head, stages)
             statics = static_files(settings)
-
         full = clean or not (output / MARKER).exists() or not cache.records
-        cleanup: threading.Thread | None = None
+        with timer.phase("digest"):
+            digests = page_digests(renderer, pages, settings, catalog, stages)
+            todo = (
+                range(len(pages)) if full else _stale_pages(pages, digests, cache, stages, output)
+            )
         folder = output.with_name(
             output.name + (".sitegen-staging" if full else ".sitegen-pending")
         )
-        with timer.phase("digest"):
-            digests = page_digests(renderer, pages, settings, catalog, stages)
-            if full:
-                todo = list(range(len(pages)))
-            else:
-                # sitegen serve checked the outputs since the last build: trust that
-                checked = stages.recall(CHECKED)
-                if cache.stored and checked and checked[0] == cache.generation:
-                    changed = checked[1]
-                else:
-                    changed = changed_outputs(cache.records, output)
-                todo = _stale_pages(pages, digests, cache.records, changed)
         with timer.phase("render"):
-            to = Destination(folder, full, output)
-            if folder.exists():
-                shutil.rmtree(folder)
-            folder.mkdir(parents=True)
-            bar = _progress_bar(len(todo)) if progress and todo else None
-            try:
-                with bar or _null() as tick:
-                    rendered = render_pages(
-                        renderer, [pages[i] for i in todo], to, jobs or default_jobs(), tick
-                    )
-            except BaseException:
-                shutil.rmtree(folder, ignore_errors=True)
-                raise
-
-        result = BuildResult(
-            output=output,
-            pages=len(pages) + len(statics) + 1,
-            timer=timer,
-            problems=catalog.problems,
-            _catalog=catalog,
-        )
-        result.rendered = len(todo)
-        # The last build's records, updated: 10,000 of them, a handful of which change.
-        outputs: dict[str, Record] = {} if full else dict(cache.records)
-        touched: list[str] = []
+            todo_pages = [pages[i] for i in todo]
+            rendered = _render(renderer, todo_pages, folder, full, output, jobs, progress)
         with timer.phase("write"):
-            for i, done in zip(todo, rendered):
-                name = pages[i].output
-                token = done.stat
-                if done.written:
-                    if not full:
-                        aside = folder / f".replaced-{i}" if done.size >= LARGE_OUTPUT else None
-                        token = _move_into_place(folder / name, output / name, aside)
-                    result.written.append(name)
-                outputs[name] = Record(digests[i], token)
-                touched.append(name)
-            for name, source in statics.items():
-                outputs[name] = _copy_static(
-                    source, name, folder if full else output, cache, result
-                )
-                touched.append(name)
-            if full:
-                (folder / MARKER).write_text(
-                    "This folder is built by sitegen; it may be replaced whole.\n"
-                )
-                cleanup = _swap(folder, output)
-            else:
-                produced = {page.output for page in pages}
-                produced.update(statics)
-                for stale in sorted(name for name in cache.records if name not in produced):
-                    del outputs[stale]
-                    touched.append(stale)
-                    target = output / stale
-                    if target.is_file():
-                        target.unlink()
-                        result.removed.append(stale)
-                        _prune_empty(target.parent, output)
-                cleanup = _remove_later(folder)
-
+            done = [(pages[i].output, digests[i], r) for i, r in zip(todo, rendered)]
+            produced = [page.output for page in pages]
+            placed = put_in_place(folder, output, full, done, statics, cache.records, produced)
+            cleanup = placed.cleanup
+    result = BuildResult(
+        output=output,
+        pages=len(pages) + len(statics) + 1,
+        written=placed.written,
+        removed=placed.removed,
+        rendered=len(todo),
+        timer=timer,
+        problems=catalog.problems,
+        _catalog=catalog,
+    )
     try:
         # the pages are in place whatever happens to the index
-        cache.save(outputs, touched=None if full else touched)
+        cache.save(placed.records, touched=None if full else placed.touched)
         stages.keep("build-cache", cache)
         if index_search:
             with timer.phase("index"):
@@ -458,6 +246,66 @@ def build_site(
             cleanup.join()
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _nothing_changed(cache: BuildCache, inputs: str, output: Path, index_search: bool) -> bool:
+    """Whether the inputs and every output are as the last build left them (step 0)."""
+    return (
+        cache.manifest is not None
+        and cache.manifest.inputs == inputs
+        and (output / MARKER).exists()
+        and bool(cache.records)
+        and not changed_outputs(cache.records, output)
+        and (not index_search or (output / SEARCH_BUNDLE).is_file())
+    )
+
+
+def _unchanged(
+    cache: BuildCache,
+    settings: Settings,
+    stages: StageCache,
+    strict: bool,
+    timer: PhaseTimer,
+    start: float,
+) -> BuildResult:
+    """The result of a build that found nothing to do: the last build's warnings."""
+    assert cache.manifest is not None
+    problems = cache.manifest.problems
+    failing = [p for p in problems if p.severity is Severity.ERROR or strict]
+    if failing:
+        raise InputError(failing)
+    return BuildResult(
+        output=settings.output_path,
+        pages=len(cache.records) + 1,
+        seconds=time.perf_counter() - start,
+        timer=timer,
+        problems=problems,
+        unchanged=True,
+        load_catalog=lambda: _catalog_of(load(settings, stages=stages), False),
+    )
+
+
+def _render(
+    renderer: Renderer,
+    pages: Sequence[Page],
+    folder: Path,
+    full: bool,
+    output: Path,
+    jobs: int | None,
+    progress: bool,
+) -> list[Rendered]:
+    """Render pages into ``folder`` (made empty first); a failure deletes it again."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    bar = _progress_bar(len(pages)) if progress and pages else None
+    try:
+        with bar or _null() as tick:
+            destination = Destination(folder, full, output)
+            return render_pages(renderer, pages, destination, jobs or default_jobs(), tick)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def _renderer(
@@ -487,34 +335,24 @@ def _renderer(
     return renderer
 
 
-def _copy_static(
-    source: Path, name: str, into: Path, cache: BuildCache, result: BuildResult
-) -> Record:
-    """Copy a static file unless the same bytes are in place; its new record."""
-    stat = source.stat()
-    digest = f"{source}:{stat.st_size}:{stat.st_mtime_ns}"
-    target = into / name
-    old = cache.records.get(name)
-    in_place = into == result.output
-    if in_place and old is not None and old.digest == digest:
-        token = stat_token(target)
-        if token and token == old.stat:
-            return old
-    data = source.read_bytes()
-    if in_place and target.is_file() and target.read_bytes() == data:
-        return Record(digest, stat_token(target))  # touched, not changed
-    _atomic_write(target, data)
-    result.written.append(name)
-    return Record(digest, stat_token(target))
-
-
 def _stale_pages(
     pages: Sequence[Page],
     digests: Sequence[str],
-    records: Mapping[str, Record],
-    changed: Collection[str],
+    cache: BuildCache,
+    stages: StageCache,
+    output: Path,
 ) -> list[int]:
-    """Indexes of the pages to make again: new inputs, or output ``changed`` on disk."""
+    """Indexes of the pages to make again: new inputs, or output not as the last build left it.
+
+    ``sitegen serve`` checked the outputs since the last build (``check_outputs``): that
+    check is trusted while the build records are the ones it checked.
+    """
+    checked = stages.recall(CHECKED)
+    if cache.stored and checked and checked[0] == cache.generation:
+        changed = checked[1]
+    else:
+        changed = changed_outputs(cache.records, output)
+    records = cache.records
     return [
         index
         for index, page in enumerate(pages)
@@ -522,16 +360,6 @@ def _stale_pages(
         or old.digest != digests[index]
         or page.output in changed
     ]
-
-
-def changed_outputs(records: Mapping[str, Record], output: Path) -> frozenset[str]:
-    """The recorded outputs that are not on disk as the last build left them."""
-    where = str(output) + os.sep  # string paths: 10,000 Path joins cost more than the stats
-    return frozenset(
-        name
-        for name, record in records.items()
-        if not record.stat or stat_token(where + name) != record.stat
-    )
 
 
 def check_outputs(settings: Settings, stages: StageCache) -> None:
@@ -548,38 +376,9 @@ def check_outputs(settings: Settings, stages: StageCache) -> None:
     stages.keep(CHECKED, (cache.generation, changed_outputs(cache.records, settings.output_path)))
 
 
-def _catalog_of(loaded: Loaded) -> Catalog:
-    if loaded.catalog is None:
-        raise InputError(list(loaded.problems))
+def _catalog_of(loaded: Loaded, strict: bool) -> Catalog:
+    """The loaded catalogue, or ``InputError`` naming its errors (and warnings when strict)."""
+    failing = [p for p in loaded.problems if p.severity is Severity.ERROR or strict]
+    if loaded.catalog is None or failing:
+        raise InputError(failing or list(loaded.problems))
     return loaded.catalog
-
-
-def _swap(staging: Path, output: Path) -> threading.Thread | None:
-    """Put the staging folder in place of the output folder.
-
-    The old site is deleted by a thread the caller joins: deleting ten thousand
-    files takes a second that the search index can use meanwhile.
-    """
-    if not output.exists():
-        output.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging, output)
-        return None
-    old = output.with_name(output.name + ".sitegen-old")
-    if old.exists():
-        shutil.rmtree(old)
-    os.replace(output, old)
-    os.replace(staging, output)
-    return _remove_later(old)
-
-
-def _remove_later(folder: Path) -> threading.Thread:
-    """Delete a folder in a thread the caller joins (replaced exports take milliseconds)."""
-    thread = threading.Thread(target=shutil.rmtree, args=(folder, True), name="sitegen-cleanup")
-    thread.start()
-    return thread
-
-
-def _prune_empty(folder: Path, output: Path) -> None:
-    while folder != output and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent

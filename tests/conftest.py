@@ -7,6 +7,7 @@ import http.server
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,25 @@ from sitegen.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
 """The sitegen repository, which is itself the sample project."""
+MIRAGE = "mirage-an-audio-to-video-foundation-model"
+"""A sample paper with an inferred title (its seed gives only an abstract) and no author."""
+
+NOTES = Path("content/annotations/notes.yaml")
+"""The annotation file of a served scratch project (``tests/test_serve.py``)."""
+
+
+def annotation(summary: str) -> str:
+    """An annotation file marking Mirage read, with this summary."""
+    return f"{MIRAGE}:\n  status: read\n  summary: {summary}\n"
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:
+    """Poll until ``condition()`` is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {condition.__doc__ or condition}")
+        time.sleep(0.05)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

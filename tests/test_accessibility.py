@@ -12,10 +12,12 @@ from typing import Any
 
 import pytest
 
+from .conftest import MIRAGE
+
 pytestmark = pytest.mark.browser
 
 BASE = "/reading-list/"
-MIRAGE = "mirage-an-audio-to-video-foundation-model"
+
 TIMEOUT = 15_000  # ms
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PAGES = {

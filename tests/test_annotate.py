@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from sitegen.annotation_edit import Change, EditError, edit_text
 from sitegen.cli import cli
 
+from .conftest import MIRAGE
+
 SEEDS = {
     "seeds/000_dump.txt": (
         "Abstract:We introduce Mirage, an audio-to-video foundation model that turns speech "
@@ -30,7 +32,7 @@ SEEDS = {
     ),
     "content/topics.yaml": "- slug: video\n  name: Video\n  keywords: [video]\n",
 }
-MIRAGE = "mirage-an-audio-to-video-foundation-model"
+
 TULU = "we-present-tulu-3-a-family-of-open-post-trained-language"
 DIFFUSION = "diffusion-forcing-next-token-prediction-meets-full-sequence"
 HIDDEN = "a-paper-kept-out-of-the-site"

@@ -17,7 +17,8 @@ from sitegen.catalog.annotation_fields import ANNOTATION_FIELDS
 from sitegen.catalog.annotations import SCHEMA_PATH, load_annotations
 from sitegen.model import STATUSES, Annotation, Problem, Quote, Severity
 
-MIRAGE = "mirage-an-audio-to-video-foundation-model"
+from .conftest import MIRAGE
+
 TULU = "tulu-3-pushing-frontiers-in-open-language-model-post-training"
 QSTAR = "q-star-search-for-reasoning"
 KEYS = [MIRAGE, TULU, QSTAR, "diffusion-forcing-next-token-prediction"]

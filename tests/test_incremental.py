@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sitegen.build
+import sitegen.output
 import sitegen.workers
 from sitegen.build import BuildResult, build_site
 from sitegen.cache import StageCache
@@ -198,7 +199,7 @@ def test_sitegen_serve_makes_outputs_changed_between_builds_again(project: Path)
 def test_big_outputs_set_aside_before_replacing_leave_the_same_site(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sitegen.build, "LARGE_OUTPUT", 0)  # every output counts as big
+    monkeypatch.setattr(sitegen.output, "LARGE_OUTPUT", 0)  # every output counts as big
     out = _build(project).output
     keys = _keys(project)
     Editor(project, keys).apply(("annotation", 1, ("status", "read")))

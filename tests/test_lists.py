@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from sitegen.catalog.lists import ITEM_FIELDS, LIST_FIELDS, load_lists
 from sitegen.model import ListItem, Problem, ReadingList, Severity, SourceRef
 
+from .conftest import MIRAGE
+
 ROOT = Path(__file__).resolve().parent.parent
-MIRAGE = "mirage-an-audio-to-video-foundation-model"
+
 TULU = "tulu-3-pushing-frontiers-in-open-language-model-post"
 VIDEOPHY = "videophy-evaluating-physical-commonsense-for-video"
 CPL = "contrastive-prefence-learning-learning-from-human-feedback"

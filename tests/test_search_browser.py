@@ -10,10 +10,12 @@ from typing import Any
 
 import pytest
 
+from .conftest import MIRAGE
+
 pytestmark = pytest.mark.browser
 
 BASE = "/reading-list/"
-MIRAGE = "mirage-an-audio-to-video-foundation-model"
+
 TIMEOUT = 15_000  # ms
 
 

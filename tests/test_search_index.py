@@ -19,9 +19,7 @@ from sitegen.search import IndexResult, index_site
 from sitegen.search.terminal import index_dir
 from sitegen.settings import load_settings
 
-from .conftest import copy_sample_project
-
-MIRAGE = "mirage-an-audio-to-video-foundation-model"
+from .conftest import MIRAGE, copy_sample_project
 
 
 def fragments(output: Path) -> dict[str, dict[str, Any]]:

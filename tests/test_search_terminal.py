@@ -17,9 +17,8 @@ from sitegen.model import Catalog
 from sitegen.search.terminal import index_dir, search_index
 from sitegen.settings import load_settings
 
-from .conftest import REPO, copy_sample_project
+from .conftest import MIRAGE, REPO, copy_sample_project
 
-MIRAGE = "mirage-an-audio-to-video-foundation-model"
 TAGGED = "pre-train-prompt-and-predict-a-systematic-survey-of"
 """A sample paper no sample annotation touches; the tests tag it."""
 EXTRA_ANNOTATION = f"{TAGGED}:\n  tags: [quokka-tag]\n  status: queued\n"

@@ -11,8 +11,7 @@ import pytest
 
 from sitegen.serve import Preview
 
-from .conftest import REPO
-from .test_serve import MIRAGE, NOTES, annotation, wait_for
+from .conftest import MIRAGE, NOTES, REPO, annotation, wait_for
 
 pytestmark = pytest.mark.browser
 

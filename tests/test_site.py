@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 import pytest
@@ -16,10 +16,9 @@ from sitegen.cli import cli
 from sitegen.model import Catalog, InputError
 from sitegen.settings import Settings, load_settings
 
-from .conftest import build_into
+from .conftest import MIRAGE, build_into
 from .sitecrawl import broken_links
 
-MIRAGE = "mirage-an-audio-to-video-foundation-model"
 PAPER_FIELDS = {
     "key", "title", "title_inferred", "abstract", "url", "topics", "tags", "status",
     "rating", "summary", "authors", "year", "sources", "related",
@@ -57,9 +56,14 @@ def test_every_paper_has_its_page(sample_site: Path) -> None:
 def test_paper_page_shows_what_a_reader_needs(sample_site: Path) -> None:
     html = (sample_site / "papers" / MIRAGE / "index.html").read_text(encoding="utf-8")
     assert "Mirage: an audio-to-video foundation model" in html
-    assert "inferred" in html.lower()
+    assert "this title was inferred from its first sentence" in html
     assert "seeds/000_6af1ad890a215dbb.txt:1" in html
-    assert ('id="bibtex"' in html and "@misc{" in html) or "@article{" in html
+    bibtex = re.search(r'<code id="bibtex">(.*?)</code>', html, re.S)
+    assert bibtex is not None
+    entry = unescape(bibtex.group(1))
+    assert entry.startswith("@misc{mirage,\n")  # no author or year: the title's first word
+    assert "title = {{Mirage: an audio-to-video foundation model}}" in entry
+    assert entry.rstrip().endswith("}")
     assert "/topics/video-generation/" in html
     related = re.findall(r'href="/papers/([a-z0-9-]+)/"', html)
     assert len(set(related) - {MIRAGE}) >= 5

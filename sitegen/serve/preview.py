@@ -136,6 +136,12 @@ class Preview:
         """Whether a rebuild is running (the output folder may be mid-swap)."""
         return not self._idle.is_set()
 
+    @property
+    def settled(self) -> bool:
+        """No rebuild running and no noted edit waiting for one."""
+        with self._wake:
+            return self._idle.is_set() and not self._changes
+
     def wait(self) -> None:
         """Block until ``stop()`` (Ctrl-C reaches the caller between checks)."""
         while not self._stopping.wait(0.5):
