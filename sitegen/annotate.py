@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.annotation_edit import Change, EditError, edit_text, entry_path, key_line
-from sitegen.catalog.annotations import SUFFIXES, annotation_files, load_annotations
 from sitegen.cache import CACHE_DIR
+from sitegen.catalog.annotations import SUFFIXES, annotation_files, load_annotations
 from sitegen.locks import exclusive
 from sitegen.model import Problem, Severity
 from sitegen.settings import Settings
