@@ -71,7 +71,12 @@ def print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
     help="Project folder (default: the current one).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks for internal errors.")
-@click.option("--verbose", "-v", is_flag=True, help="Print the time of each build phase.")
+@click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="Print the time of each build phase; check lists each merge of seed entries.",
+)
 @click.pass_context
 def cli(ctx: click.Context, project: Path, debug: bool, verbose: bool) -> None:
     """Build annotated reading lists of research papers into static sites."""
@@ -88,6 +93,9 @@ def check(options: Options, strict: bool) -> None:
     settings = project_settings(options)
     loaded = load(settings)
     status = report(loaded.problems, strict=strict)
+    if options.verbose:
+        for merge, key in loaded.merges:
+            click.echo(f"{merge.first} + {merge.second} -> {key} ({merge.reason})")
     if loaded.catalog is not None and not status:
         catalog = loaded.catalog
         unsorted = len(catalog.papers_in_topic("unsorted"))

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 
 from sitegen.cache import StageCache
-from sitegen.catalog.dedupe import MergedPaper
+from sitegen.catalog.dedupe import Merge, MergedPaper
 from sitegen.catalog.keys import infer_title
 from sitegen.catalog.lists import load_lists
 from sitegen.catalog.stages import (
@@ -52,6 +52,8 @@ class Loaded:
 
     catalog: Catalog | None
     problems: tuple[Problem, ...]
+    merges: tuple[tuple[Merge, str], ...] = ()
+    """Each merge of seed entries into one paper, with that paper's key."""
 
     @property
     def errors(self) -> list[Problem]:
@@ -228,8 +230,9 @@ def load(
         lists, found = load_lists(settings.content_dir, root, [p.key for p in papers])
         problems.extend(found)
 
+    merges = tuple((m, key) for key, record in zip(keys, seeds.merged) for m in record.merges)
     if any(p.severity is Severity.ERROR for p in problems):
-        return Loaded(None, tuple(problems))
+        return Loaded(None, tuple(problems), merges)
     with timer.phase("related"):
         retitled = frozenset(key for key, note in notes.items() if note.title)
         visible = _with_related(visible, settings.related_count, seeds.key, retitled, stages)
@@ -246,7 +249,7 @@ def load(
         hidden_keys=hidden,
         annotation_refs={key: note.ref for key, note in notes.items()},
     )
-    return Loaded(catalog, tuple(problems))
+    return Loaded(catalog, tuple(problems), merges)
 
 
 def load_catalog(settings: Settings, *, strict: bool = False) -> Catalog:

@@ -6,8 +6,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
-from sitegen.model import RichText, SourceEntry
+from sitegen.model import Problem, RichText, Severity, SourceEntry, SourceRef
 
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -22,6 +23,20 @@ def normalise(text: str) -> str:
         folded = unicodedata.normalize("NFKD", folded)
         folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
     return _NON_WORD.sub(" ", folded).strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Merge:
+    """Why two entries became one paper: the evidence that joined them."""
+
+    first: SourceRef
+    """The entry already in the paper."""
+    second: SourceRef
+    """The entry joined to it."""
+    reason: str
+    """``title``, ``DOI``, ``arXiv id`` or ``abstract``."""
+    titles: tuple[str, str] | None
+    """The two titles when they differ (a merge worth a warning), else None."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +65,66 @@ class MergedPaper:
     url: str | None
     tags: tuple[str, ...]
     listed_on: str | None
+    merges: tuple[Merge, ...] = ()
+    """How the entries became one paper, one ``Merge`` per joined entry."""
 
 
-class _UnionFind:
-    def __init__(self, size: int) -> None:
-        self.parent = list(range(size))
+TITLE, DOI, ARXIV, ABSTRACT = "title", "DOI", "arXiv id", "abstract"
+
+_PLACEHOLDER = re.compile(
+    r"(?:(?:no|not|none|abstract|n a)(?: abstract)?(?: is)?(?: not)?"
+    r"(?: available| provided| given| found)?(?: for this (?:article|item|paper|chapter))?)?"
+)
+"""Normalised abstracts that stand for no abstract: "Not available", "[No abstract available]"."""
+MIN_ABSTRACT_WORDS = 8
+"""Shorter abstracts are too generic to prove that two entries are one paper."""
+_SIMILAR_TITLES = 0.9
+"""difflib ratio above which two differing titles still name one paper (typos, a word)."""
+MAX_CANDIDATES = 50
+"""Papers compared for one piece of shared evidence: a DOI shared by a whole book's
+chapters must not make merging quadratic."""
+
+
+def substantial(abstract: str) -> bool:
+    """Whether a normalised abstract is distinctive enough to identify a paper."""
+    return len(abstract.split()) >= MIN_ABSTRACT_WORDS and not _PLACEHOLDER.fullmatch(abstract)
+
+
+def compatible(a: str, b: str) -> bool:
+    """Whether two normalised titles (empty when untitled) can name the same paper.
+
+    Equal, one untitled, one the other without its subtitle, or nearly the same text.
+    """
+    if not a or not b or a == b:
+        return True
+    short, long = sorted((a, b), key=len)
+    if long.startswith(short + " ") and len(short.split()) >= 2:
+        return True
+    matcher = SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.quick_ratio() >= _SIMILAR_TITLES and matcher.ratio() >= _SIMILAR_TITLES
+
+
+def _evidence(item: CleanEntry, title: str) -> list[tuple[str, str]]:
+    """(reason, value) pairs that identify a paper, strongest first."""
+    found = []
+    if title:
+        found.append((TITLE, title))
+    if item.entry.doi:
+        found.append((DOI, item.entry.doi.casefold()))
+    if item.entry.arxiv:
+        found.append((ARXIV, re.sub(r"v\d+$", "", item.entry.arxiv.casefold())))
+    abstract = normalise(item.abstract.plain)
+    if substantial(abstract):
+        found.append((ABSTRACT, abstract))
+    return found
+
+
+class _Groups:
+    """Entries joined into papers; two papers join only when all their titles are compatible."""
+
+    def __init__(self, titles: Sequence[str]) -> None:
+        self.parent = list(range(len(titles)))
+        self.titles = [{t} if t else set() for t in titles]
 
     def find(self, item: int) -> int:
         while self.parent[item] != item:
@@ -62,40 +132,79 @@ class _UnionFind:
             item = self.parent[item]
         return item
 
-    def union(self, a: int, b: int) -> None:
+    def join(self, a: int, b: int) -> bool:
+        """Join the papers of entries ``a`` and ``b`` unless their titles conflict."""
         root_a, root_b = self.find(a), self.find(b)
-        if root_a != root_b:
-            # The earlier entry stays the root so groups keep source order.
-            self.parent[max(root_a, root_b)] = min(root_a, root_b)
-
-
-def _identities(item: CleanEntry) -> list[str]:
-    """Strings that identify a paper: any shared one means the same paper."""
-    found = []
-    if item.title is not None and (title := normalise(item.title.plain)):
-        found.append("t:" + title)
-    if abstract := normalise(item.abstract.plain):
-        found.append("a:" + abstract)
-    if item.entry.doi:
-        found.append("d:" + item.entry.doi.casefold())
-    if item.entry.arxiv:
-        found.append("x:" + re.sub(r"v\d+$", "", item.entry.arxiv.casefold()))
-    return found
+        if root_a == root_b:
+            return False
+        titles_a, titles_b = self.titles[root_a], self.titles[root_b]
+        if not all(compatible(x, y) for x in titles_a for y in titles_b):
+            return False
+        # The earlier entry stays the root so groups keep source order.
+        root, child = min(root_a, root_b), max(root_a, root_b)
+        self.parent[child] = root
+        self.titles[root] = titles_a | titles_b
+        self.titles[child] = set()
+        return True
 
 
 def group_duplicates(items: Sequence[CleanEntry]) -> list[list[CleanEntry]]:
-    """Entries grouped by paper: same normalised title, abstract, DOI or arXiv id."""
-    union = _UnionFind(len(items))
-    first_seen: dict[str, int] = {}
+    """Entries grouped by paper (see ``find_duplicates``)."""
+    return [group for group, _ in find_duplicates(items)]
+
+
+def find_duplicates(
+    items: Sequence[CleanEntry],
+) -> list[tuple[list[CleanEntry], list[Merge]]]:
+    """Entries grouped by paper, in source order, each group with the merges that made it.
+
+    Entries are one paper on strong evidence only: the same normalised title; the
+    same DOI or arXiv id, or the same substantial abstract, when the titles are
+    compatible (or one side is untitled). A DOI shared by a book's chapters, a
+    placeholder abstract or a wrong arXiv id therefore joins nothing.
+    """
+    titles = [normalise(item.title.plain) if item.title is not None else "" for item in items]
+    groups = _Groups(titles)
+    seen: dict[tuple[str, str], list[int]] = {}
+    merges: list[tuple[int, Merge]] = []
     for index, item in enumerate(items):
-        for identity in _identities(item):
-            seen = first_seen.setdefault(identity, index)
-            if seen != index:
-                union.union(seen, index)
-    groups: dict[int, list[CleanEntry]] = {}
+        for reason, value in _evidence(item, titles[index]):
+            earlier = seen.setdefault((reason, value), [])
+            for other in earlier[:MAX_CANDIDATES]:
+                if groups.join(other, index):
+                    merges.append((index, _merge(items[other], item, reason)))
+            if len(earlier) < MAX_CANDIDATES:
+                earlier.append(index)
+    grouped: dict[int, tuple[list[CleanEntry], list[Merge]]] = {}
     for index, item in enumerate(items):
-        groups.setdefault(union.find(index), []).append(item)
-    return [groups[root] for root in sorted(groups)]
+        grouped.setdefault(groups.find(index), ([], []))[0].append(item)
+    for index, merge_ in merges:
+        grouped[groups.find(index)][1].append(merge_)
+    return [grouped[root] for root in sorted(grouped)]
+
+
+def _merge(first: CleanEntry, second: CleanEntry, reason: str) -> Merge:
+    a, b = first.title, second.title
+    differ = None
+    if a is not None and b is not None and normalise(a.plain) != normalise(b.plain):
+        differ = (a.plain, b.plain)
+    return Merge(first.entry.ref, second.entry.ref, reason, differ)
+
+
+def merge_warnings(merges: Sequence[Merge]) -> list[Problem]:
+    """A warning for each merge of entries whose titles differ."""
+    return [
+        Problem(
+            m.second.file,
+            m.second.line,
+            f"merged with {m.first} as one paper (same {m.reason}) though the titles differ: "
+            f"{m.titles[0]!r} and {m.titles[1]!r}; if they are different papers, "
+            f"correct the {m.reason}",
+            Severity.WARNING,
+        )
+        for m in merges
+        if m.titles is not None
+    ]
 
 
 def _preference(item: CleanEntry) -> tuple[int, int]:
@@ -103,7 +212,7 @@ def _preference(item: CleanEntry) -> tuple[int, int]:
     return (0 if item.entry.format in BIBLIOGRAPHY_FORMATS else 1, 0 if item.title else 1)
 
 
-def merge(group: Sequence[CleanEntry]) -> MergedPaper:
+def merge(group: Sequence[CleanEntry], merges: Sequence[Merge] = ()) -> MergedPaper:
     """One record from a group of entries: each field from the most trusted entry that has it."""
     ranked = sorted(group, key=_preference)
     titled = [item for item in ranked if item.title is not None]
@@ -140,6 +249,7 @@ def merge(group: Sequence[CleanEntry]) -> MergedPaper:
         url=_text(first("url")),
         tags=tuple(tags),
         listed_on=listed[0] if listed else None,
+        merges=tuple(merges),
     )
 
 

@@ -32,7 +32,7 @@ from sitegen.catalog.annotations import (
     merge_annotation_files,
     read_annotation_file,
 )
-from sitegen.catalog.dedupe import CleanEntry, MergedPaper, group_duplicates, merge
+from sitegen.catalog.dedupe import CleanEntry, MergedPaper, find_duplicates, merge, merge_warnings
 from sitegen.catalog.keys import assign_keys, infer_title
 from sitegen.clean import clean_text
 from sitegen.digest import blake, code_signature, file_signature
@@ -104,7 +104,9 @@ def load_seeds(seeds_dir: Path, root: Path, stages: StageCache) -> Seeds:
     def compute() -> Seeds:
         entries, problems = read_seeds(seeds_dir, root)
         cleaned = [clean_entry(entry) for entry in entries]
-        merged = tuple(_sources_only(merge(group)) for group in group_duplicates(cleaned))
+        groups = find_duplicates(cleaned)
+        merged = tuple(_sources_only(merge(group, joins)) for group, joins in groups)
+        problems.extend(merge_warnings([join for _, joins in groups for join in joins]))
         titles = [
             m.title.plain if m.title is not None else infer_title(m.abstract.plain) for m in merged
         ]

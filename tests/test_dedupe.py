@@ -1,0 +1,164 @@
+"""Merging seed entries into papers: only on strong evidence, and every merge shown."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from sitegen.catalog import Loaded, load
+from sitegen.catalog.dedupe import compatible, normalise, substantial
+from sitegen.cli import cli
+from sitegen.settings import load_settings
+
+DATA = Path(__file__).parent / "data" / "bibliographies"
+
+REPRODUCTION = r"""
+@article{a1, title={Deep residual learning for image recognition}, year={2016}, abstract={Not available}}
+@article{a2, title={Attention is all you need}, year={2017}, abstract={Not available}}
+@incollection{c1, title={Chapter one: foundations}, year={2020}, doi={10.5772/3457}, booktitle={A Book}}
+@incollection{c2, title={Chapter two: applications}, year={2020}, doi={10.5772/3457}, booktitle={A Book}}
+"""
+
+ABSTRACT = (
+    "We introduce Mirage, an audio-to-video foundation model that generates realistic "
+    "talking people from an audio track alone."
+)
+
+
+def load_files(make_project: Callable[..., Path], *names: str, **texts: str) -> Loaded:
+    root = make_project({f"seeds/{name}": text for name, text in texts.items()})
+    for name in names:
+        shutil.copy(DATA / name, root / "seeds" / name)
+    settings, _ = load_settings(root)
+    return load(settings)
+
+
+def titles(loaded: Loaded) -> list[str]:
+    assert loaded.catalog is not None
+    return sorted(p.title.plain for p in loaded.catalog.papers)
+
+
+def warnings(loaded: Loaded) -> list[str]:
+    return [str(p) for p in loaded.problems]
+
+
+def test_the_reported_four_entries_are_four_papers(make_project: Callable[..., Path]) -> None:
+    loaded = load_files(make_project, **{"lib.bib": REPRODUCTION})
+    assert len(titles(loaded)) == 4
+    assert loaded.merges == ()
+    assert warnings(loaded) == []
+
+
+def test_placeholder_abstracts_merge_nothing(make_project: Callable[..., Path]) -> None:
+    loaded = load_files(make_project, "jabref-placeholders.bib")
+    assert titles(loaded) == [
+        "Adam: A Method for Stochastic Optimization",
+        "Attention is all you need",
+        "Deep residual learning for image recognition",
+        "Dropout: a simple way to prevent neural networks from overfitting",
+    ]
+
+
+def test_chapters_sharing_their_books_doi_and_blurb_stay_apart(
+    make_project: Callable[..., Path],
+) -> None:
+    loaded = load_files(make_project, "endnote-chapters.bib")
+    assert titles(loaded) == ["Chapter one: foundations", "Chapter two: applications"]
+    assert loaded.merges == ()
+
+
+def test_a_wrong_arxiv_id_joins_only_papers_with_the_same_title(
+    make_project: Callable[..., Path],
+) -> None:
+    loaded = load_files(make_project, "mendeley-arxiv.bib")
+    assert titles(loaded) == [
+        "Decision Transformer: Reinforcement Learning via Sequence Modeling",
+        "Offline Reinforcement Learning as One Big Sequence Modeling Problem",
+    ]
+    ((merge, key),) = loaded.merges
+    assert (str(merge.first), str(merge.second), merge.reason) == (
+        "seeds/mendeley-arxiv.bib:6",
+        "seeds/mendeley-arxiv.bib:22",
+        "title",
+    )
+    assert key == "decision-transformer-reinforcement-learning-via-sequence"
+    assert warnings(loaded) == []
+
+
+def test_same_doi_in_another_case_with_a_shorter_title_merges_with_a_warning(
+    make_project: Callable[..., Path],
+) -> None:
+    loaded = load_files(make_project, "zotero-same-doi.json")
+    assert titles(loaded) == ["Mastering the game of Go with deep neural networks and tree search"]
+    ((merge, _),) = loaded.merges
+    assert merge.reason == "DOI"
+    (warning,) = warnings(loaded)
+    assert warning.startswith(
+        "seeds/zotero-same-doi.json:10: warning: merged with seeds/zotero-same-doi.json:2 "
+        "as one paper (same DOI) though the titles differ: "
+    )
+    assert loaded.catalog is not None
+    assert loaded.catalog.papers[0].doi == "10.1038/NATURE16961"  # shown as given
+
+
+def test_substantial_abstract_joins_an_untitled_entry(make_project: Callable[..., Path]) -> None:
+    bib = f"@article{{m, title={{Mirage: Audio to Video}}, abstract={{{ABSTRACT}}}}}\n"
+    loaded = load_files(make_project, **{"dump.txt": f"Abstract:{ABSTRACT}\n", "lib.bib": bib})
+    assert titles(loaded) == ["Mirage: Audio to Video"]
+    ((merge, key),) = loaded.merges
+    assert (str(merge.first), str(merge.second), merge.reason, key) == (
+        "seeds/dump.txt:1",
+        "seeds/lib.bib:1",
+        "abstract",
+        "mirage-audio-to-video",
+    )
+
+
+def test_an_abstract_shared_by_two_titled_papers_joins_neither_to_an_untitled_one(
+    make_project: Callable[..., Path],
+) -> None:
+    bib = (
+        f"@article{{a, title={{Mirage: Audio to Video}}, abstract={{{ABSTRACT}}}}}\n"
+        f"@article{{b, title={{Completely different work}}, abstract={{{ABSTRACT}}}}}\n"
+    )
+    loaded = load_files(make_project, **{"a.txt": f"Abstract:{ABSTRACT}\n", "lib.bib": bib})
+    # The untitled entry joins the first titled one; the second title conflicts with it.
+    assert titles(loaded) == ["Completely different work", "Mirage: Audio to Video"]
+
+
+def test_check_counts_and_verbose_check_lists_each_merge(
+    make_project: Callable[..., Path],
+) -> None:
+    root = make_project({"seeds/lib.bib": REPRODUCTION})
+    shutil.copy(DATA / "mendeley-arxiv.bib", root / "seeds" / "mendeley-arxiv.bib")
+    result = CliRunner().invoke(cli, ["-C", str(root), "-v", "check"])
+    assert result.exit_code == 0, result.output
+    assert (
+        "seeds/mendeley-arxiv.bib:6 + seeds/mendeley-arxiv.bib:22 -> "
+        "decision-transformer-reinforcement-learning-via-sequence (title)"
+    ) in result.stdout
+    assert "ok: 7 entries, 6 papers" in result.stdout
+    quiet = CliRunner().invoke(cli, ["-C", str(root), "check"])
+    assert " -> " not in quiet.stdout
+
+
+def test_compatible_titles() -> None:
+    def both(a: str, b: str) -> bool:
+        return compatible(normalise(a), normalise(b))
+
+    assert both("Attention Is All You Need", "attention is all you need.")
+    assert both("", "Anything at all")
+    assert both("BERT: pre-training", "BERT: pre-training of deep bidirectional transformers")
+    assert both("Generative adversarial nets", "Generative adversarial networks")
+    assert not both("Chapter one: foundations", "Chapter two: applications")
+    assert not both("Attention is all you need", "Deep residual learning for image recognition")
+
+
+def test_substantial_abstracts() -> None:
+    for placeholder in ("Not available", "No abstract", "[No abstract available]", "N/A", ""):
+        assert not substantial(normalise(placeholder))
+    assert not substantial(normalise("Abstract not available for this article."))
+    assert substantial(normalise(ABSTRACT))
