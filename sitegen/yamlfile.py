@@ -24,7 +24,9 @@ from yaml.constructor import SafeConstructor
 from sitegen.model import Problem
 
 MAX_NODES = 200_000
-"""Most values one YAML file may expand to; more means an alias bomb."""
+"""Most values the aliases of one YAML file may expand to; more means an alias bomb (a
+few lines that expand to billions of values). Values written out count for nothing: an
+honest file may be of any size."""
 MAX_DEPTH = 64
 """Deepest nesting accepted."""
 
@@ -41,8 +43,8 @@ class YamlDoc:
     lines: dict[PathKey, int] = field(default_factory=dict)
     """1-based line of each value, keyed by its path of mapping keys and list indexes."""
     values: int = 0
-    """How many values the document expanded to (an alias counts at each use), the count
-    held against ``MAX_NODES``."""
+    """How many values the document's aliases expanded to (each use of an alias counts its
+    whole value), the count held against ``MAX_NODES``."""
 
     def line(self, *path: Any) -> int | None:
         """Line of the value at ``path``, or of its nearest ancestor that has one."""
@@ -64,16 +66,26 @@ class _Converter:
     def __init__(self) -> None:
         self.constructor = SafeConstructor()
         self.count = 0
+        self.seen: set[int] = set()
+        """Collections converted once; converting one again is an alias's expansion."""
         self.lines: dict[PathKey, int] = {}
         self.duplicates: list[tuple[int, str]] = []
 
-    def convert(self, node: yaml.Node, path: PathKey, depth: int = 0) -> Any:
-        self.count += 1
+    def convert(
+        self, node: yaml.Node, path: PathKey, depth: int = 0, expanding: bool = False
+    ) -> Any:
         line = node.start_mark.line + 1
-        if self.count > MAX_NODES:
-            raise _Invalid(
-                line, f"document expands to more than {MAX_NODES:,} values (alias bomb?)"
-            )
+        if not expanding and isinstance(node, yaml.CollectionNode):
+            expanding = id(node) in self.seen
+            self.seen.add(id(node))
+        if expanding:
+            self.count += 1
+            if self.count > MAX_NODES:
+                raise _Invalid(
+                    line,
+                    f"aliases expand to more than {MAX_NODES:,} values (alias bomb?); "
+                    "write the values out, or use fewer aliases of aliases",
+                )
         if depth > MAX_DEPTH:
             raise _Invalid(line, f"nesting deeper than {MAX_DEPTH} levels")
         self.lines.setdefault(path, line)
@@ -101,12 +113,12 @@ class _Converter:
                     from_merge.discard(key)  # a key of its own overrides a merged one
                 child = (*path, key)
                 self.lines[child] = key_line
-                result[key] = self.convert(value_node, child, depth + 1)
+                result[key] = self.convert(value_node, child, depth + 1, expanding)
                 self.lines[child] = key_line
             return result
         if isinstance(node, yaml.SequenceNode):
             return [
-                self.convert(child, (*path, index), depth + 1)
+                self.convert(child, (*path, index), depth + 1, expanding)
                 for index, child in enumerate(node.value)
             ]
         return self.scalar(node)
