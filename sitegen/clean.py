@@ -78,14 +78,48 @@ _LAYOUT_MACROS = MappingProxyType(
 )
 
 
+_BIBLATEX_MACROS = MappingProxyType(
+    {
+        # name: (arguments, text); "%(n)s" is the n-th argument, a star or [option] counting.
+        "mkbibemph": ("{", "%s"),
+        "mkbibitalic": ("{", "%s"),
+        "mkbibbold": ("{", "%s"),
+        "mkbibacro": ("{", "%s"),
+        "mkbibquote": ("{", "\u201c%s\u201d"),
+        "mkbibparens": ("{", "(%s)"),
+        "mkbibbrackets": ("{", "[%s]"),
+        "mkbibsuperscript": ("{", "%s"),
+        "mkbibsubscript": ("{", "%s"),
+        "enquote": ("*{", "\u201c%(2)s\u201d"),
+        "textquote": ("[[{", "\u201c%(3)s\u201d"),
+        "foreignlanguage": ("[{{", "%(3)s"),
+        "textsubscript": ("{", "%s"),
+        "textsuperscript": ("{", "%s"),
+        "textnormal": ("{", "%s"),
+        "NoCaseChange": ("{", "%s"),
+        "nocase": ("{", "%s"),
+        "vphantom": ("{", ""),
+        "phantom": ("{", ""),
+        "textless": ("", "<"),
+        "textgreater": ("", ">"),
+    }
+)
+"""BibLaTeX's and Better BibTeX's markup in titles, as pylatexenc macro definitions."""
+
+
 def _walker_context() -> Any:
-    """Parser context: pylatexenc's, without ligatures, and with ``\\href`` taking two args."""
+    """Parser context: pylatexenc's, without ligatures, with ``\\href`` taking two args and
+    BibLaTeX's macros taking theirs."""
     # Ligatures (--, ``, '') would make text render differently depending on whether some
     # other LaTeX happened to be in it; only the tie is kept.
     base = latexwalker.get_default_latex_context_db()
     context = base.filter_context(exclude_categories=["nonascii-specials"])
+    biblatex = [MacroSpec(name, args) for name, (args, _) in _BIBLATEX_MACROS.items()]
     context.add_context_category(
-        "sitegen", macros=[MacroSpec("href", "{{")], specials=[SpecialsSpec("~")], prepend=True
+        "sitegen",
+        macros=[MacroSpec("href", "{{"), *biblatex],
+        specials=[SpecialsSpec("~")],
+        prepend=True,
     )
     return context
 
@@ -102,6 +136,10 @@ def _unknown_macro(n: Any) -> str:
         return _LAYOUT_MACROS[name]
     if not name.isalpha() or _WALKER_CONTEXT.get_macro_spec(name) is not None:
         return ""
+    # A macro applied to a braced argument (\mkbibfoo{Physics}) is markup: keep the argument.
+    source = getattr(n.parsing_state, "s", "")
+    if not n.macro_post_space and source[n.pos + n.len : n.pos + n.len + 1] == "{":
+        return ""
     return name + str(n.macro_post_space)
 
 
@@ -113,7 +151,12 @@ def _text_converter() -> LatexNodes2Text:
     stateless = [MacroTextSpec(name, simplify_repl="%s") for name in ("title", "author", "date")]
     context.add_context_category(
         "sitegen",
-        macros=[*stateless, MacroTextSpec("maketitle", ""), MacroTextSpec("url", "%s")],
+        macros=[
+            *stateless,
+            MacroTextSpec("maketitle", ""),
+            MacroTextSpec("url", "%s"),
+            *(MacroTextSpec(name, text) for name, (_, text) in _BIBLATEX_MACROS.items()),
+        ],
         prepend=True,
     )
     context.set_unknown_macro_spec(MacroTextSpec("", simplify_repl=_unknown_macro))

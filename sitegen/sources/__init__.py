@@ -13,6 +13,8 @@ from pathlib import Path
 
 from sitegen.model import Problem, Severity, SourceEntry
 from sitegen.sources import abstracts, bibtex, csljson, daily
+from sitegen.sources.bibtex_records import without_comment_lines
+from sitegen.sources.skipped import empty, no_papers
 from sitegen.yamlfile import read_text
 
 LONG_ABSTRACT = 100_000
@@ -49,14 +51,23 @@ def detect_format(text: str, suffix: str = "") -> SeedFormat | None:
 def parse_seed_text(
     text: str, display: str, suffix: str = ""
 ) -> tuple[list[SourceEntry], list[Problem]]:
-    """Parse one seed file's text, whatever its format."""
+    """Parse one seed file's text, whatever its format.
+
+    An empty file (or one of ``%`` comments only) is a warning, and so is a file
+    whose every entry was skipped: neither stops a build.
+    """
+    if not without_comment_lines(text).strip():
+        return [], [empty(display)]
     fmt = detect_format(text, suffix)
     if fmt is None:
         expected = "; ".join(f.description for f in FORMATS)
         return [], [
             Problem(display, None, f"no seed format matches this file; expected {expected}")
         ]
-    return fmt.parse(text, display)
+    entries, problems = fmt.parse(text, display)
+    if not entries and problems and all(p.severity is Severity.WARNING for p in problems):
+        problems.append(no_papers(display))
+    return entries, problems
 
 
 def seed_files(seeds_dir: Path) -> list[Path]:

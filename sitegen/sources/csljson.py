@@ -16,12 +16,14 @@ from typing import Any
 from sitegen.clean import clean_plain
 from sitegen.model import Problem, Severity, SourceEntry, SourceRef
 from sitegen.sources.identifiers import arxiv_in_text, clean_doi, split_keywords, year_in
+from sitegen.sources.skipped import skipped
 
 NAME = "csl-json"
 DESCRIPTION = "a CSL-JSON file (a JSON array of items with 'title' and 'type', as Zotero exports)"
 
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"\s*")
+_INTEGER = re.compile(r"[-+]?\d{1,4}")
 # CSL's rich-text markup in titles (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html)
 _CSL_MARKUP = re.compile(r"</?(?:i|b|sup|sub|span(?:\s+(?:class|style)=\"[^\"]*\")?)>")
 
@@ -156,7 +158,7 @@ def _authors(item: dict[str, Any], warn: list[str]) -> tuple[str, ...]:
         warn.append("'author' should be a list of names; ignored")
         return ()
     found = (_person(person) for person in people)
-    return tuple(dict.fromkeys(name for name in found if name))
+    return tuple(name for name in found if name)  # two people may share a short name
 
 
 def _year(item: dict[str, Any]) -> int | None:
@@ -164,8 +166,9 @@ def _year(item: dict[str, Any]) -> int | None:
     if isinstance(issued, dict):
         parts = issued.get("date-parts")
         if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
-            first = parts[0][0]
-            year = year_in(str(first)) if isinstance(first, (int, str)) else None
+            # The year is the first part, whatever follows it (a month, or a season as
+            # 21-24); it may be negative (BCE) or have fewer than four digits.
+            year = _date_part(parts[0][0])
             if year:
                 return year
         for name in ("raw", "literal"):
@@ -175,6 +178,15 @@ def _year(item: dict[str, Any]) -> int | None:
     elif isinstance(issued, (str, int)) and not isinstance(issued, bool):
         return year_in(str(issued))
     return None
+
+
+def _date_part(value: Any) -> int | None:
+    """A ``date-parts`` year: an integer, or a text of one (``"2019"``, ``"-50"``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
+        value = int(value)
+    return value if isinstance(value, int) and value != 0 and abs(value) < 10_000 else None
 
 
 def _tags(item: dict[str, Any]) -> tuple[str, ...]:
@@ -199,9 +211,7 @@ def _arxiv(item: dict[str, Any], warn: list[str]) -> str | None:
 
 def _entry(item: Any, ref: SourceRef, problems: list[Problem]) -> SourceEntry | None:
     if not isinstance(item, dict):
-        problems.append(
-            Problem(ref.file, ref.line, "expected a CSL-JSON item (a JSON object); skipped")
-        )
+        problems.append(skipped(ref.file, ref.line, "expected a CSL-JSON item (a JSON object)"))
         return None
     warn: list[str] = []
     label = f"item {item.get('id')!r}" if isinstance(item.get("id"), (str, int)) else "item"
@@ -224,16 +234,11 @@ def _entry(item: Any, ref: SourceRef, problems: list[Problem]) -> SourceEntry | 
         url=url if url and url.startswith(("http://", "https://")) else None,
         tags=_tags(item),
     )
-    problems.extend(Problem(ref.file, ref.line, f"{label}: {w}", Severity.WARNING) for w in warn)
+    problems.extend(
+        Problem(ref.file, ref.line, f"{label}: {w}", Severity.WARNING) for w in dict.fromkeys(warn)
+    )
     if title is None and not abstract:
-        problems.append(
-            Problem(
-                ref.file,
-                ref.line,
-                f"{label} has neither title nor abstract; skipped",
-                Severity.WARNING,
-            )
-        )
+        problems.append(skipped(ref.file, ref.line, f"{label} has neither title nor abstract"))
         return None
     return entry
 

@@ -17,8 +17,11 @@ _ARXIV_IN_TEXT = re.compile(
     re.IGNORECASE,
 )
 _ARXIV_VOLUME = re.compile(rf"abs/({_ARXIV_ID})", re.IGNORECASE)
-_DOI_PREFIX = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)", re.IGNORECASE)
-_DOI = re.compile(r"10\.\d{3,9}/\S+")
+_DOI_PREFIX = re.compile(
+    r"^(?:doi:\s*|(?:https?://)?(?:(?:dx\.|www\.)?doi\.org|doi\.acm\.org)/)", re.IGNORECASE
+)
+_DOI = re.compile(r"10\.\d{3,9}/\S+|10/[a-z0-9]+", re.IGNORECASE)
+"""A DOI, or a shortDOI (``10/fqd6hj``, as Better CSL JSON writes some)."""
 _YEAR = re.compile(r"(?<!\d)(1[5-9]\d\d|2\d\d\d)(?!\d)")
 _TAG_SEPARATOR = re.compile(r"[,;]")
 
@@ -44,8 +47,11 @@ def arxiv_in_volume(value: str) -> str | None:
 
 
 def clean_doi(value: str) -> str | None:
-    """A DOI without its ``https://doi.org/`` or ``doi:`` prefix; None when it is not one."""
-    doi = _DOI_PREFIX.sub("", value.strip()).replace("\\_", "_").strip()
+    """A DOI as written, without its resolver (``https://doi.org/``, ``http://dx.doi.org/``,
+    ``http://doi.acm.org/``) or ``doi:`` prefix and protective braces; None when it is not one.
+    """
+    bare = value.replace("{", "").replace("}", "").replace("\\_", "_").strip()
+    doi = _DOI_PREFIX.sub("", bare).strip()
     return doi if _DOI.fullmatch(doi) else None
 
 

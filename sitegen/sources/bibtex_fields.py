@@ -1,0 +1,128 @@
+"""A BibTeX record's fields as a paper's: authors, venue, year, arXiv id and URL.
+
+Titles and abstracts stay raw (the catalogue cleans them); names, venues and
+keywords are decoded from LaTeX here, since nothing downstream does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from bibtexparser.middlewares.names import (
+    InvalidNameError,
+    parse_single_name_into_parts,
+    split_multiple_persons_names,
+)
+
+from sitegen.clean import clean_plain
+from sitegen.sources.identifiers import arxiv_id, arxiv_in_text, arxiv_in_volume, year_in
+
+_URL_COMMAND = re.compile(r"^\\url\{(.*)\}$", re.DOTALL)
+_DBLP_HOMONYM = re.compile(r"\s+\d{4}$")
+_OTHERS = re.compile(r"[\s{}]*others[\s{}]*", re.IGNORECASE)
+"""``and others`` (or ``{Others}``) is BibTeX's "et al.", not a person."""
+
+
+class Decoder:
+    """LaTeX to plain text for names, venues and keywords, each distinct text decoded once.
+
+    pylatexenc takes about a millisecond a name; a bibliography repeats its authors
+    and venues, so one parse remembers what it decoded.
+    """
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+
+    def __call__(self, text: str) -> str:
+        found = self.seen.get(text)
+        if found is None:
+            found = self.seen[text] = clean_plain(text)
+        return found
+
+
+def _person(raw: str, decode: Decoder) -> str | None:
+    """One author as ``Given von Family, Jr.``, decoded from LaTeX; None for ``others``."""
+    if _OTHERS.fullmatch(raw):
+        return None
+    try:
+        parts = parse_single_name_into_parts(raw, strict=False)
+        words = [*parts.first, *parts.von, *parts.last]
+        name = " ".join(words) + (", " + " ".join(parts.jr) if parts.jr else "")
+    except InvalidNameError:
+        name = raw
+    name = _DBLP_HOMONYM.sub("", decode(name))
+    return name or None
+
+
+def authors(value: str, decode: Decoder) -> tuple[str, ...]:
+    """Every author in order; two people of the same short name are both kept."""
+    try:
+        names = split_multiple_persons_names(value)
+    except InvalidNameError:
+        names = [value]
+    found = (_person(name, decode) for name in names)
+    return tuple(name for name in found if name)
+
+
+def text(fields: Mapping[str, str], decode: Decoder, *names: str) -> str | None:
+    """The first non-empty field among ``names``, decoded to plain text."""
+    for name in names:
+        value = fields.get(name, "")
+        if value.strip():
+            return decode(value) or None
+    return None
+
+
+def arxiv(fields: Mapping[str, str]) -> str | None:
+    """The arXiv id from ``eprint``, ``arxiv``, a URL, a DOI, a note or DBLP's volume."""
+    prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "").strip().casefold()
+    eprint = fields.get("eprint", "")
+    if eprint and prefix in ("arxiv", ""):
+        found = arxiv_id(eprint)
+        if found:
+            return found
+    for name in ("arxiv", "arxivid"):
+        found = arxiv_id(fields.get(name, ""))
+        if found:
+            return found
+    for name in ("url", "doi", "journal", "note", "howpublished", "eprint"):
+        found = arxiv_in_text(fields.get(name, ""))
+        if found:
+            return found
+    return arxiv_in_volume(fields.get("volume", ""))
+
+
+def venue(fields: Mapping[str, str], decode: Decoder) -> str | None:
+    """Journal, else book title, else arXiv for preprints, else publisher or institution."""
+    journal = text(fields, decode, "journal", "journaltitle")
+    if journal and arxiv_in_text(journal):
+        # Google Scholar's "arXiv preprint arXiv:2406.01234" names the archive, not a journal.
+        return "arXiv"
+    found = journal or text(fields, decode, "booktitle")
+    if found:
+        return found
+    prefix = (fields.get("archiveprefix") or fields.get("eprinttype") or "").strip().casefold()
+    if prefix == "arxiv":
+        return "arXiv"
+    return text(fields, decode, "publisher", "institution", "school")
+
+
+def url(fields: Mapping[str, str]) -> str | None:
+    """The ``url`` (or ``howpublished = {\\url{...}}``) when it is a web address."""
+    for name in ("url", "howpublished"):
+        value = fields.get(name, "").strip()
+        match = _URL_COMMAND.match(value)
+        value = match.group(1).strip() if match else value
+        if value.startswith(("http://", "https://")):
+            return value
+    return None
+
+
+def year(fields: Mapping[str, str]) -> int | None:
+    """The year from ``year``, else biblatex's ``date``."""
+    for name in ("year", "date", "issued"):
+        found = year_in(fields.get(name, ""))
+        if found:
+            return found
+    return None

@@ -1,0 +1,171 @@
+"""BibTeX entries as records: each block bibtexparser found, its line and resolved fields.
+
+Broken blocks and values become warnings at the entry's ``@`` line and the entry
+is skipped (``sitegen.sources.skipped``); each warning is given once per entry.
+Lines commented out with ``%`` are ignored, as biber ignores them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from bibtexparser import model as bib
+from bibtexparser.library import Library
+
+from sitegen.model import Problem, Severity
+from sitegen.sources.bibtex_values import MalformedValue, block_line, resolve_value
+from sitegen.sources.skipped import skipped
+
+_COMMENT_LINE = re.compile(r"^[ \t]*%[^\r\n]*", re.MULTILINE)
+"""A line commented out with ``%``, as biber ignores it."""
+_CONTAINERS = frozenset(
+    {
+        "proceedings",
+        "mvproceedings",
+        "book",
+        "mvbook",
+        "collection",
+        "mvcollection",
+        "reference",
+        "mvreference",
+        "periodical",
+    }
+)
+"""Entry types that are volumes: when another entry crossrefs one, it is not a paper itself."""
+_INHERITED = ("booktitle", "year", "date", "journal", "journaltitle", "publisher", "series")
+"""Fields a ``crossref`` child takes from its parent when it lacks them."""
+
+
+def without_comment_lines(text: str) -> str:
+    """The text with every line that starts with ``%`` emptied (line numbers kept)."""
+    return _COMMENT_LINE.sub("", text)
+
+
+@dataclass
+class Record:
+    """One entry: type, key, line and its resolved fields (lower-case names)."""
+
+    type: str
+    key: str
+    line: int
+    fields: dict[str, str]
+
+    @property
+    def label(self) -> str:
+        """``@type{key}``, as the entry starts."""
+        return f"@{self.type}{{{self.key}}}"
+
+
+class _Warnings:
+    """Warnings about one entry, each message once."""
+
+    def __init__(self, display: str, line: int, problems: list[Problem]) -> None:
+        self.display, self.line, self.problems = display, line, problems
+        self.seen: set[str] = set()
+
+    def add(self, message: str) -> None:
+        if message not in self.seen:
+            self.seen.add(message)
+            self.problems.append(Problem(self.display, self.line, message, Severity.WARNING))
+
+
+def _record(
+    entry: bib.Entry, line: int, strings: Mapping[str, str], display: str, problems: list[Problem]
+) -> Record | None:
+    record = Record(entry.entry_type.lower(), str(entry.key), line, {})
+    warn = _Warnings(display, line, problems)
+    for item in entry.fields:
+        name = str(item.key).strip().lower()
+        if name in record.fields:
+            warn.add(f"{record.label}: field {name!r} is given twice; the first is used")
+            continue
+        warnings: list[str] = []
+        try:
+            record.fields[name] = resolve_value(str(item.value), strings, warnings)
+        except MalformedValue as exc:
+            problems.append(skipped(display, line, f"{record.label}: field {name!r}: {exc}"))
+            return None
+        for message in warnings:
+            warn.add(f"{record.label}: {message}")
+    return record
+
+
+def read_records(
+    library: Library, strings: Mapping[str, str], display: str, problems: list[Problem]
+) -> Iterator[Record]:
+    """Every usable entry in file order; broken blocks become warnings."""
+    for block in library.blocks:
+        line = block_line(block)
+        if isinstance(block, bib.Entry):
+            record = _record(block, line, strings, display, problems)
+        elif isinstance(block, bib.DuplicateFieldKeyBlock) and isinstance(
+            block.ignore_error_block, bib.Entry
+        ):
+            record = _record(block.ignore_error_block, line, strings, display, problems)
+        elif isinstance(block, bib.DuplicateBlockKeyBlock) and isinstance(
+            block.ignore_error_block, bib.Entry
+        ):
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    f"entry key {block.key!r} is used twice in this file; both entries are read",
+                    Severity.WARNING,
+                )
+            )
+            record = _record(block.ignore_error_block, line, strings, display, problems)
+        elif isinstance(block, bib.ParsingFailedBlock):
+            problems.append(skipped(display, line, _failure(block)))
+            continue
+        else:
+            continue
+        if record is not None:
+            yield record
+
+
+def _failure(block: bib.ParsingFailedBlock) -> str:
+    """What went wrong in a block bibtexparser gave up on, in the user's terms."""
+    raw = (block.raw or "").lstrip()
+    head = re.match(r"@\s*(\w+)\s*[{(]\s*([^,\s]*)", raw)
+    what = f"@{head.group(1).lower()}{{{head.group(2)}}}" if head else "entry"
+    reason = str(getattr(block.error, "abort_reason", "") or block.error).strip()
+    reason = re.sub(r"\s+", " ", reason).rstrip(".")
+    reason = f": {reason}" if reason else ""
+    return f"malformed BibTeX {what}{reason}"
+
+
+def with_crossrefs(records: list[Record], display: str, problems: list[Problem]) -> list[Record]:
+    """Children take missing venue and year fields from their ``crossref`` parent.
+
+    A parent volume (``@proceedings``, ``@book``) that some entry crossrefs is
+    not itself a paper, as DBLP's exports would otherwise suggest.
+    """
+    by_key: dict[str, Record] = {}
+    for record in records:
+        by_key.setdefault(record.key.casefold(), record)
+    parents: set[int] = set()
+    for record in records:
+        target = record.fields.get("crossref", "").strip()
+        if not target:
+            continue
+        parent = by_key.get(target.casefold())
+        if parent is None or parent is record:
+            problems.append(
+                Problem(
+                    display,
+                    record.line,
+                    f"{record.label}: crossref {target!r} names no entry in this file",
+                    Severity.WARNING,
+                )
+            )
+            continue
+        if parent.type in _CONTAINERS:
+            parents.add(id(parent))
+        for name in _INHERITED:
+            if name not in record.fields and name in parent.fields:
+                record.fields[name] = parent.fields[name]
+        if "booktitle" not in record.fields and "title" in parent.fields:
+            record.fields["booktitle"] = parent.fields["title"]
+    return [record for record in records if id(record) not in parents]

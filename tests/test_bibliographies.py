@@ -1,0 +1,180 @@
+"""Real-world bibliography exports: one bad entry never blocks a site, markup and DOIs read.
+
+The fixtures in tests/data/bibliographies/ are written the way Zotero, Better BibTeX,
+JabRef, Mendeley, EndNote and Web of Science export.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from sitegen.build import build_site
+from sitegen.catalog import clean_entry, load
+from sitegen.cli import cli
+from sitegen.model import InputError, SourceEntry
+from sitegen.settings import load_settings
+from sitegen.sources import read_seed_file
+from tests.conftest import build_into
+
+DATA = Path(__file__).parent / "data" / "bibliographies"
+
+
+def read(name: str) -> tuple[list[SourceEntry], list[str]]:
+    entries, problems = read_seed_file(DATA / name, f"seeds/{name}")
+    return entries, [str(p) for p in problems]
+
+
+def titles(entries: list[SourceEntry]) -> list[str]:
+    return [t.plain for e in entries if (t := clean_entry(e).title) is not None]
+
+
+def project(make_project: Callable[..., Path], *names: str) -> Path:
+    root = make_project()
+    for name in names:
+        shutil.copy(DATA / name, root / "seeds" / name)
+    return root
+
+
+def test_a_malformed_entry_is_a_warning_and_the_rest_is_read() -> None:
+    entries, problems = read("zotero-broken.bib")
+    assert titles(entries) == [
+        "Mastering the game of Go with deep neural networks and tree search",
+        "Attention is all you need",
+        "Two authors, one short name: sets with {braces} in the title",
+    ]
+    assert problems[0].startswith(
+        "seeds/zotero-broken.bib:11: warning: malformed BibTeX @article{broken_2019}"
+    )
+    assert problems[0].endswith("; entry skipped")
+
+
+def test_an_entry_commented_out_with_percent_signs_is_ignored() -> None:
+    _, problems = read("zotero-broken.bib")
+    assert not any(":17:" in p or "commented_2018" in p for p in problems)
+
+
+def test_escaped_braces_in_a_title_are_not_an_unclosed_brace() -> None:
+    entries, problems = read("zotero-broken.bib")
+    assert not any("never closed" in p for p in problems)
+    assert "sets with {braces} in the title" in titles(entries)[2]
+
+
+def test_each_warning_is_given_once_per_entry() -> None:
+    _, problems = read("zotero-broken.bib")
+    assert (
+        problems.count(
+            "seeds/zotero-broken.bib:23: warning: @inproceedings{vaswani_attention_2017}: "
+            "field 'keywords' is given twice; the first is used"
+        )
+        == 1
+    )
+    assert len(problems) == 2
+
+
+def test_others_is_not_an_author_and_namesakes_are_both_kept() -> None:
+    entries, _ = read("zotero-broken.bib")
+    assert [e.authors for e in entries[1:]] == [
+        ("Ashish Vaswani", "Noam Shazeer"),
+        ("S. Zhang", "S. Zhang"),
+    ]
+    (short, *_), _ = read("better-csl.json")
+    assert short.authors == ("S. Zhang", "S. Zhang")
+
+
+def test_the_site_builds_without_the_broken_entry_unless_strict(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    root = project(make_project, "zotero-broken.bib")
+    settings, _ = load_settings(root)
+    out = build_into(settings, tmp_path / "site")
+    assert (out / "papers" / "attention-is-all-you-need" / "index.html").is_file()
+    with pytest.raises(InputError) as raised:
+        build_site(settings, strict=True, index_search=False)
+    assert any("broken_2019" in p.message for p in raised.value.problems)
+    runner = CliRunner()
+    checked = runner.invoke(cli, ["-C", str(root), "check"])
+    assert checked.exit_code == 0
+    assert "seeds/zotero-broken.bib:11: warning: malformed BibTeX" in checked.stderr
+    assert "ok: 3 entries, 3 papers" in checked.stdout
+    assert runner.invoke(cli, ["-C", str(root), "check", "--strict"]).exit_code == 1
+
+
+def test_a_broken_csl_item_is_a_warning(make_project: Callable[..., Path]) -> None:
+    root = make_project(
+        {"seeds/lib.json": '[\n"not an item",\n{"type": "book", "title": "Kept"}\n]\n'}
+    )
+    settings, _ = load_settings(root)
+    loaded = load(settings)
+    assert [str(p) for p in loaded.problems] == [
+        "seeds/lib.json:2: warning: expected a CSL-JSON item (a JSON object); entry skipped"
+    ]
+    assert loaded.catalog is not None and len(loaded.catalog.papers) == 1
+
+
+@pytest.mark.parametrize("name", ["empty.bib", "comments-only.bib"])
+def test_an_empty_file_is_a_warning(name: str) -> None:
+    assert read(name) == ([], [f"seeds/{name}: warning: empty file: no papers in it"])
+
+
+def test_a_file_of_untitled_entries_says_it_gave_no_papers() -> None:
+    entries, problems = read("mendeley-untitled.bib")
+    assert entries == []
+    assert problems[-1] == (
+        "seeds/mendeley-untitled.bib: warning: gave 0 papers: every entry was skipped "
+        "or has neither title nor abstract"
+    )
+
+
+def test_biblatex_and_better_bibtex_markup_is_decoded() -> None:
+    entries, problems = read("betterbibtex-markup.bib")
+    assert problems == []
+    assert titles(entries) == [
+        "The Physics of CO2 Capture in GaAs",
+        "\u201cQuoted\u201d and \u201cQuoted Again\u201d: pH from 3<x>1",
+        "Emphasis, Italic, Bold and Small Caps with xth power",
+        "An Argument in a Title",
+    ]
+    assert entries[0].venue == "Physical Review B"
+    assert entries[2].url == "https://example.org/paper"
+
+
+def test_dois_in_every_form_are_read_as_given() -> None:
+    entries, _ = read("wos-dois.bib")
+    assert [e.doi for e in entries] == [
+        "10.1038/nature16961",
+        "10.1145/3292500.3330701",
+        "10.1000/OLD.123",
+        "10.1000/Prefix",
+    ]
+    csl, _ = read("better-csl.json")
+    assert [e.doi for e in csl] == [
+        "10/fqd6hj",
+        None,
+        None,
+        "10.1038/NATURE16961",
+    ]
+
+
+def test_one_paper_from_web_of_science_and_better_csl_json_keeps_the_first_doi(
+    make_project: Callable[..., Path],
+) -> None:
+    root = project(make_project, "wos-dois.bib", "better-csl.json")
+    settings, _ = load_settings(root)
+    loaded = load(settings)
+    assert loaded.catalog is not None
+    assert [(merge.reason, str(merge.second)) for merge, _ in loaded.merges] == [
+        ("title", "seeds/wos-dois.bib:1")
+    ]
+    go = loaded.catalog.paper("mastering-the-game-of-go-with-deep-neural-networks-and-tree")
+    assert go.doi == "10.1038/NATURE16961"
+
+
+def test_csl_dates_with_seasons_and_negative_years_keep_the_year() -> None:
+    entries, problems = read("better-csl.json")
+    assert problems == []
+    assert [e.year for e in entries] == [2019, -50, 2020, 2016]
