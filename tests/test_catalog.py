@@ -6,8 +6,11 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from sitegen.catalog import load
-from sitegen.catalog.keys import MAX_KEY_LENGTH, assign_keys, infer_title, slugify, tag_slug
+from sitegen.catalog.keys import MAX_KEY_LENGTH, assign_keys, slugify, tag_slug
+from sitegen.catalog.titles import infer_title
 from sitegen.model import Catalog
 from sitegen.settings import load_settings
 
@@ -81,6 +84,69 @@ def test_mirage_and_elastictok_titles_name_the_method() -> None:
         == "Mirage: an audio-to-video foundation model"
     )
     assert infer_title(elastic.removeprefix("Abstract:")).startswith("ElasticTok: a method")
+
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+INFERRED_TITLES = [
+    # The contribution's name, wherever the abstract gives it.
+    ("000_6af1ad890a215dbb.txt", 1, "Mirage: an audio-to-video foundation model"),
+    (
+        "002_3c7b7a09f6373a5e.txt",
+        4,
+        "Transframer: a general-purpose framework for image modelling and vision tasks",
+    ),
+    ("001_ec8143e1ce1fb9b3.txt", 10, "WebAgent: an LLM-driven agent"),
+    (
+        "001_ec8143e1ce1fb9b3.txt",
+        7,
+        "CompWoB: 50 new compositional web automation tasks reflecting more realistic assumptions",
+    ),
+    (
+        "002_3c7b7a09f6373a5e.txt",
+        8,
+        "ReLIC: Representation Learning via Invariant Causal Mechanisms",
+    ),
+    # Otherwise the sentence that states the contribution, not the background.
+    (
+        "001_ec8143e1ce1fb9b3.txt",
+        8,
+        "A framework for classifying the capabilities and behavior of Artificial…",
+    ),
+    ("001_ec8143e1ce1fb9b3.txt", 6, "Guiding evolution with a binary discriminator"),
+    (
+        "002_3c7b7a09f6373a5e.txt",
+        3,
+        "Investigating transfer learning in the context of model-based agents",
+    ),
+    (
+        "000_6af1ad890a215dbb.txt",
+        4,
+        "Behavioral cloning of randomly sampled trajectories is sufficient to learn…",
+    ),
+    ("002_3c7b7a09f6373a5e.txt", 10, "Predicting the dense trajectory of pixels in a scene"),
+    ("001_ec8143e1ce1fb9b3.txt", 3, "The distributional soft preference labels"),
+    # No sentence says what the paper contributes: the head of the first one.
+    (
+        "002_3c7b7a09f6373a5e.txt",
+        9,
+        "Current approaches in video forecasting attempt to generate videos directly…",
+    ),
+]
+
+
+@pytest.mark.parametrize(("seed", "line", "title"), INFERRED_TITLES)
+def test_inferred_titles_name_the_contribution(seed: str, line: int, title: str) -> None:
+    abstract = (SEEDS / seed).read_text(encoding="utf-8").splitlines()[line - 1]
+    assert infer_title(abstract.removeprefix("Abstract:")) == title
+
+
+def test_an_annotation_title_still_wins_over_the_inferred_one(sample_catalog: Catalog) -> None:
+    webagent = sample_catalog.paper("webagent-an-llm-driven-agent")
+    assert webagent.title.plain.startswith("A Real-World WebAgent")
+    assert not webagent.title_inferred
+    relic = sample_catalog.paper("relic-representation-learning-via-invariant-causal")
+    assert relic.title_inferred
+    assert relic.title.plain == "ReLIC: Representation Learning via Invariant Causal Mechanisms"
 
 
 def test_unnamed_abstract_gets_head_of_first_sentence() -> None:

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from sitegen.catalog import load
 from sitegen.catalog.annotation_fields import ANNOTATION_FIELDS
 from sitegen.catalog.annotations import load_annotations
-from sitegen.catalog.keys import MAX_KEY_LENGTH, assign_keys, infer_title
+from sitegen.catalog.keys import MAX_KEY_LENGTH, assign_keys
+from sitegen.catalog.titles import infer_title
 from sitegen.markdown import is_safe_link, make_markdown, render_markdown
 from sitegen.model import STATUSES, Problem
 from sitegen.pages import plan_pages

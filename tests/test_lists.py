@@ -342,7 +342,8 @@ def sample_keys() -> list[str]:
     """The sample project's paper keys, computed as the catalogue does, without annotations."""
     from sitegen.catalog import clean_entry
     from sitegen.catalog.dedupe import group_duplicates, merge
-    from sitegen.catalog.keys import assign_keys, infer_title
+    from sitegen.catalog.keys import assign_keys
+    from sitegen.catalog.titles import infer_title
     from sitegen.sources import read_seeds
 
     entries, problems = read_seeds(ROOT / "seeds", ROOT)

@@ -12,7 +12,6 @@ from dataclasses import dataclass, replace
 
 from sitegen.cache import StageCache
 from sitegen.catalog.dedupe import Merge, MergedPaper
-from sitegen.catalog.keys import infer_title
 from sitegen.catalog.lists import load_lists
 from sitegen.catalog.stages import (
     assign_topics,
@@ -21,6 +20,7 @@ from sitegen.catalog.stages import (
     load_seeds,
     related_indexes,
 )
+from sitegen.catalog.titles import infer_title
 from sitegen.clean import clean_text
 from sitegen.model import (
     UNSORTED,

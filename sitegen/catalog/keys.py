@@ -1,4 +1,4 @@
-"""Paper keys and inferred titles.
+"""Paper keys (inferred titles: ``sitegen.catalog.titles``).
 
 A key is the paper's URL and the handle annotations use, so it must be stable:
 it is derived from the source title only (never from an annotation), and
@@ -16,26 +16,6 @@ MAX_KEY_LENGTH = 60
 """Longest key, suffix included."""
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]])[.!?](?=\s+[A-Z(]|$)")
-_WORD = re.compile(r"\S+")
-
-# "We introduce Mirage, an audio-to-video foundation model that ..."
-# "we propose Contrastive BERT for RL (CoBERL), an agent that ..."
-_NAMED_METHOD = re.compile(
-    r"\b(?:[Ww]e|[Tt]his (?:paper|work)|[Hh]ere,? we)\s+"
-    r"(?:introduce|propose|present|develop|release|call|dub|name)s?\s+"
-    r"(?:a\s+(?:new|novel)\s+\w+(?:\s+\w+)?,?\s+(?:called|named|dubbed)\s+)?"
-    r"(?P<name>(?:[A-Z][\w\-+.]*[A-Za-z0-9+](?:\s+(?:for|of|to|in|and|[A-Z][\w\-+.]*))*?)"
-    r"(?:\s*\((?P<acronym>[A-Z][\w\-+.]*)\))?)"
-    r"\s*(?:,|:|\s+--|\s+—)\s*"
-    r"(?P<what>(?:a|an|the)\s+[^.;:]+)",
-)
-_CLAUSE_BREAK = re.compile(r",|;|\s+(?:which|that|where|whose|to|by|with)\s+|\s+--\s+")
-_DESCRIPTION_WORDS = 10
-_HEAD_WORDS = 10
-_DANGLING = frozenset(
-    "a an the and or of to for with in on by from as at is are that which its their".split()
-)
 
 
 def slugify(text: str) -> str:
@@ -82,47 +62,3 @@ def assign_keys(titles: Iterable[str]) -> list[str]:
         taken.add(key)
         keys.append(key)
     return keys
-
-
-def _words(text: str, limit: int) -> tuple[str, bool]:
-    """The first ``limit`` words, without dangling function words at the cut."""
-    words = _WORD.findall(text)
-    head = words[:limit]
-    cut = len(words) > limit
-    while cut and len(head) > 1 and head[-1].lower().strip(",;:") in _DANGLING:
-        head.pop()
-    return " ".join(head), cut
-
-
-def _describe(what: str) -> str:
-    """The appositive after a method name, cut at its first clause break if long enough."""
-    what = what.strip()
-    for match in _CLAUSE_BREAK.finditer(what):
-        head = what[: match.start()].strip()
-        if len(head.split()) >= 3:
-            what = head
-            break
-    phrase, _ = _words(what, _DESCRIPTION_WORDS)
-    return phrase.rstrip(",;: ")
-
-
-def first_sentence(text: str) -> str:
-    """The abstract's first sentence (or all of it when no sentence end is found)."""
-    match = _SENTENCE_END.search(text)
-    return text[: match.start()].strip() if match else text.strip()
-
-
-def infer_title(abstract: str) -> str:
-    """A title for an untitled abstract: ``Name: what it is`` when named, else a short head."""
-    text = " ".join(abstract.split())
-    match = _NAMED_METHOD.search(text)
-    if match:
-        name = match["name"].strip()
-        description = _describe(match["what"])
-        if description:
-            return f"{name}: {description}"
-    head, cut = _words(first_sentence(text), _HEAD_WORDS)
-    head = head.rstrip(",;: ")
-    if not head:
-        return "Untitled paper"
-    return head + "…" if cut else head

@@ -33,7 +33,7 @@ from sitegen.catalog.annotations import (
     read_annotation_file,
 )
 from sitegen.catalog.dedupe import CleanEntry, MergedPaper, find_duplicates, merge, merge_warnings
-from sitegen.catalog.keys import assign_keys, infer_title
+from sitegen.catalog.keys import assign_keys
 from sitegen.clean import clean_text
 from sitegen.digest import blake, code_signature, file_signature
 from sitegen.model import Annotation, Paper, Problem, SourceEntry, Topic
