@@ -30,6 +30,7 @@ from pathlib import Path
 
 import click
 
+from sitegen.browse_pages import browse_pages
 from sitegen.cache import RACY_SECONDS, BuildCache, Manifest, StageCache
 from sitegen.catalog import Loaded, load
 from sitegen.digest import blake, code_signature
@@ -196,6 +197,7 @@ def build_site(
         with timer.phase("plan"):
             memo = stages.recall("plan") or PlanMemo()
             pages = plan_pages(catalog, settings, memo)
+            pages += browse_pages(catalog)
             pages += publish_pages(catalog, settings, pages, memo)
             stages.keep("plan", memo)
             renderer = _renderer(catalog, settings, extra_head, stages)
@@ -325,7 +327,7 @@ def _renderer(
             for part in (str(path).encode(), path.read_bytes())
         )
     )
-    key = (templates, settings, dict(fresh.topic_names), extra_head)
+    key = (templates, settings, dict(fresh.topic_names), extra_head, fresh.browse)
     held = stages.recall("renderer")
     renderer: Renderer = held[1] if held is not None and held[0] == key else fresh
     if stages.remember:

@@ -12,6 +12,7 @@ import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sitegen.browse_pages import Browse
 from sitegen.cache import StageCache
 from sitegen.digest import Digester, blake, code_signature
 from sitegen.model import STATUSES, Catalog
@@ -20,15 +21,19 @@ from sitegen.render import Renderer
 from sitegen.settings import Settings
 
 
-def site_digest(settings: Settings, catalog: Catalog, extra_head: str) -> bytes:
+def site_digest(
+    settings: Settings, catalog: Catalog, extra_head: str, browse: Browse | None = None
+) -> bytes:
     """What every page is made from besides its own context and templates.
 
-    Templates see the settings (``site``), every topic's name and the statuses;
-    filters and Markdown rendering are sitegen's code. A change to any of these
-    renders every page again.
+    Templates see the settings (``site``), every topic's name, the statuses and
+    ``browse`` (author links; whether the Authors and Years menu links show); filters
+    and Markdown rendering are sitegen's code. A change to any of these renders every
+    page again.
     """
     topics = "\0".join(f"{t.slug}\1{t.name}" for t in catalog.topics)
     return blake(
+        repr(browse).encode(),
         repr(settings).encode(),
         topics.encode(),
         repr(STATUSES).encode(),
@@ -61,7 +66,7 @@ def page_digests(
     the site-wide inputs and its templates are unchanged, and immutable objects of
     the previous build (unchanged papers) keep their hashes.
     """
-    site = site_digest(settings, catalog, renderer.extra_head)
+    site = site_digest(settings, catalog, renderer.extra_head, renderer.browse)
     # A few templates, 10,000 pages: each template's digest is looked up once.
     templates: dict[str | None, str] = {None: ""}
     for page in pages:

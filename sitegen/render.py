@@ -27,6 +27,7 @@ import jinja2.meta
 from markupsafe import Markup
 
 import sitegen
+from sitegen.browse_pages import Browse, author_url, browse_links
 from sitegen.catalog.keys import tag_slug
 from sitegen.clean import drop_forbidden
 from sitegen.fragments import FragmentCache, Fragments
@@ -101,6 +102,8 @@ class Renderer:
     topic_names: Mapping[str, str]
     extra_head: str = ""
     """HTML inserted before ``</body>`` (the live-reload script in serve mode)."""
+    browse: Browse = field(default_factory=Browse)
+    """Author links and which browse pages (authors, years) exist, for the navigation."""
     _digests: dict[str, str] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -137,6 +140,9 @@ class Renderer:
         )
         env.filters["tag_slug"] = lambda tag: tag_slug(str(tag))
         env.filters["slices"] = slices
+        links = self.browse.authors
+        env.filters["author_url"] = lambda name: base + author_url(links.slug(str(name)))
+        env.globals["nav"] = {"authors": links.any, "years": self.browse.years}
         env.globals["site"] = SiteInfo(
             title=self.settings.title,
             description=self.settings.description,
@@ -284,4 +290,5 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
 
 def renderer_for(catalog: Catalog, settings: Settings, extra_head: str = "") -> Renderer:
     """A renderer for this catalogue's site."""
-    return Renderer(settings, {t.slug: t.name for t in catalog.topics}, extra_head)
+    topic_names = {t.slug: t.name for t in catalog.topics}
+    return Renderer(settings, topic_names, extra_head, browse_links(catalog))

@@ -132,6 +132,32 @@ def searchable_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+RESEARCHER = Path(__file__).parent / "data" / "researcher"
+"""A small BibTeX project: authors written several ways, years, DOIs, arXiv ids, venues."""
+
+
+@pytest.fixture(scope="session")
+def researcher_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small BibTeX project built for ``/lab/`` into ``<tmp>/www/lab/`` (serve
+    ``<tmp>/www`` to browse it under its base path); its output folder."""
+    from sitegen.build import build_site
+
+    tmp = tmp_path_factory.mktemp("researcher")
+    root = tmp / "project"
+    shutil.copytree(RESEARCHER, root)
+    settings, _ = load_settings(root)
+    out = tmp / "www" / "lab"
+    build_site(settings.with_overrides(output_dir=str(out)), jobs=1)
+    return out
+
+
+@pytest.fixture(scope="session")
+def researcher_site_url(researcher_site: Path) -> Iterator[str]:
+    """The BibTeX project's site served under its base path: ``http://.../lab/``."""
+    with serve_folder(researcher_site.parent) as origin:
+        yield f"{origin}/{researcher_site.name}/"
+
+
 CHROMIUM_ARGS = (
     "--headless",
     "--no-sandbox",

