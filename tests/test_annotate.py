@@ -33,7 +33,7 @@ SEEDS = {
     "content/topics.yaml": "- slug: video\n  name: Video\n  keywords: [video]\n",
 }
 
-TULU = "we-present-tulu-3-a-family-of-open-post-trained-language"
+TULU = "tulu-3-a-family-of-open-post-trained-language-models"
 DIFFUSION = "diffusion-forcing-next-token-prediction-meets-full-sequence"
 HIDDEN = "a-paper-kept-out-of-the-site"
 

@@ -38,7 +38,9 @@ _NAMED_METHOD = re.compile(
     _WE + r"\s+"
     r"(?:introduce|propose|present|develop|release|call|dub|name)s?\s+"
     r"(?:a\s+(?:new|novel)\s+\w+(?:\s+\w+)?,?\s+(?:called|named|dubbed)\s+)?"
-    r"(?P<name>(?:[A-Z][\w\-+.]*[A-Za-z0-9+](?:\s+(?:for|of|to|in|and|[A-Z][\w\-+.]*))*?)"
+    # A name may end in a version number: "Tulu 3", "Llama 2".
+    r"(?P<name>(?:[A-Z][\w\-+.]*[A-Za-z0-9+](?:\s+(?:for|of|to|in|and|[A-Z][\w\-+.]*))*?"
+    r"(?:\s+\d[\w.]*)?)"
     r"(?:\s*\((?P<acronym>[A-Z][\w\-+.]*)\))?)"
     r"\s*(?:,|:|\s+--|\s+—)\s*"
     r"(?P<what>(?:a|an|the)\s+[^.;:]+)",
