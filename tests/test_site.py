@@ -56,7 +56,7 @@ def test_every_paper_has_its_page(sample_site: Path) -> None:
 def test_paper_page_shows_what_a_reader_needs(sample_site: Path) -> None:
     html = (sample_site / "papers" / MIRAGE / "index.html").read_text(encoding="utf-8")
     assert "Mirage: an audio-to-video foundation model" in html
-    assert "this title was inferred from its first sentence" in html
+    assert "this title was inferred from what it says it contributes" in html
     assert "seeds/000_6af1ad890a215dbb.txt:1" in html
     bibtex = re.search(r'<code id="bibtex">(.*?)</code>', html, re.S)
     assert bibtex is not None
