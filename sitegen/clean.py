@@ -136,9 +136,11 @@ def _unknown_macro(n: Any) -> str:
         return _LAYOUT_MACROS[name]
     if not name.isalpha() or _WALKER_CONTEXT.get_macro_spec(name) is not None:
         return ""
-    # A macro applied to a braced argument (\mkbibfoo{Physics}) is markup: keep the argument.
+    # A macro applied to a braced argument (\mkbibfoo{Physics}) is markup: keep the
+    # argument only. ``\collabvoyager{}`` is the name followed by an empty group.
     source = getattr(n.parsing_state, "s", "")
-    if not n.macro_post_space and source[n.pos + n.len : n.pos + n.len + 1] == "{":
+    after = source[n.pos + n.len : n.pos + n.len + 2]
+    if not n.macro_post_space and after.startswith("{") and after != "{}":
         return ""
     return name + str(n.macro_post_space)
 

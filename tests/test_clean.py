@@ -123,6 +123,25 @@ def test_unknown_macro_kept_as_word() -> None:
     assert plain.count("collabvoyager") == 5
 
 
+@pytest.mark.parametrize(
+    ("raw", "plain"),
+    [
+        (r"The \mkbibemph{Physics} of CO\textsubscript{2}", "The Physics of CO2"),
+        (r"\mkbibquote{Quoted} and \enquote{this}", "\u201cQuoted\u201d and \u201cthis\u201d"),
+        (r"3\textless{}x\textgreater{}1", "3<x>1"),
+        (r"\vphantom{\{}Growth of \NoCaseChange{pH}", "Growth of pH"),
+        (r"x\textsuperscript{th} in \textsc{Small} \textbf{Bold}", "xth in Small Bold"),
+        (r"{{GaAs}} lasers", "GaAs lasers"),
+        (
+            r"An \unknownmacro{Argument} and \collabvoyager{} too",
+            "An Argument and collabvoyager too",
+        ),
+    ],
+)
+def test_biblatex_markup_is_decoded_and_no_macro_name_leaks(raw: str, plain: str) -> None:
+    assert clean_plain(raw) == plain
+
+
 def test_numbers_in_math_are_plain_numbers() -> None:
     text = clean_text(seed_line("$51$"))
     assert "performance on 51 out of 57 games." in text.plain
