@@ -44,6 +44,7 @@ from sitegen.output import (
     put_in_place,
     static_files,
 )
+from sitegen.output_guard import guarded
 from sitegen.pagedigest import page_digests
 from sitegen.pages import Page, plan_pages
 from sitegen.planmemo import PlanMemo
@@ -161,6 +162,7 @@ def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
         yield bar.update
 
 
+@guarded  # one build per output folder at a time; OS errors as one line
 def build_site(
     settings: Settings,
     *,

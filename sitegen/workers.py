@@ -9,10 +9,12 @@ over every worker. The output is byte-identical whatever the number of workers.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +31,10 @@ PARALLEL_THRESHOLD = 300
 """Fewer pages than this render in-process: starting workers would cost more."""
 COPY_BYTES = 1 << 20
 """Block size for copying the unchanged start of an output."""
+PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: the signal a process gets when its parent dies."""
+PARENT_CHECK_SECONDS = 1.0
+"""How often a worker checks that the build that forked it still runs."""
 BATCHES_PER_JOB = 8
 """Batches of pages per worker: enough to even out, few enough to cost little to send."""
 
@@ -150,8 +156,35 @@ def _write_chunks(path: Path, chunks: Iterable[bytes]) -> int:
 _worker: tuple[Renderer, Sequence[Page], Destination] | None = None
 
 
-def _init_worker(renderer: Renderer, pages: Sequence[Page], to: Destination) -> None:
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the build that forked it ends, even by ``kill -9``.
+
+    A forked worker inherits the write end of its own task pipe, so it never sees
+    the pipe close and would wait on it for ever. On Linux the kernel kills it
+    (``PR_SET_PDEATHSIG``); elsewhere, and should the parent be gone already, a
+    thread notices the parent's process id change and exits.
+    """
+    if sys.platform == "linux":
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=watch, name="sitegen-parent-watch", daemon=True).start()
+
+
+def _init_worker(renderer: Renderer, pages: Sequence[Page], to: Destination, parent: int) -> None:
     global _worker
+    _die_with_parent(parent)
     _worker = (renderer, pages, to)
     gc.enable()  # paused in the parent (``_collector_paused``); a worker renders for long
     renderer.fragments.enabled = False  # what a worker keeps dies with it
@@ -192,7 +225,7 @@ def render_pages(
             max_workers=jobs,
             mp_context=get_context("fork"),
             initializer=_init_worker,
-            initargs=(renderer, pages, to),
+            initargs=(renderer, pages, to, os.getpid()),
         ) as pool:
             for batch in pool.map(_render_chunk, batches):
                 for index, value in batch:
