@@ -162,3 +162,11 @@ def test_substantial_abstracts() -> None:
         assert not substantial(normalise(placeholder))
     assert not substantial(normalise("Abstract not available for this article."))
     assert substantial(normalise(ABSTRACT))
+
+
+def test_a_real_abstract_is_preferred_to_a_placeholder(make_project: Callable[..., Path]) -> None:
+    bib = "@article{b, title={Attention is all you need}, abstract={Real text.}}\n"
+    loaded = load_files(make_project, "jabref-placeholders.bib", **{"z.bib": bib})
+    assert loaded.catalog is not None
+    paper = loaded.catalog.paper("attention-is-all-you-need")
+    assert paper.abstract.plain == "Real text."

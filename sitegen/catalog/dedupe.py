@@ -217,9 +217,17 @@ def merge(group: Sequence[CleanEntry], merges: Sequence[Merge] = ()) -> MergedPa
     ranked = sorted(group, key=_preference)
     titled = [item for item in ranked if item.title is not None]
     with_abstract = [item for item in ranked if item.abstract.plain]
-    # Prefer the longest abstract among the best-ranked entries that have one.
+    # Prefer a real abstract to a placeholder ("Not available"), then the longest among
+    # the best-ranked entries that have one.
     abstract = (
-        max(with_abstract, key=lambda i: (-_preference(i)[1], len(i.abstract.plain))).abstract
+        max(
+            with_abstract,
+            key=lambda i: (
+                not _PLACEHOLDER.fullmatch(normalise(i.abstract.plain)),
+                -_preference(i)[1],
+                len(i.abstract.plain),
+            ),
+        ).abstract
         if with_abstract
         else RichText("", "")
     )
