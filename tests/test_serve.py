@@ -17,8 +17,10 @@ import time
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import tornado.httpclient
 import tornado.websocket
 from click.testing import CliRunner
 
@@ -335,3 +337,163 @@ def test_search_indexing_runs_after_the_reload_without_blocking_it(
     assert calls[0][1] is True
     changed, full = calls[1]
     assert f"papers/{MIRAGE}/index.html" in changed and full is False
+
+
+def _get(port: int, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.putrequest("GET", path, skip_host=host is not None)
+        if host is not None:
+            connection.putheader("Host", host)
+        connection.endheaders()
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def test_a_save_made_during_the_first_build_is_shown(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sitegen.serve.preview
+
+    build = sitegen.serve.preview.build_site
+    saved: list[bool] = []
+
+    def save_after_reading(*args: Any, **kwargs: Any) -> Any:
+        result = build(*args, **kwargs)
+        if not saved:  # the first build has read the inputs; the reader saves now
+            saved.append(True)
+            (project / NOTES).write_text(annotation("Saved-while-building"), encoding="utf-8")
+        return result
+
+    monkeypatch.setattr(sitegen.serve.preview, "build_site", save_after_reading)
+    server = Preview(project, port=0, jobs=1, search=False, echo=lambda line: None)
+    server.start()
+    try:
+        wait_for(lambda: "Saved-while-building" in page_text(server))
+    finally:
+        server.stop()
+
+
+def test_a_save_made_as_soon_as_the_home_page_answers_is_shown(project: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "-C", str(project), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith("serving http://127.0.0.1:"):
+                break
+        port = int(line.split(":")[2].split("/")[0])
+        assert _get(port, "/reading-list/")[0] == 200
+        (project / NOTES).write_text(annotation("Saved-at-once"), encoding="utf-8")
+        page = f"/reading-list/papers/{MIRAGE}/"
+        wait_for(lambda: b"Saved-at-once" in _get(port, page)[2], timeout=60)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.communicate(timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("host", "status"),
+    [
+        ("evil.example", 403),
+        ("evil.example:{port}", 403),
+        ("127.0.0.1.evil.example", 403),
+        ("localhost:{port}", 200),
+        ("127.0.0.1:{port}", 200),
+        ("127.0.0.2", 200),
+        ("[::1]:{port}", 200),
+    ],
+)
+def test_only_loopback_hosts_are_answered(preview: Preview, host: str, status: int) -> None:
+    for path in ("/reading-list/", "/livereload.js"):
+        answer, _, body = _get(preview.port, path, host.format(port=preview.port))
+        assert answer == status
+        if status == 403:
+            assert b"is not allowed" in body and b"<html" not in body
+
+
+def test_the_reload_socket_refuses_other_hosts(preview: Preview) -> None:
+    async def connect() -> None:
+        request = tornado.httpclient.HTTPRequest(
+            f"ws://127.0.0.1:{preview.port}/livereload",
+            headers={"Host": "evil.example", "Origin": "http://evil.example"},
+        )
+        await tornado.websocket.websocket_connect(request)
+
+    with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
+        asyncio.run(connect())
+    assert refused.value.code == 403
+
+
+def test_hostile_requests_are_answered_without_a_traceback(
+    preview: Preview, caplog: pytest.LogCaptureFixture
+) -> None:
+    status, _, _ = _get(preview.port, "/reading-list/" + "a" * 300 + "/")
+    assert status == 404
+    status, _, _ = _get(preview.port, "/reading-list/papers/" + "%C3%A9" * 200)  # é, 400 bytes
+    assert status == 404
+
+    async def nested() -> str:
+        socket_ = await tornado.websocket.websocket_connect(
+            f"ws://127.0.0.1:{preview.port}/livereload"
+        )
+        try:
+            socket_.write_message("[" * 30_000 + "]" * 30_000)  # 60 kB, under the limit
+            socket_.write_message(json.dumps({"command": "hello", "protocols": []}))
+            return str(await asyncio.wait_for(socket_.read_message(), 15))
+        finally:
+            socket_.close()
+            while await asyncio.wait_for(socket_.read_message(), 5) is not None:
+                pass
+
+    assert json.loads(asyncio.run(nested()))["command"] == "hello"  # still answering
+    assert [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+
+
+def test_idle_connections_are_closed(project: Path) -> None:
+    server = Preview(project, port=0, jobs=1, search=False, echo=print, idle_seconds=1)
+    server.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as idle:
+            assert idle.recv(1) == b""  # closed by the server, long before the 30 s
+    finally:
+        server.stop()
+
+
+def test_pages_stay_whole_under_load_while_an_annotation_is_saved(
+    project: Path, preview: Preview
+) -> None:
+    pages = ["/reading-list/", f"/reading-list/papers/{MIRAGE}/", "/reading-list/papers.json"]
+    answers: list[tuple[int, int, int]] = []
+    saving = threading.Event()
+    saving.set()
+
+    def reader(number: int) -> None:
+        done = 0
+        while saving.is_set() or done < 10:
+            status, headers, body = _get(preview.port, pages[(number + done) % len(pages)])
+            answers.append((status, int(headers.get("Content-Length", -1)), len(body)))
+            done += 1
+
+    readers = [threading.Thread(target=reader, args=(n,)) for n in range(10)]
+    for thread in readers:
+        thread.start()
+    try:
+        for number in range(20):
+            (project / NOTES).write_text(annotation(f"Load-{number}"), encoding="utf-8")
+            wait_for(lambda number=number: f"Load-{number}" in page_text(preview), timeout=60)
+    finally:
+        saving.clear()
+        for thread in readers:
+            thread.join(120)
+    assert len(answers) >= 100
+    assert all(status == 200 and length == size for status, length, size in answers), [
+        a for a in answers if a[0] != 200 or a[1] != a[2]
+    ][:5]

@@ -25,10 +25,21 @@ import tornado.web
 import tornado.websocket
 
 from sitegen.model import Problem
+from sitegen.serve.hosts import allowed_host
 from sitegen.serve.overlay import inject, overlay_html
 
 CLIENT_SCRIPT = Path(livereload.__file__).parent / "vendors" / "livereload.js"
 LIVERELOAD_PROTOCOL = "http://livereload.com/protocols/official-7"
+
+
+MAX_NAME = 255
+"""Longest file name (in bytes) a path segment may be; longer ones are not found."""
+MAX_MESSAGE = 64 * 1024
+"""Largest LiveReload message taken (livereload.js sends a few hundred bytes)."""
+PING_SECONDS = 30.0
+"""A LiveReload socket that does not answer a ping within this long is closed."""
+IDLE_SECONDS = 60.0
+"""An HTTP connection that sends nothing for this long is closed."""
 
 
 class PortInUse(Exception):
@@ -72,17 +83,17 @@ def locate(output: Path, relative: str) -> tuple[str, Path | None]:
     parts = [part for part in relative.split("/") if part]
     if "\0" in relative or "\\" in relative or any(p in (".", "..") for p in parts):
         return "refused", None
-    if any(p.startswith(".sitegen") for p in parts):
+    if any(p.startswith(".sitegen") or len(p.encode()) > MAX_NAME for p in parts):
         return "missing", None
     root = output.resolve()
     target = root.joinpath(*parts)
-    if target.is_dir() and relative and not relative.endswith("/"):
-        return "redirect", None
-    if target.is_dir():
-        target = target / "index.html"
     try:
+        if target.is_dir() and relative and not relative.endswith("/"):
+            return "redirect", None
+        if target.is_dir():
+            target = target / "index.html"
         real = target.resolve(strict=True)
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError):  # a name too long, a loop of symlinks
         return "missing", None
     if root not in real.parents:
         return "refused", None
@@ -95,6 +106,7 @@ class Preview(Protocol):
     browsers: set[tornado.websocket.WebSocketHandler]
     handshakes: int
     site: ServedSite | None
+    host: str
 
     @property
     def building(self) -> bool:
@@ -109,11 +121,27 @@ def application(preview: Preview) -> tornado.web.Application:
     return tornado.web.Application(
         [
             (r"/livereload", _ReloadSocket, {"preview": preview}),
-            (r"/livereload\.js", _ClientScript),
+            (r"/livereload\.js", _ClientScript, {"preview": preview}),
             (r"/.*", _SiteFiles, {"preview": preview}),
         ],
         log_function=lambda handler: None,
+        websocket_max_message_size=MAX_MESSAGE,
+        websocket_ping_interval=PING_SECONDS,
+        websocket_ping_timeout=PING_SECONDS,
     )
+
+
+def _refused_host(handler: tornado.web.RequestHandler, preview: Preview) -> bool:
+    """Answer 403 (and say so) when the request's ``Host`` is not one the preview serves."""
+    if allowed_host(handler.request.host, preview.host):
+        return False
+    handler.set_status(403)
+    handler.set_header("Content-Type", "text/plain; charset=utf-8")
+    handler.finish(
+        f"Host {handler.request.host!r} is not allowed: sitegen serve answers loopback "
+        "names (localhost, 127.0.0.1, [::1]) and the --host it was given.\n"
+    )
+    return True
 
 
 class _ReloadSocket(tornado.websocket.WebSocketHandler):
@@ -122,10 +150,13 @@ class _ReloadSocket(tornado.websocket.WebSocketHandler):
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
 
+    def prepare(self) -> None:
+        _refused_host(self, self.preview)
+
     def on_message(self, message: str | bytes) -> None:
         try:
             command = json.loads(message).get("command")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):  # deeply nested: not a command
             return
         if command == "hello":
             self.write_message(
@@ -147,6 +178,12 @@ class _ReloadSocket(tornado.websocket.WebSocketHandler):
 class _ClientScript(tornado.web.RequestHandler):
     """livereload's browser client, as shipped in the livereload package."""
 
+    def initialize(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def prepare(self) -> None:
+        _refused_host(self, self.preview)
+
     def get(self) -> None:
         self.set_header("Content-Type", "text/javascript; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
@@ -158,6 +195,9 @@ class _SiteFiles(tornado.web.RequestHandler):
 
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
+
+    def prepare(self) -> None:
+        _refused_host(self, self.preview)
 
     async def head(self) -> None:
         await self.get()

@@ -32,8 +32,15 @@ from watchdog.observers import Observer
 from sitegen.build import BuildResult, OutputRefused, build_site, check_outputs
 from sitegen.cache import StageCache
 from sitegen.model import InputError, Problem, Severity
-from sitegen.serve.http import ServedSite, application, listen
-from sitegen.serve.watch import DEBOUNCE, WATCHED_FOLDERS, EditForwarder, is_editor_temp
+from sitegen.serve.http import IDLE_SECONDS, ServedSite, application, listen
+from sitegen.serve.watch import (
+    DEBOUNCE,
+    WATCHED_FOLDERS,
+    EditForwarder,
+    changed_since,
+    is_editor_temp,
+    snapshot,
+)
 from sitegen.settings import SETTINGS_FILE, Settings, load_settings
 
 
@@ -50,6 +57,7 @@ class Preview:
         jobs: int | None = None,
         search: bool = True,
         echo: Callable[[str], None] = click.echo,
+        idle_seconds: float = IDLE_SECONDS,
     ) -> None:
         self.root = root.resolve()
         self.host = host
@@ -59,6 +67,8 @@ class Preview:
         self.search = search
         """Update the search indexes after each build (in the background)."""
         self.echo = echo
+        self.idle_seconds = idle_seconds
+        """An HTTP connection that sends nothing for this long is closed."""
         self.rebuilds = 0
         """Rebuilds since ``start()``, failed ones too."""
         self.site: ServedSite | None = None
@@ -89,20 +99,29 @@ class Preview:
     # ---- lifecycle -------------------------------------------------------
 
     def start(self) -> str:
-        """Bind, build, then serve and watch in background threads; return the site URL."""
+        """Bind, watch, build, then serve in background threads; return the site URL.
+
+        Watching starts before the first build, and the inputs' sizes and times are
+        compared before and after it, so an edit saved during the first build (30 s
+        at 10,000 papers) or just after the server first answers is never missed.
+        """
         self._sockets = [listen(self.host, self.port)]
         self.port = self._sockets[0].getsockname()[1]
         self._idle.set()
         try:
+            self._watch()
+            before = snapshot(self.root)
             self._build(changed=[], initial=True)
+            for name in changed_since(before, snapshot(self.root)):
+                self.changed(str(self.root / name))
         except BaseException:
+            self._stop_watching()
             for sock in self._sockets:
                 sock.close()
             raise
         ready = threading.Event()
         self._spawn(self._serve, ready)
         ready.wait(10)
-        self._watch()
         self._spawn(self._rebuild_loop)
         return self.url
 
@@ -119,9 +138,7 @@ class Preview:
         self._idle.set()
         with self._wake:
             self._wake.notify_all()
-        if self._observer is not None:
-            self._observer.stop()
-            self._observer.join(5)
+        self._stop_watching()
         if self._loop is not None and self._loop.is_running():
             asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
         for thread in self._threads:
@@ -130,6 +147,12 @@ class Preview:
             self._indexer.shutdown(wait=True, cancel_futures=True)
         for sock in self._sockets:
             sock.close()
+
+    def _stop_watching(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            with contextlib.suppress(RuntimeError):  # never started
+                self._observer.join(5)
 
     @property
     def building(self) -> bool:
@@ -326,7 +349,11 @@ class Preview:
         self._loop = loop
 
         async def setup() -> None:
-            self._http = tornado.httpserver.HTTPServer(application(self))
+            self._http = tornado.httpserver.HTTPServer(
+                application(self),
+                idle_connection_timeout=self.idle_seconds,
+                body_timeout=self.idle_seconds,
+            )
             self._http.add_sockets(self._sockets)
 
         loop.run_until_complete(setup())

@@ -8,9 +8,14 @@ editor writes while saving, which must not trigger a rebuild.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
+from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
+from sitegen.settings import SETTINGS_FILE
 
 WATCHED_FOLDERS = ("seeds", "content", "templates", "static")
 """Project folders whose changes trigger a rebuild (with ``sitegen.yaml``)."""
@@ -45,3 +50,32 @@ class EditForwarder(FileSystemEventHandler):
         for path in paths:
             if path:
                 self.changed(path if isinstance(path, str) else path.decode())
+
+
+Snapshot = dict[str, tuple[int, int]]
+
+
+def snapshot(root: Path) -> Snapshot:
+    """Size and modification time of every watched input, by path relative to ``root``.
+
+    Taken before and after the first build: the watcher is started first, but an
+    edit made while it was still setting up is found by comparing the two.
+    """
+    found: Snapshot = {}
+    paths = [root / SETTINGS_FILE]
+    for name in WATCHED_FOLDERS:
+        for base, dirs, files in os.walk(root / name):
+            dirs.sort()
+            paths.extend(Path(base, file) for file in files)
+    for path in paths:
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            found[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+    return found
+
+
+def changed_since(before: Snapshot, after: Snapshot) -> list[str]:
+    """Inputs added, removed or changed between two snapshots."""
+    return sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
