@@ -27,7 +27,6 @@ from typing import Any
 import click
 import tornado.httpserver
 import tornado.websocket
-from watchdog.observers import Observer
 
 from sitegen.build import BuildResult, OutputRefused, build_site, check_outputs
 from sitegen.cache import StageCache
@@ -36,7 +35,7 @@ from sitegen.serve.http import IDLE_SECONDS, ServedSite, application, listen
 from sitegen.serve.watch import (
     DEBOUNCE,
     WATCHED_FOLDERS,
-    EditForwarder,
+    Watcher,
     changed_since,
     is_editor_temp,
     snapshot,
@@ -80,8 +79,7 @@ class Preview:
         self._sockets: list[socket.socket] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._http: tornado.httpserver.HTTPServer | None = None
-        self._observer: Any = None
-        self._watched: dict[str, Any] = {}
+        self._watcher = Watcher(self.root, self.changed)
         self._threads: list[threading.Thread] = []
         self._changes: set[str] = set()
         self.stages = StageCache.for_project(self.root)
@@ -109,13 +107,13 @@ class Preview:
         self.port = self._sockets[0].getsockname()[1]
         self._idle.set()
         try:
-            self._watch()
+            self._watcher.start()
             before = snapshot(self.root)
             self._build(changed=[], initial=True)
             for name in changed_since(before, snapshot(self.root)):
                 self.changed(str(self.root / name))
         except BaseException:
-            self._stop_watching()
+            self._watcher.stop()
             for sock in self._sockets:
                 sock.close()
             raise
@@ -138,7 +136,7 @@ class Preview:
         self._idle.set()
         with self._wake:
             self._wake.notify_all()
-        self._stop_watching()
+        self._watcher.stop()
         if self._loop is not None and self._loop.is_running():
             asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
         for thread in self._threads:
@@ -147,12 +145,6 @@ class Preview:
             self._indexer.shutdown(wait=True, cancel_futures=True)
         for sock in self._sockets:
             sock.close()
-
-    def _stop_watching(self) -> None:
-        if self._observer is not None:
-            self._observer.stop()
-            with contextlib.suppress(RuntimeError):  # never started
-                self._observer.join(5)
 
     @property
     def building(self) -> bool:
@@ -274,26 +266,6 @@ class Preview:
 
     # ---- watching --------------------------------------------------------
 
-    def _watch(self) -> None:
-        self._observer = Observer()
-        handler = EditForwarder(self.changed)
-        self._observer.schedule(handler, str(self.root), recursive=False)
-        for name in WATCHED_FOLDERS:
-            self._watch_folder(name)
-        self._observer.start()
-
-    def _watch_folder(self, name: str) -> None:
-        folder = self.root / name
-        if not folder.is_dir():
-            return
-        old = self._watched.pop(name, None)
-        if old is not None:
-            with contextlib.suppress(KeyError, ValueError):
-                self._observer.unschedule(old)
-        self._watched[name] = self._observer.schedule(
-            EditForwarder(self.changed), str(folder), recursive=True
-        )
-
     def changed(self, path: str) -> None:
         """Note a changed input file; the rebuild waits for a quiet moment."""
         try:
@@ -309,7 +281,7 @@ class Preview:
         if parts[0] not in WATCHED_FOLDERS and relative.as_posix() != SETTINGS_FILE:
             return
         if len(parts) == 1 and parts[0] in WATCHED_FOLDERS:
-            self._watch_folder(parts[0])  # created or replaced: watch the new folder
+            self._watcher.watch_folder(parts[0])  # created or replaced: watch the new folder
         with self._wake:
             now = time.monotonic()
             if not self._changes:

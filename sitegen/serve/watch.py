@@ -12,8 +12,10 @@ import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
 
 from sitegen.settings import SETTINGS_FILE
 
@@ -50,6 +52,42 @@ class EditForwarder(FileSystemEventHandler):
         for path in paths:
             if path:
                 self.changed(path if isinstance(path, str) else path.decode())
+
+
+class Watcher:
+    """Watchdog watching a project's root (for ``sitegen.yaml``) and its input folders."""
+
+    def __init__(self, root: Path, changed: Callable[[str], None]) -> None:
+        self.root = root
+        self.changed = changed
+        self._observer: Any = None
+        self._watched: dict[str, Any] = {}
+
+    def start(self) -> None:
+        self._observer = Observer()
+        self._observer.schedule(EditForwarder(self.changed), str(self.root), recursive=False)
+        for name in WATCHED_FOLDERS:
+            self.watch_folder(name)
+        self._observer.start()
+
+    def watch_folder(self, name: str) -> None:
+        """Watch an input folder (again, when it was created or replaced)."""
+        folder = self.root / name
+        if self._observer is None or not folder.is_dir():
+            return
+        old = self._watched.pop(name, None)
+        if old is not None:
+            with contextlib.suppress(KeyError, ValueError):
+                self._observer.unschedule(old)
+        self._watched[name] = self._observer.schedule(
+            EditForwarder(self.changed), str(folder), recursive=True
+        )
+
+    def stop(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            with contextlib.suppress(RuntimeError):  # never started
+                self._observer.join(5)
 
 
 Snapshot = dict[str, tuple[int, int]]
