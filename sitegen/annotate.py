@@ -187,11 +187,18 @@ def annotate(settings: Settings, key: str, change: Change, file: Path | None = N
         raise AnnotateError(f"unknown paper key {key!r}{hint}")
     _check_change(change)
     lock = settings.root / CACHE_DIR / LOCK_FILE
-    with exclusive(lock):
-        for _ in range(ATTEMPTS):
-            outcome = _annotate_once(settings, key, change, file, keys, slugs)
-            if outcome is not None:
-                return outcome
+    try:
+        with exclusive(lock):
+            for _ in range(ATTEMPTS):
+                outcome = _annotate_once(settings, key, change, file, keys, slugs)
+                if outcome is not None:
+                    return outcome
+    except OSError as exc:  # disk full, read-only project: one line, nothing half-written
+        where = display_path(Path(exc.filename), settings.root) if exc.filename else "annotate"
+        raise AnnotateError(
+            f"{where}: {exc.strerror or exc}; nothing was changed (free some space or make "
+            "the project writable, then run again)"
+        ) from exc
     raise AnnotateError(
         "the annotation file kept changing while annotating; nothing was written, run again"
     )

@@ -155,3 +155,21 @@ def test_a_huge_abstract_is_a_warning_naming_its_line(make_project: Callable[...
     result = CliRunner().invoke(cli, ["-C", str(root), "check"])
     assert result.exit_code == 0, result.stderr
     assert "seeds/000_dump.txt:2: warning: abstract of 126,010 characters" in result.stderr
+
+
+def test_a_full_disk_is_one_line_and_the_file_is_unchanged(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make(make_project)
+
+    def full(self: Path, data: bytes) -> int:
+        raise OSError(28, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    code, _, err = run(root, MIRAGE, "--status", "read")
+    assert code == 1
+    assert err.splitlines() == [
+        f"error: content/annotations/.reading.yaml.{os.getpid()}.tmp: No space left on device; "
+        "nothing was changed (free some space or make the project writable, then run again)"
+    ]
+    assert (root / READING).read_text() == NOTES
