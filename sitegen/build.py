@@ -59,7 +59,7 @@ INPUT_FOLDERS = ("seeds", "content", "templates", "static")
 """Project folders whose files are inputs (besides ``sitegen.yaml``)."""
 CHECKED = "outputs-checked"
 """What ``check_outputs`` keeps: the build cache generation it checked, and what changed."""
-SEARCH_BUNDLE = "pagefind/pagefind.js"
+SEARCH_BUNDLE = "pagefind/shards.json"
 """The browser index a build with search leaves (``sitegen.search.pagefind.BUNDLE``); named
 here so a no-change check need not import the search package."""
 

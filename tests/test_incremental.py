@@ -140,9 +140,9 @@ def test_a_no_change_rebuild_stops_early_and_writes_nothing(project: Path) -> No
 
 
 def test_a_no_change_rebuild_still_needs_the_search_index(project: Path) -> None:
-    from sitegen.search.pagefind import BUNDLE
+    from sitegen.search.pagefind import BUNDLE, MANIFEST
 
-    assert f"{BUNDLE}/pagefind.js" == sitegen.build.SEARCH_BUNDLE
+    assert f"{BUNDLE}/{MANIFEST}" == sitegen.build.SEARCH_BUNDLE
     settings = _settings(project)
     build_site(settings, jobs=1)
     assert build_site(settings, jobs=1).unchanged

@@ -1,83 +1,203 @@
-"""The build's index phase: Pagefind over paper pages only, when they change; clear failures."""
+"""The browser index: made from the catalogue, deterministic, incremental, clear failures."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import os
-import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import cbor2
 import pytest
 from click.testing import CliRunner
 
 from sitegen.build import build_site
 from sitegen.catalog import load_catalog
 from sitegen.cli import cli
-from sitegen.search import IndexResult, index_site
+from sitegen.search import index_site
+from sitegen.search.pagefind import shard_count
 from sitegen.search.terminal import index_dir
 from sitegen.settings import load_settings
 
 from .conftest import MIRAGE, copy_sample_project
 
 
-def fragments(output: Path) -> dict[str, dict[str, Any]]:
-    """Pagefind's per-page records (gzip, after a signature), by URL."""
+def _data(path: Path) -> Any:
+    data = gzip.decompress(path.read_bytes())
+    return data[len(b"pagefind_dcd") :]
+
+
+def _shards(output: Path) -> list[Path]:
+    manifest = json.loads((output / "pagefind" / "shards.json").read_text())
+    return [output / "pagefind" / name for name in sorted(manifest["shards"])]
+
+
+def _meta(shard: Path) -> Any:
+    entry = json.loads((shard / "pagefind-entry.json").read_text())
+    (language,) = entry["languages"].values()
+    return cbor2.loads(_data(shard / f"pagefind.{language['hash']}.pf_meta"))
+
+
+def records(output: Path) -> dict[str, dict[str, Any]]:
+    """Every record of the browser index (Pagefind's fragments), by URL."""
     found = {}
-    for path in (output / "pagefind" / "fragment").iterdir():
-        data = gzip.decompress(path.read_bytes())
-        record = json.loads(data[data.index(b"{") :])
-        found[record["url"]] = record
+    for shard in _shards(output):
+        for path in (shard / "fragment").iterdir():
+            data = gzip.decompress(path.read_bytes())
+            record = json.loads(data[data.index(b"{") :])
+            found[record["url"]] = record
     return found
 
 
-def test_only_paper_pages_are_indexed_with_filters_sorts_and_metadata(
-    searchable_site: Path,
-) -> None:
-    records = fragments(searchable_site)
+def find(output: Path, word: str) -> set[str]:
+    """URLs of the records Pagefind's word index lists under ``word`` (a word the
+    English stemmer leaves as it is), as the browser would look it up."""
+    urls = set()
+    for shard in _shards(output):
+        meta = _meta(shard)
+        pages, chunks = meta[1], meta[2]
+        for first, last, name in chunks:
+            if not first <= word <= last:
+                continue
+            words = cbor2.loads(_data(shard / "index" / f"{name}.pf_index"))[0]
+            for indexed, hits, _ in words:
+                if indexed == word:
+                    for page, *_ in hits:
+                        fragment = shard / "fragment" / f"{pages[page][0]}.pf_fragment"
+                        data = gzip.decompress(fragment.read_bytes())
+                        urls.add(json.loads(data[data.index(b"{") :])["url"])
+    return urls
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_one_record_per_paper_with_filters_sorts_and_metadata(searchable_site: Path) -> None:
+    found = records(searchable_site)
     papers = json.loads((searchable_site / "papers.json").read_text())["papers"]
-    assert set(records) == {f"/papers/{p['key']}/" for p in papers}
-    mirage = records[f"/papers/{MIRAGE}/"]
+    assert set(found) == {f"/papers/{p['key']}/" for p in papers}
+    mirage = found[f"/papers/{MIRAGE}/"]
     assert mirage["meta"]["title"] == "Mirage: an audio-to-video foundation model"
     assert mirage["meta"]["status"] == "skimmed"
     assert mirage["meta"]["topics"] == "Video generation"
     assert mirage["filters"]["topic"] == ["video-generation"]
     assert mirage["filters"]["status"] == ["skimmed"]
     assert set(mirage["filters"]["tag"]) == {"audio", "talking-heads"}
-    assert not mirage["content"].startswith("Mirage: an audio-to-video foundation model. Status")
-    for page in searchable_site.rglob("*.html"):
-        if not re.fullmatch(
-            r"papers/[^/]+/index\.html", page.relative_to(searchable_site).as_posix()
-        ):
-            assert "data-pagefind-body" not in page.read_text(), page
+    # the text only: title, then the paper's words, no section headings or badges
+    assert mirage["content"].startswith("Mirage: an audio-to-video foundation model. ")
+    assert "Abstract." not in mirage["content"] and "Status" not in mirage["content"]
+    for shard in _shards(searchable_site):
+        assert sorted(name for name, _ in _meta(shard)[4]) == ["date", "rating"]
+    assert find(searchable_site, "mirag") == {f"/papers/{MIRAGE}/"}
 
 
-def test_every_paper_page_has_a_rating_and_a_date_to_sort_by(searchable_site: Path) -> None:
-    for page in (searchable_site / "papers").glob("*/index.html"):
-        html = page.read_text()
-        assert re.search(r'data-pagefind-sort="rating">\d</span>', html), page
-        assert re.search(r'data-pagefind-sort="date">\d{4}-\d\d-\d\d</span>', html), page
+def test_two_builds_give_byte_identical_indexes_whatever_the_jobs(tmp_path: Path) -> None:
+    settings, _ = load_settings(copy_sample_project(tmp_path / "project"))
+    first = build_site(settings.with_overrides(output_dir=str(tmp_path / "a")), jobs=1)
+    second = build_site(settings.with_overrides(output_dir=str(tmp_path / "b")), jobs=2, clean=True)
+    one, two = tree(first.output / "pagefind"), tree(second.output / "pagefind")
+    assert one == two
+    assert any(name.startswith("0/filter/") for name in one)
 
 
-def test_the_browser_index_is_rebuilt_only_when_a_paper_page_changes(tmp_path: Path) -> None:
+def test_a_bare_base_template_override_builds_and_search_finds_papers(tmp_path: Path) -> None:
+    root = copy_sample_project(tmp_path / "project")
+    (root / "templates").mkdir()
+    (root / "templates" / "base.html").write_text(
+        "<!doctype html><title>Mine</title><p>My own page.</p>\n"
+    )
+    result = CliRunner().invoke(cli, ["-C", str(root), "build"])
+    assert result.exit_code == 0, result.output
+    output = root / "_site"
+    assert "data-pagefind" not in (output / "papers" / MIRAGE / "index.html").read_text()
+    assert len(records(output)) == 169
+    assert find(output, "mirag") == {f"/papers/{MIRAGE}/"}
+
+
+def _edit_summary(root: Path, new: str) -> None:
+    """Put ``new`` in Mirage's summary (its annotation is in video.yaml)."""
+    annotation = root / "content" / "annotations" / "video.yaml"
+    text = annotation.read_text()
+    old = "summary: Audio-to-video with a general self-attention training recipe"
+    start = text.index(f"{MIRAGE}:")
+    at = text.index("summary: ", start)
+    end = text.index("\n", at)
+    assert text[at:end].startswith(old) or "summary: Words " in text[at:end]
+    annotation.write_text(f"{text[:at]}summary: Words {new} here.{text[end:]}")
+
+
+def test_an_edited_summary_is_found_by_its_new_words_after_an_incremental_build(
+    tmp_path: Path,
+) -> None:
+    root = copy_sample_project(tmp_path / "project")
+    _edit_summary(root, "zyxqu")
+    settings, _ = load_settings(root)
+    build_site(settings, jobs=1)
+    assert find(settings.output_path, "zyxqu") == {f"/papers/{MIRAGE}/"}
+
+    _edit_summary(root, "blorpt")
+    result = build_site(settings, jobs=1)
+    assert result.rendered < 20  # incremental
+    assert find(settings.output_path, "blorpt") == {f"/papers/{MIRAGE}/"}
+    assert find(settings.output_path, "zyxqu") == set()
+
+    clean = build_site(settings.with_overrides(output_dir=str(tmp_path / "clean")), jobs=1)
+    assert tree(settings.output_path / "pagefind") == tree(clean.output / "pagefind")
+
+
+def test_a_build_killed_while_indexing_is_made_good_by_the_next_build(tmp_path: Path) -> None:
+    root = copy_sample_project(tmp_path / "project")
+    settings, _ = load_settings(root)
+    build_site(settings, jobs=1)
+    _edit_summary(root, "blorpt")
+    # A Pagefind that kills the build that starts it: the pages are written, the index not.
+    killer = tmp_path / "pagefind"
+    killer.write_text("#!/bin/sh\nkill -9 $PPID\nsleep 5\n")
+    os.chmod(killer, 0o755)
+    env = {**os.environ, "PAGEFIND_BINARY_PATH": str(killer)}
+    done = subprocess.run(
+        [sys.executable, "-m", "sitegen", "-C", str(root), "build"],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == -9
+    assert "blorpt" in (settings.output_path / "papers" / MIRAGE / "index.html").read_text()
+    assert find(settings.output_path, "blorpt") == set()  # stale, for now
+
+    build_site(settings, jobs=1)
+    assert find(settings.output_path, "blorpt") == {f"/papers/{MIRAGE}/"}
+    clean = build_site(settings.with_overrides(output_dir=str(tmp_path / "clean")), jobs=1)
+    assert tree(settings.output_path / "pagefind") == tree(clean.output / "pagefind")
+    leftovers = [p.name for p in tmp_path.iterdir() if "staging" in p.name]
+    leftovers += [p.name for p in root.iterdir() if "staging" in p.name]
+    assert leftovers == []
+
+
+def test_unchanged_records_rewrite_nothing(tmp_path: Path) -> None:
     settings, _ = load_settings(copy_sample_project(tmp_path / "project"))
     build_site(settings, jobs=1)
-    entry = settings.output_path / "pagefind" / "pagefind-entry.json"
-    first = entry.stat().st_mtime_ns
-    catalog = load_catalog(settings)
+    before = {p: p.stat().st_mtime_ns for p in (settings.output_path / "pagefind").rglob("*")}
+    result = index_site(load_catalog(settings), settings, settings.output_path)
+    assert not result.browser and result.shards == ()
+    after = {p: p.stat().st_mtime_ns for p in (settings.output_path / "pagefind").rglob("*")}
+    assert {p: t for p, t in after.items() if p.name != "shards.json"} == {
+        p: t for p, t in before.items() if p.name != "shards.json"
+    }
 
-    result = index_site(catalog, settings, settings.output_path, changed=["topics/index.html"])
-    assert result == IndexResult(browser=False, terminal=result.terminal)
-    assert result.terminal.changed == 0
-    assert entry.stat().st_mtime_ns == first
 
-    result = index_site(
-        catalog, settings, settings.output_path, changed=[f"papers/{MIRAGE}/index.html"]
-    )
-    assert result.browser
-    assert entry.stat().st_mtime_ns != first
-    assert not (settings.output_path / ".pagefind-staging").exists()
+def test_large_catalogues_are_split_into_shards_small_ones_not() -> None:
+    assert shard_count(169) == 1
+    assert shard_count(5_000) == 1
+    assert 1 < shard_count(10_000) <= shard_count(100_000)
 
 
 def test_background_indexing_returns_a_future(tmp_path: Path) -> None:
@@ -89,7 +209,7 @@ def test_background_indexing_returns_a_future(tmp_path: Path) -> None:
     )
     result = future.result(timeout=120)
     assert result.browser and result.terminal.total == 169
-    assert (settings.output_path / "pagefind" / "pagefind.js").is_file()
+    assert (settings.output_path / "pagefind" / "shards.json").is_file()
     assert index_dir(settings.root).is_dir()
 
 
@@ -106,4 +226,4 @@ def test_a_pagefind_failure_fails_the_build_in_one_line(
     assert "error: search index: Pagefind could not index" in result.stderr
     assert "the index exploded" in result.stderr
     assert "Traceback" not in result.output
-    assert not (root / "_site" / ".pagefind-staging").exists()
+    assert not any("staging" in path.name for path in root.iterdir())

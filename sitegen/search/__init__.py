@@ -1,8 +1,9 @@
 """Search indexes: Pagefind for the browser, Whoosh for the terminal.
 
-``index_site`` is the build's last phase. It runs Pagefind over the output's
-paper pages (only when a paper page changed, or there is no index yet) and,
-while Pagefind runs in its own process, brings the terminal index in
+``index_site`` is the build's last phase. It makes a search record of every
+visible paper from the catalogue (``records.py``), rewrites the browser
+index's shards whose records changed (``pagefind.py``, through Pagefind's
+service: ``service.py``) and brings the terminal index in
 ``.sitegen-cache/whoosh/`` up to date for the papers whose content changed.
 
 For ``sitegen serve``: build with ``build_site(..., index_search=False)`` so new
@@ -23,13 +24,8 @@ from pathlib import Path
 from typing import Literal, overload
 
 from sitegen.model import Catalog
-from sitegen.search.pagefind import (
-    PagefindError,
-    finish_pagefind,
-    needs_indexing,
-    remove_index,
-    start_pagefind,
-)
+from sitegen.search.pagefind import PagefindError, remove_index, write_index
+from sitegen.search.records import search_records
 from sitegen.search.terminal import IndexBusy, IndexUpdate, input_fingerprint, update_index
 from sitegen.settings import Settings
 
@@ -45,11 +41,11 @@ class IndexResult:
     """What ``index_site`` did."""
 
     browser: bool
-    """Pagefind rebuilt the browser index."""
+    """Pagefind rewrote (part of) the browser index."""
     terminal: IndexUpdate = field(default_factory=IndexUpdate)
     """Changes to the terminal index."""
-    log: str = ""
-    """Pagefind's output."""
+    shards: tuple[str, ...] = ()
+    """The browser index's shards that were rewritten."""
 
 
 def _index(
@@ -60,25 +56,21 @@ def _index(
     full: bool,
     verbose: bool,
 ) -> IndexResult:
-    process = None
-    browser = bool(catalog.papers) and needs_indexing(output, changed, full)
+    del changed, full, verbose  # the index compares its records itself
     try:
-        if not catalog.papers:
-            remove_index(output)  # Pagefind refuses an empty site; search shows "no index"
-        elif browser:
-            process = start_pagefind(output, verbose=verbose)
+        if catalog.papers:
+            records = search_records(catalog, settings.language)
+            shards = tuple(write_index(records, output, settings.language))
+        else:
+            remove_index(output)  # nothing to search: the search page says "no index"
+            shards = ()
         fingerprint = input_fingerprint(settings)
         terminal = update_index(catalog, settings, fingerprint=fingerprint)
-        log = finish_pagefind(process, output) if process is not None else ""
     except (PagefindError, IndexBusy) as exc:
         raise SearchIndexError(str(exc)) from exc
     except OSError as exc:
         raise SearchIndexError(f"cannot write the search index: {exc}") from exc
-    finally:
-        if process is not None and process.poll() is None:
-            process.kill()
-            process.wait()
-    return IndexResult(browser, terminal, log)
+    return IndexResult(bool(shards), terminal, shards)
 
 
 @overload
@@ -119,9 +111,9 @@ def index_site(
 ) -> IndexResult | Future[IndexResult]:
     """Update both search indexes for a built site.
 
-    ``changed`` lists output paths written or removed by the build; the browser
-    index is rebuilt only if a paper page is among them (or ``full``, or there
-    is none). Raises ``SearchIndexError``; with ``background=True`` returns a
+    ``changed`` and ``full`` are accepted for callers that pass what the build did;
+    the browser index rewrites the shards whose records differ from the ones it
+    last indexed, whatever the build wrote. Raises ``SearchIndexError``; with ``background=True`` returns a
     future instead, and the error comes from ``future.result()``.
     """
     changed = list(changed)

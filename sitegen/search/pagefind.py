@@ -1,124 +1,150 @@
-"""Browser search: run the Pagefind CLI once over the built site's paper pages.
+"""The browser index: Pagefind bundles made from the catalogue's search records.
 
-Pagefind (``pagefind[bin]`` from PyPI, a Rust binary: no Node needed) reads the
-``data-pagefind-*`` attributes of ``paper.html``: the body to index, weights
-(title and summary over abstract and notes), filters (topic slug, tag, status,
-year), sorts (rating, date) and the metadata a result shows. It writes a chunked
-index that the browser fetches piece by piece, so a first query on a
-10,000-paper site loads only the index chunks its words need.
-
-The index is written into a staging folder inside the output and then swapped
-in with two renames, so a browser searching during a rebuild sees the old or
-the new index, never half of one.
+Papers are split into shards by a stable hash of their key; each shard is its
+own Pagefind bundle in ``pagefind/<n>/``, and the search page searches them
+together (Pagefind's ``mergeIndex``). ``pagefind/shards.json`` lists the shards
+with a digest of the records each holds: it is the index's own record of what
+it last indexed. A run rebuilds only the shards whose digest differs (an edit
+to one paper re-indexes one shard) and writes the list last, so a run that
+fails or is killed is redone by the next one. Each shard is written outside
+the output (``<output>.pagefind-staging``), made canonical (``canonical.py``:
+the same records give the same bytes) and swapped in with renames, so a
+browser searching during a rebuild sees the old or the new shard, never half
+of one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
-import subprocess
-from collections.abc import Iterable
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+from sitegen.search.canonical import canonicalize
+from sitegen.search.records import SearchRecord
+from sitegen.search.service import PagefindError, PagefindService
+
+__all__ = ["BUNDLE", "MANIFEST", "PagefindError", "remove_index", "shard_count", "write_index"]
 
 BUNDLE = "pagefind"
 """Folder of the index inside the output (``/pagefind/`` on the site)."""
-PAPER_PAGES = "papers/*/index.html"
-"""Only paper pages are indexed, whatever other templates carry."""
-_STAGING = ".pagefind-staging"
-_OLD = ".pagefind-old"
+MANIFEST = "shards.json"
+"""The list of shards in ``BUNDLE``, with the digest of each one's records."""
+FORMAT = 1
+"""Bump when the bundles' layout or records change: every shard is rebuilt."""
+PAPERS_PER_SHARD = 5_000
+"""Papers per shard above which a site is split (docs/builds.md says why)."""
+MAX_SHARDS = 8
 
 
-class PagefindError(Exception):
-    """Pagefind is missing or failed; the message says what it printed."""
+def shard_count(papers: int) -> int:
+    """How many shards a catalogue of ``papers`` is split into (1 for small sites)."""
+    return max(1, min(MAX_SHARDS, -(-papers // PAPERS_PER_SHARD)))
 
 
-def pagefind_command() -> list[str]:
-    """The command that runs Pagefind: the binary the PyPI package ships (or
-    ``PAGEFIND_BINARY_PATH``); ``PagefindError`` if there is none."""
+def shard_of(key: str, shards: int) -> int:
+    """The shard a paper's record goes to: stable across builds and machines."""
+    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big") % shards
+
+
+@dataclass(frozen=True)
+class Shard:
+    """The records of one bundle and their digest."""
+
+    name: str
+    records: Sequence[SearchRecord]
+
+    @property
+    def digest(self) -> str:
+        digest = hashlib.blake2b(f"{FORMAT}".encode(), digest_size=16)
+        for record in self.records:
+            digest.update(record.digest.encode())
+        return digest.hexdigest()
+
+
+def plan_shards(records: Sequence[SearchRecord]) -> list[Shard]:
+    """The shards ``records`` fill (each in key order)."""
+    count = shard_count(len(records))
+    groups: list[list[SearchRecord]] = [[] for _ in range(count)]
+    for record in sorted(records, key=lambda record: record.key):
+        groups[shard_of(record.key, count)].append(record)
+    return [Shard(str(number), group) for number, group in enumerate(groups)]
+
+
+def indexed(output: Path) -> dict[str, str]:
+    """The shards the output's index holds, by name, with their digests (``{}`` if none)."""
     try:
-        from pagefind.service import get_executable
-
-        binary = get_executable()
-    except ImportError:
-        binary = None
-    if binary is None:
-        raise PagefindError(
-            "Pagefind is not installed; install it with: pip install 'pagefind[bin]'"
-        )
-    if not binary.is_file():
-        raise PagefindError(f"no Pagefind binary at {binary}")
-    return [str(binary)]
+        manifest = json.loads((output / BUNDLE / MANIFEST).read_text(encoding="utf-8"))
+        shards = manifest["shards"]
+        return {
+            str(name): str(digest)
+            for name, digest in shards.items()
+            if (output / BUNDLE / str(name) / "pagefind.js").is_file()
+        }
+    except (OSError, ValueError, KeyError, AttributeError):
+        return {}
 
 
-def needs_indexing(output: Path, changed: Iterable[str], full: bool) -> bool:
-    """Whether the browser index must be rebuilt: a paper page changed or none exists."""
-    if full or not (output / BUNDLE / "pagefind.js").is_file():
-        return True
-    return any(path.startswith("papers/") and path.endswith(".html") for path in changed)
+def stale_shards(records: Sequence[SearchRecord], output: Path) -> list[Shard]:
+    """The shards to (re)write: their records changed, or they are missing."""
+    have = indexed(output)
+    return [shard for shard in plan_shards(records) if have.get(shard.name) != shard.digest]
 
 
-def start_pagefind(output: Path, *, verbose: bool = False) -> subprocess.Popen[str]:
-    """Start Pagefind on ``output``, writing to a staging folder (see ``finish_pagefind``)."""
-    staging = output / _STAGING
-    if staging.exists():
-        shutil.rmtree(staging)
-    command = [
-        *pagefind_command(),
-        "--site",
-        str(output),
-        "--output-path",
-        str(staging),
-        "--glob",
-        PAPER_PAGES,
-    ]
-    if not verbose:
-        command.append("--quiet")
-    try:
-        return subprocess.Popen(
-            command,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            env={**os.environ, "NO_COLOR": "1"},
-        )
-    except OSError as exc:
-        raise PagefindError(
-            f"cannot run Pagefind ({exc}); install it with: pip install 'pagefind[bin]'"
-        ) from exc
-
-
-def finish_pagefind(process: subprocess.Popen[str], output: Path) -> str:
-    """Wait for Pagefind, then swap its index in; return what it printed."""
-    log, _ = process.communicate()
-    staging = output / _STAGING
-    if process.returncode != 0 or not (staging / "pagefind.js").is_file():
+def write_index(records: Sequence[SearchRecord], output: Path, language: str) -> list[str]:
+    """Bring ``output/pagefind/`` up to date with ``records``; the shards rewritten."""
+    shards = plan_shards(records)
+    have = indexed(output)
+    stale = [shard for shard in shards if have.get(shard.name) != shard.digest]
+    bundle = output / BUNDLE
+    staging = output.with_name(output.name + ".pagefind-staging")
+    if stale:
         shutil.rmtree(staging, ignore_errors=True)
-        lines = [line.strip() for line in log.splitlines() if line.strip()]
-        errors = [line for line in lines if line.lower().startswith("error")] or lines[-3:]
-        detail = "; ".join(dict.fromkeys(errors)) or f"exit status {process.returncode}"
-        raise PagefindError(f"Pagefind could not index {output}: {detail}")
-    swap_in(staging, output / BUNDLE)
-    return log
+        staging.mkdir(parents=True)
+        try:
+            with PagefindService() as service:
+                for shard in stale:
+                    _write_shard(service, shard, staging / shard.name, language)
+                    _swap_in(staging / shard.name, bundle / shard.name, staging / "old")
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    names = {shard.name for shard in shards}
+    for extra in sorted(bundle.iterdir()) if bundle.is_dir() else ():
+        if extra.is_dir() and extra.name not in names:
+            shutil.rmtree(extra)
+    manifest = {"format": FORMAT, "shards": {shard.name: shard.digest for shard in shards}}
+    _write_atomic(bundle / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return [shard.name for shard in stale]
 
 
-def swap_in(staging: Path, target: Path) -> None:
-    """Replace ``target`` by ``staging`` with renames (the old one is deleted after)."""
-    old = target.with_name(_OLD)
-    if old.exists():
-        shutil.rmtree(old)
+def _write_shard(service: PagefindService, shard: Shard, folder: Path, language: str) -> None:
+    index = service.new_index(language)
+    for record in shard.records:
+        service.add_file(index, record.url, record.html)
+    service.write_files(index, folder)
+    service.delete_index(index)
+    if not (folder / "pagefind.js").is_file():
+        raise PagefindError(f"Pagefind wrote no index into {folder}")
+    canonicalize(folder)
+
+
+def _swap_in(new: Path, target: Path, old: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         os.replace(target, old)
-    os.replace(staging, target)
+    os.replace(new, target)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.sitegen-tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
 
 
 def remove_index(output: Path) -> None:
     """Delete the browser index (a site without papers has nothing to search)."""
     shutil.rmtree(output / BUNDLE, ignore_errors=True)
-
-
-def run_pagefind(output: Path, *, verbose: bool = False) -> str:
-    """Index ``output``'s paper pages into ``output/pagefind/``; return Pagefind's log."""
-    return finish_pagefind(start_pagefind(output, verbose=verbose), output)

@@ -1,7 +1,9 @@
 /* Search page: Pagefind's prebuilt index, queried in the browser.
    Enhances templates/search.html; without JavaScript the page says so and links
    to the topic index. Query, filters and order live in the URL
-   (/search/?q=...&topic=...&sort=...), so a search can be shared and reloaded. */
+   (/search/?q=...&topic=...&sort=...), so a search can be shared and reloaded.
+   The index may be split into shards (pagefind/shards.json lists them), searched
+   together with Pagefind's mergeIndex; see sortedAcrossShards for ordered results. */
 (function () {
   "use strict";
   var doc = document;
@@ -12,7 +14,8 @@
     { name: "topic", legend: "Topic" },
     { name: "status", legend: "Status" },
     { name: "tag", legend: "Tag" },
-    { name: "year", legend: "Year" }
+    { name: "year", legend: "Year" },
+    { name: "author", legend: "Author" }
   ];
   var STATUS_ORDER = ["unread", "queued", "reading", "read", "skimmed", "dropped"];
   var SORTS = ["rating", "date"];
@@ -35,8 +38,9 @@
   } catch (e) { topicNames = {}; }
 
   var pagefind = null;
+  var shardNames = [];  /* the index's shards (pagefind/shards.json); the first is the primary */
   var totals = {};      /* facet -> value -> papers, over the whole site */
-  var results = [];     /* Pagefind results of the current search */
+  var results = null;   /* the current search's results, merged (see merged()) */
   var shown = 0;        /* results rendered so far */
   var generation = 0;   /* answers to superseded searches are dropped */
   var timer = 0;
@@ -196,8 +200,7 @@
 
   async function showMore(focusFirst) {
     var mine = generation;
-    var batch = results.slice(shown, shown + PAGE_SIZE);
-    var loaded = await Promise.all(batch.map(function (result) { return result.data(); }));
+    var loaded = await results.take(PAGE_SIZE);
     if (mine !== generation) return;
     var first = null;
     loaded.forEach(function (data) {
@@ -206,8 +209,58 @@
       first = first || item.querySelector("a");
     });
     shown += loaded.length;
-    more.hidden = shown >= results.length;
+    more.hidden = shown >= results.count;
     if (focusFirst && first) first.focus();
+  }
+
+  function compareSortValues(a, b) {
+    var x = Number(a), y = Number(b);
+    if (a !== "" && b !== "" && !isNaN(x) && !isNaN(y)) return x - y;
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  /* Results to show, in order: take(n) loads the data of the next n. */
+  function inOrder(list) {
+    var next = 0;
+    return {
+      count: list.length,
+      take: function (n) {
+        var batch = list.slice(next, next + n);
+        next += batch.length;
+        return Promise.all(batch.map(function (result) { return result.data(); }));
+      }
+    };
+  }
+
+  /* Several shards, sorted: Pagefind merges shards' results by score, so each
+     shard is searched alone (its "shard" filter) and the lists, each in the
+     chosen order, are merged here by the sort value in the results' metadata. */
+  async function sortedAcrossShards(state, options, count) {
+    var lists = [];
+    for (var i = 0; i < shardNames.length; i++) {
+      var alone = { sort: options.sort, filters: Object.assign({}, options.filters, { shard: shardNames[i] }) };
+      var answer = await pagefind.search(state.q || null, alone);
+      lists.push(answer ? answer.results.slice() : []);
+    }
+    var heads = lists.map(function (list) { return list.length ? list.shift().data() : null; });
+    return {
+      count: count,
+      take: async function (n) {
+        var out = [];
+        while (out.length < n) {
+          var datas = await Promise.all(heads);
+          var best = -1;
+          datas.forEach(function (data, i) {
+            if (!data) return;
+            if (best < 0 || compareSortValues(data.meta[state.sort] || "", datas[best].meta[state.sort] || "") > 0) best = i;
+          });
+          if (best < 0) break;
+          out.push(datas[best]);
+          heads[best] = lists[best].length ? lists[best].shift().data() : null;
+        }
+        return out;
+      }
+    };
   }
 
   function describe(count, state) {
@@ -224,7 +277,7 @@
     var mine = ++generation;
     var filtered = FACETS.some(function (f) { return state.filters[f.name].length; });
     if (!state.q && !filtered) {
-      results = [];
+      results = null;
       shown = 0;
       list.textContent = "";
       more.hidden = true;
@@ -251,13 +304,16 @@
       }
     }
     if (mine !== generation) return;
-    results = search.results;
+    results = state.sort && shardNames.length > 1
+      ? await sortedAcrossShards(state, options, search.results.length)
+      : inOrder(search.results);
+    if (mine !== generation) return;
     shown = 0;
     list.textContent = "";
     await showMore(false);
     if (mine !== generation) return;
     showCounts(counts);
-    statusLine.textContent = describe(results.length, state);
+    statusLine.textContent = describe(results.count, state);
   }
 
   function failed() {
@@ -266,7 +322,8 @@
 
   function schedule() {
     window.clearTimeout(timer);
-    if (pagefind && box.value.trim()) pagefind.preload(box.value.trim());
+    var words = box.value.trim();
+    if (pagefind && words) pagefind.preload(words);
     timer = window.setTimeout(function () { run().catch(failed); }, DEBOUNCE_MS);
   }
 
@@ -304,8 +361,19 @@
     sortSelect.value = state.sort;
     statusLine.textContent = "Loading the search index\u2026";
     try {
-      pagefind = await import(root.getAttribute("data-pagefind"));
-      await pagefind.options({ baseUrl: base });
+      /* pagefind/shards.json names the shards: bundles in pagefind/<name>/, searched
+         together (Pagefind's mergeIndex), each with a "shard" filter of its name. */
+      var manifestUrl = root.getAttribute("data-pagefind");
+      var bundles = manifestUrl.replace(/[^\/]*$/, "");
+      var response = await fetch(manifestUrl);
+      if (!response.ok) throw new Error("no search index");
+      shardNames = Object.keys((await response.json()).shards).sort(function (a, b) { return a - b; });
+      pagefind = await import(bundles + shardNames[0] + "/pagefind.js");
+      var several = shardNames.length > 1;
+      await pagefind.options(several ? { baseUrl: base, mergeFilter: { shard: shardNames[0] } } : { baseUrl: base });
+      for (var i = 1; i < shardNames.length; i++) {
+        await pagefind.mergeIndex(bundles + shardNames[i] + "/", { baseUrl: base, mergeFilter: { shard: shardNames[i] } });
+      }
       totals = await pagefind.filters();
     } catch (error) {
       statusLine.textContent = "The search index could not be loaded. It is built by sitegen build; " +

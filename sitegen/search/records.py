@@ -1,0 +1,100 @@
+"""What the browser index holds for each paper, made from the catalogue.
+
+One small HTML document per visible paper, never the rendered page, so a theme
+or a site's template override changes how pages look and never what search
+finds. Pagefind reads its ``data-pagefind-*`` attributes: the title (weight 10)
+and summary (weight 5) rank above the abstract and notes; filters topic (slug),
+tag, status, year and author; sorts rating and date; the metadata a result
+shows (title, status, topic names) and the sort values. Only text goes into the indexed body, no
+headings, so a result's snippet is the paper's own words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from html import escape
+
+from markdown_it import MarkdownIt
+
+from sitegen.clean import drop_forbidden
+from sitegen.markdown import make_markdown, render_inline, render_markdown
+from sitegen.model import Catalog, Paper
+
+FILTERS = ("topic", "tag", "status", "year", "author")
+"""Filters every record may carry (search.js shows a facet for each that has values)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRecord:
+    """One paper as the browser index receives it."""
+
+    key: str
+    url: str
+    """Root-relative URL of the paper page (the search page adds the base path)."""
+    html: str
+    """The document Pagefind indexes."""
+
+    @property
+    def digest(self) -> str:
+        """Changes exactly when what the index holds for this paper changes."""
+        return hashlib.blake2b(f"{self.url}\0{self.html}".encode(), digest_size=16).hexdigest()
+
+
+def sort_date(paper: Paper) -> str:
+    """The date search orders by: when read, else the year and day listed."""
+    if paper.read_on:
+        return paper.read_on.isoformat()
+    return f"{paper.year or 0:04d}-{paper.listed_on or '00-00'}"
+
+
+def _tags(name: str, values: Iterator[str] | tuple[str, ...] | list[str]) -> str:
+    return "".join(f"<span data-pagefind-{name}>{escape(value)}</span>" for value in values)
+
+
+def paper_record(
+    paper: Paper, topic_names: Mapping[str, str], language: str, md: MarkdownIt
+) -> SearchRecord:
+    """The search record of one paper."""
+    names = [topic_names.get(slug, slug) for slug in paper.topics]
+    body = [f'<h1 data-pagefind-weight="10">{escape(paper.title.plain)}</h1>']
+    if paper.summary:
+        summary = render_inline(md, drop_forbidden(paper.summary))
+        body.append(f'<p data-pagefind-weight="5">{summary}</p>')
+    if paper.abstract.plain:
+        body.append(f"<p>{escape(paper.abstract.plain)}</p>")
+    if paper.notes:
+        body.append(f"<div>{render_markdown(md, drop_forbidden(paper.notes))}</div>")
+    filters = {
+        "topic": paper.topics,
+        "tag": paper.tags,
+        "status": (paper.status,),
+        "year": (str(paper.year),) if paper.year else (),
+        "author": paper.authors,
+    }
+    hidden = [
+        "".join(_tags(f'filter="{name}"', values) for name, values in filters.items()),
+        _tags('meta="title"', [paper.title.plain]),
+        _tags('meta="status"', [paper.status]),
+        _tags('meta="topics"', [", ".join(names)]),
+        _tags('sort="rating"', [str(paper.rating or 0)]),
+        _tags('sort="date"', [sort_date(paper)]),
+        # search.js merges sorted results of several shards by these
+        _tags('meta="rating"', [str(paper.rating or 0)]),
+        _tags('meta="date"', [sort_date(paper)]),
+    ]
+    html = (
+        f'<!doctype html><html lang="{escape(language)}"><body>'
+        f"<main data-pagefind-body>{''.join(body)}</main>"
+        f"<div data-pagefind-ignore>{''.join(hidden)}</div></body></html>"
+    )
+    return SearchRecord(paper.key, f"/papers/{paper.key}/", html)
+
+
+def search_records(catalog: Catalog, language: str) -> list[SearchRecord]:
+    """A record per visible paper, in key order (the order the index is built in)."""
+    md = make_markdown()
+    names = {topic.slug: topic.name for topic in catalog.topics}
+    papers = sorted(catalog.papers, key=lambda paper: paper.key)
+    return [paper_record(paper, names, language, md) for paper in papers]
