@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -52,6 +53,9 @@ from sitegen.render import Renderer, renderer_for, theme_dir
 from sitegen.settings import SETTINGS_FILE, Settings
 from sitegen.timing import PhaseTimer
 from sitegen.workers import Destination, Rendered, default_jobs, render_pages
+
+if TYPE_CHECKING:
+    from sitegen.search import IndexJob
 
 __all__ = ["MARKER", "BuildResult", "OutputRefused", "build_site", "check_outputs"]
 
@@ -205,6 +209,7 @@ def build_site(
             renderer = _renderer(catalog, settings, extra_head, stages)
             statics = static_files(settings)
         full = clean or not (output / MARKER).exists() or not cache.records
+        indexing = _start_indexing(catalog, settings, output, full) if index_search else None
         with timer.phase("digest"):
             digests = page_digests(renderer, pages, settings, catalog, stages)
             todo = (
@@ -215,7 +220,12 @@ def build_site(
         )
         with timer.phase("render"):
             todo_pages = [pages[i] for i in todo]
-            rendered = _render(renderer, todo_pages, folder, full, output, jobs, progress)
+            try:
+                rendered = _render(renderer, todo_pages, folder, full, output, jobs, progress)
+            except BaseException:
+                if indexing is not None:
+                    indexing.abandon()
+                raise
         with timer.phase("write"):
             done = [(pages[i].output, digests[i], r) for i, r in zip(todo, rendered)]
             produced = [page.output for page in pages]
@@ -235,12 +245,9 @@ def build_site(
         # the pages are in place whatever happens to the index
         cache.save(placed.records, touched=None if full else placed.touched)
         stages.keep("build-cache", cache)
-        if index_search:
-            with timer.phase("index"):
-                from sitegen.search import index_site
-
-                changed = [*result.written, *result.removed]
-                index_site(catalog, settings, output, changed=changed, full=full)
+        if indexing is not None:
+            with timer.phase("index"):  # the part of indexing that waits for the pages
+                indexing.finish()
         # An input modified during the last moments may change again unseen by mtime:
         # then the next build checks everything rather than trusting the signature.
         if newest < started_ns - int(RACY_SECONDS * 1e9):
@@ -310,6 +317,13 @@ def _render(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def _start_indexing(catalog: Catalog, settings: Settings, output: Path, full: bool) -> IndexJob:
+    """Index while pages render: the records come from the catalogue, not the pages."""
+    from sitegen.search import start_indexing  # not imported by a no-change build
+
+    return start_indexing(catalog, settings, output, fresh=full)
 
 
 def _renderer(

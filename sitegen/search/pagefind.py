@@ -27,7 +27,17 @@ from sitegen.search.canonical import canonicalize
 from sitegen.search.records import SearchRecord
 from sitegen.search.service import PagefindError, PagefindService
 
-__all__ = ["BUNDLE", "MANIFEST", "PagefindError", "remove_index", "shard_count", "write_index"]
+__all__ = [
+    "BUNDLE",
+    "MANIFEST",
+    "PagefindError",
+    "StagedIndex",
+    "install_index",
+    "remove_index",
+    "shard_count",
+    "stage_index",
+    "write_index",
+]
 
 BUNDLE = "pagefind"
 """Folder of the index inside the output (``/pagefind/`` on the site)."""
@@ -88,36 +98,67 @@ def indexed(output: Path) -> dict[str, str]:
         return {}
 
 
-def stale_shards(records: Sequence[SearchRecord], output: Path) -> list[Shard]:
-    """The shards to (re)write: their records changed, or they are missing."""
-    have = indexed(output)
-    return [shard for shard in plan_shards(records) if have.get(shard.name) != shard.digest]
+@dataclass(frozen=True)
+class StagedIndex:
+    """Shards written beside the output, to be swapped in by ``install_index``."""
+
+    shards: Sequence[Shard]
+    """Every shard the index is to hold."""
+    staged: Sequence[str]
+    """Names of the shards written into ``staging``."""
+    staging: Path
 
 
-def write_index(records: Sequence[SearchRecord], output: Path, language: str) -> list[str]:
-    """Bring ``output/pagefind/`` up to date with ``records``; the shards rewritten."""
+def staging_folder(output: Path) -> Path:
+    """Where shards are written before they are swapped into the output."""
+    return output.with_name(output.name + ".pagefind-staging")
+
+
+def stage_index(
+    records: Sequence[SearchRecord], output: Path, language: str, *, fresh: bool = False
+) -> StagedIndex:
+    """Write the shards whose records differ from what ``output`` holds (every shard if
+    ``fresh``: the output is being replaced whole) into a staging folder."""
     shards = plan_shards(records)
-    have = indexed(output)
+    have = {} if fresh else indexed(output)
     stale = [shard for shard in shards if have.get(shard.name) != shard.digest]
-    bundle = output / BUNDLE
-    staging = output.with_name(output.name + ".pagefind-staging")
+    staging = staging_folder(output)
+    shutil.rmtree(staging, ignore_errors=True)
     if stale:
-        shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         try:
             with PagefindService() as service:
                 for shard in stale:
                     _write_shard(service, shard, staging / shard.name, language)
-                    _swap_in(staging / shard.name, bundle / shard.name, staging / "old")
-        finally:
+        except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
-    names = {shard.name for shard in shards}
+            raise
+    return StagedIndex(shards, [shard.name for shard in stale], staging)
+
+
+def install_index(staged: StagedIndex, output: Path) -> list[str]:
+    """Swap the staged shards into ``output/pagefind/``, drop shards no longer
+    planned and write the list of shards last; the names of the shards swapped in."""
+    bundle = output / BUNDLE
+    try:
+        for name in staged.staged:
+            _swap_in(staged.staging / name, bundle / name, staged.staging / "old")
+    finally:
+        shutil.rmtree(staged.staging, ignore_errors=True)
+    names = {shard.name for shard in staged.shards}
     for extra in sorted(bundle.iterdir()) if bundle.is_dir() else ():
         if extra.is_dir() and extra.name not in names:
             shutil.rmtree(extra)
-    manifest = {"format": FORMAT, "shards": {shard.name: shard.digest for shard in shards}}
+    shards = {shard.name: shard.digest for shard in staged.shards}
+    manifest = {"format": FORMAT, "shards": shards}
+    bundle.mkdir(parents=True, exist_ok=True)
     _write_atomic(bundle / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return [shard.name for shard in stale]
+    return list(staged.staged)
+
+
+def write_index(records: Sequence[SearchRecord], output: Path, language: str) -> list[str]:
+    """Bring ``output/pagefind/`` up to date with ``records``; the shards rewritten."""
+    return install_index(stage_index(records, output, language), output)
 
 
 def _write_shard(service: PagefindService, shard: Shard, folder: Path, language: str) -> None:
