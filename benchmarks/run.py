@@ -13,7 +13,7 @@ inputs an hour back (as files not being edited are), and measures:
   in-process ``build_site`` call with a warm ``StageCache``, as ``sitegen
   serve`` runs it; an edit of one paper's notes (which recomputes related
   papers); peak memory of sitegen's own process, of its render workers and of
-  Pagefind, polled from /proc; output size.
+  Pagefind, polled from /proc, and of all of them together; output size.
 - Hugo on equivalent content (a page per paper with its topics, tags, related
   papers and neighbours; topic and tag pages; a home page), then Pagefind over
   the paper pages as sitegen's index does: cold, and after the same edit (Hugo
@@ -47,6 +47,8 @@ from make_corpus import make_corpus  # noqa: E402
 
 POLL = 0.01
 """Seconds between /proc samples of a running build's process tree."""
+TOTAL_EVERY = 10
+"""Polls between samples of the whole tree's memory together."""
 
 
 @dataclass
@@ -83,15 +85,46 @@ def _hwm_mb(pid: int) -> tuple[str, float] | None:
     return None
 
 
+def _memory_mb(pid: int, figure: str) -> float:
+    """A ``/proc/PID/status`` (``VmRSS``) or ``smaps_rollup`` (``Pss``) figure in MB."""
+    source = "smaps_rollup" if figure == "Pss" else "status"
+    try:
+        with open(f"/proc/{pid}/{source}") as handle:
+            for line in handle:
+                if line.startswith(figure + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _sample_total(pid: int, peaks: dict[str, float]) -> None:
+    """Peak of the memory of a process and all its descendants together: ``total_rss``
+    (resident sizes summed; pages shared by forked workers count once per process)
+    and ``total_pss`` (shared pages divided among their sharers)."""
+    tree, stack = [pid], _children(pid)
+    while stack:
+        child = stack.pop()
+        tree.append(child)
+        stack += _children(child)
+    for key, figure in (("total_rss", "VmRSS"), ("total_pss", "Pss")):
+        total = sum(_memory_mb(member, figure) for member in tree)
+        peaks[key] = max(peaks.get(key, 0.0), total)
+
+
 def measure(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> Run:
     """Run a command, sampling the peak memory of it and each of its descendants."""
     peaks: dict[str, float] = {}
+    polls = 0
     # Output to a file: a pipe nobody reads while the build runs could fill up and stall it.
     with tempfile.TemporaryFile(mode="w+") as log:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         while process.poll() is None:
             _sample(process.pid, peaks)
+            if polls % TOTAL_EVERY == 0:  # reading smaps_rollup costs more: less often
+                _sample_total(process.pid, peaks)
+            polls += 1
             time.sleep(POLL)
         seconds = time.perf_counter() - start
         log.seek(0)
@@ -476,6 +509,11 @@ def report(size: int, s: dict[str, object], h: dict[str, object] | None) -> str:
     )
     lines.append(
         f"| peak memory, each render worker | {cold.peaks.get('workers', 0.0):.0f} MB | – | – |"
+    )
+    lines.append(
+        "| peak memory, all build processes together (Pagefind included) | "
+        f"{cold.peaks.get('total_pss', 0.0):.0f} MB PSS, "
+        f"{cold.peaks.get('total_rss', 0.0):.0f} MB RSS summed | – | – |"
     )
     ours_size = s["size"]
     assert isinstance(ours_size, tuple)

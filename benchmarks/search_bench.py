@@ -3,13 +3,16 @@
     python benchmarks/search_bench.py [--papers 10000] [--work DIR] [--record benchmarks/RESULTS.md]
 
 Writes a synthetic N-paper project (``benchmarks/make_corpus.py`` when present,
-else a small built-in generator), builds it with both search indexes, serves the
-output on 127.0.0.1 and, in headless Chromium (the system's ``chromium``),
-counts the bytes transferred to open the search page, for a first query and for
-a second query. Then it times ``sitegen search`` as a user runs it (a new
-process each time): cold (no index yet: load the catalogue, index every paper),
-warm (index current) and after editing one annotation. Not a test: figures go
-to stdout, and with ``--record`` are appended to a results file.
+else a small built-in generator), builds it, serves the output on 127.0.0.1 and,
+in headless Chromium (the system's ``chromium``), counts the bytes and requests
+to open the search page, for a first query and for a second query: with the
+index as sitegen shards it, and with the same records in one Pagefind bundle
+(the browser's cost before sharding), side by side. It times rewriting the
+browser index after one paper's record changed (what ``sitegen serve`` does in
+the background after an edit). Then it times ``sitegen search`` as a user runs
+it (a new process each time): cold (no index yet: load the catalogue, index
+every paper), warm (index current) and after editing one annotation. Not a
+test: figures go to stdout, and with ``--record`` are appended to a results file.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
 QUERIES = ("diffusion", "robot manipulation")
 TERMINAL_QUERY = "video diffusion"
 
@@ -153,6 +157,39 @@ def terminal_figures(project: Path) -> dict[str, Any]:
     return {"cold": cold, "warm": statistics.median(warm), "edited": edited, "edited_log": log}
 
 
+def one_bundle_copy(project: Path, site: Path, into: Path) -> tuple[int, float]:
+    """A copy of ``site`` (hard links) whose index holds the same records in one
+    bundle; the shards of ``site``'s index, and the seconds to rewrite one of them
+    after one paper's record changed."""
+    import dataclasses
+
+    import sitegen.search.pagefind as pagefind
+    from sitegen.catalog import load_catalog
+    from sitegen.search.records import search_records
+    from sitegen.settings import load_settings
+
+    settings, _ = load_settings(project)
+    catalog = load_catalog(settings.with_overrides(related_count=0))
+    records = search_records(catalog, settings.language)
+    shutil.rmtree(into, ignore_errors=True)
+    shutil.copytree(site, into, copy_function=os.link, ignore=shutil.ignore_patterns("pagefind"))
+    shards = pagefind.shard_count(len(records))
+    per_shard = pagefind.PAPERS_PER_SHARD
+    pagefind.PAPERS_PER_SHARD = len(records)
+    try:
+        pagefind.write_index(records, into, settings.language)
+    finally:
+        pagefind.PAPERS_PER_SHARD = per_shard
+    edited = list(records)
+    first = edited[0]
+    edited[0] = dataclasses.replace(first, html=first.html.replace("<h1", "<p>Edited.</p><h1", 1))
+    start = time.perf_counter()
+    pagefind.write_index(edited, site, settings.language)
+    seconds = time.perf_counter() - start
+    pagefind.write_index(records, site, settings.language)
+    return shards, seconds
+
+
 def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -177,31 +214,39 @@ def main(argv: list[str] | None = None) -> int:
         "-C", str(project), "-v", "build", "--clean", "--out", str(site)
     )
     phases = next((line for line in build_log.splitlines() if line.startswith("phases:")), "")
+    shards, reindex = one_bundle_copy(project, site, work / "site-one-bundle")
     browser = browser_figures(site)
+    single = browser_figures(work / "site-one-bundle")
     terminal = terminal_figures(project)
 
-    opened, first, second = browser["open"], browser["query1"], browser["query2"]
+    def versus(label: str) -> str:
+        ours, theirs = browser[label], single[label]
+        return (
+            f"{kib(ours['bytes'])} in {ours['requests']} requests; one bundle: "
+            f"{kib(theirs['bytes'])} in {theirs['requests']} requests "
+            f"(x{ours['bytes'] / max(theirs['bytes'], 1):.2f} bytes, "
+            f"x{ours['requests'] / max(theirs['requests'], 1):.2f} requests)"
+        )
+
     rows = [
         (
             "`sitegen build --clean` (both indexes included)",
             f"{build_seconds:.1f} s ({phases.removeprefix('phases: ')})",
         ),
-        ("Pagefind index on disk", kib(folder_bytes(site / "pagefind"))),
-        ("Whoosh index on disk", kib(folder_bytes(project / ".sitegen-cache" / "whoosh"))),
-        (
-            "open /search/ (page, CSS, JS, Pagefind runtime and WASM, filters)",
-            f"{kib(opened['bytes'])} in {opened['requests']} requests",
-        ),
+        ("Pagefind index on disk", f"{kib(folder_bytes(site / 'pagefind'))}, {shards} shards"),
+        ("browser index rewritten after one paper's record changed", f"{reindex:.2f} s"),
+        ("open /search/ (page, CSS, JS, Pagefind runtime and WASM, filters)", versus("open")),
         (
             f"first query `{QUERIES[0]}`",
-            f"{kib(first['bytes'])} in {first['requests']} requests; results shown after "
-            f"{browser['query1_ms']:.0f} ms incl. 200 ms debounce ({browser['query1_status']})",
+            f"{versus('query1')}; results shown after {browser['query1_ms']:.0f} ms incl. "
+            f"200 ms debounce ({browser['query1_status']})",
         ),
         (
             f"second query `{QUERIES[1]}`",
-            f"{kib(second['bytes'])} in {second['requests']} requests; results shown after "
-            f"{browser['query2_ms']:.0f} ms ({browser['query2_status']})",
+            f"{versus('query2')}; results shown after {browser['query2_ms']:.0f} ms "
+            f"({browser['query2_status']})",
         ),
+        ("Whoosh index on disk", kib(folder_bytes(project / ".sitegen-cache" / "whoosh"))),
         ("`sitegen search` cold (no index: load, index all)", f"{terminal['cold']:.2f} s"),
         ("`sitegen search` warm (median of 5)", f"{terminal['warm']:.2f} s"),
         (

@@ -47,8 +47,11 @@ def _search(browser: Any, url: str) -> dict[str, Any]:
             "() => /found/.test(document.getElementById('search-status').textContent)"
         )
         while page.locator("#search-more").is_visible():
+            shown = page.locator(".search-result").count()
             page.click("#search-more")
-            page.wait_for_timeout(100)
+            page.wait_for_function(
+                "n => document.querySelectorAll('.search-result').length > n", arg=shown
+            )
         seen = {
             "status": page.inner_text("#search-status"),
             "links": page.eval_on_selector_all(

@@ -15,7 +15,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -24,43 +23,45 @@ SIGNATURE = b"pagefind_dcd"
 """What Pagefind's compressed files start with once decompressed."""
 
 
-def _read(path: Path) -> Any:
-    data = gzip.decompress(path.read_bytes())
+def _read(files: dict[str, bytes], name: str) -> Any:
+    data = gzip.decompress(files[name])
     if not data.startswith(SIGNATURE):
-        raise ValueError(f"{path} is not a Pagefind data file")
+        raise ValueError(f"{name} is not a Pagefind data file")
     return cbor2.loads(data[len(SIGNATURE) :])
 
 
-def _write(folder: Path, old_name: str, value: Any, suffix: str) -> str:
-    """Write ``value`` under a name made from its content; return the new hash part."""
+def _rewrite(files: dict[str, bytes], old: str, value: Any) -> str:
+    """Put ``value`` under a name made from its content instead of ``old``; the new name.
+
+    Names are ``<folder/><prefix>_<hash>.<suffix>``: the hash keeps its length."""
     data = SIGNATURE + cbor2.dumps(value)
-    prefix, _, old_hash = old_name.rpartition("_")
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()[: len(old_hash)]
-    new_name = f"{prefix}_{digest}"
-    (folder / f"{old_name}{suffix}").unlink()
-    (folder / f"{new_name}{suffix}").write_bytes(gzip.compress(data, mtime=0))
-    return new_name
+    stem, dot, suffix = old.rpartition(".")
+    prefix, _, old_hash = stem.rpartition("_")
+    new = f"{prefix}_{hashlib.blake2b(data, digest_size=16).hexdigest()[: len(old_hash)]}"
+    del files[old]
+    files[f"{new}{dot}{suffix}"] = gzip.compress(data, mtime=0)
+    return new
 
 
-def canonicalize(bundle: Path) -> None:
-    """Rewrite ``bundle`` (a folder Pagefind wrote) into its canonical form, in place."""
-    entry_path = bundle / "pagefind-entry.json"
-    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+def canonicalize(files: dict[str, bytes]) -> dict[str, bytes]:
+    """A bundle (path within it → bytes, as Pagefind made it) in its canonical form."""
+    files = dict(files)
+    entry = json.loads(files["pagefind-entry.json"])
     for language in entry["languages"].values():
-        meta_name = f"pagefind.{language['hash']}"
-        meta = _read(bundle / f"{meta_name}.pf_meta")
-        # [version, pages, index chunks, filters [name, hash], sorts [name, pages]]
+        meta_name = f"pagefind.{language['hash']}.pf_meta"
+        meta = _read(files, meta_name)
+        # [version, pages, index chunks, filters [name, hash], sorts [name, pages], meta fields]
         filters = sorted(meta[3], key=lambda item: item[0])
         for item in filters:
-            name = item[1]
-            content = _read(bundle / "filter" / f"{name}.pf_filter")
+            name = f"filter/{item[1]}.pf_filter"
+            content = _read(files, name)
             # [filter name, [[value, [page numbers]], ...]]
             content[1] = sorted(content[1], key=lambda value: value[0])
-            item[1] = _write(bundle / "filter", name, content, ".pf_filter")
+            item[1] = _rewrite(files, name, content).removeprefix("filter/")
         meta[3] = filters
         meta[4] = sorted(meta[4], key=lambda item: item[0])
-        new_meta = _write(bundle, meta_name, meta, ".pf_meta")
-        language["hash"] = new_meta.removeprefix("pagefind.")
-    entry_path.write_text(
-        json.dumps(entry, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
-    )
+        language["hash"] = _rewrite(files, meta_name, meta).removeprefix("pagefind.")
+    files["pagefind-entry.json"] = json.dumps(
+        entry, ensure_ascii=False, separators=(",", ":")
+    ).encode()
+    return files

@@ -45,7 +45,7 @@ MANIFEST = "shards.json"
 """The list of shards in ``BUNDLE``, with the digest of each one's records."""
 FORMAT = 1
 """Bump when the bundles' layout or records change: every shard is rebuilt."""
-PAPERS_PER_SHARD = 5_000
+PAPERS_PER_SHARD = 2_500
 """Papers per shard above which a site is split (docs/builds.md says why)."""
 MAX_SHARDS = 8
 
@@ -165,11 +165,14 @@ def _write_shard(service: PagefindService, shard: Shard, folder: Path, language:
     index = service.new_index(language)
     for record in shard.records:
         service.add_file(index, record.url, record.html)
-    service.write_files(index, folder)
+    files = service.get_files(index)
     service.delete_index(index)
-    if not (folder / "pagefind.js").is_file():
-        raise PagefindError(f"Pagefind wrote no index into {folder}")
-    canonicalize(folder)
+    if "pagefind.js" not in files:
+        raise PagefindError(f"Pagefind made no index for shard {shard.name}")
+    for name, data in sorted(canonicalize(files).items()):
+        path = folder / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
 
 
 def _swap_in(new: Path, target: Path, old: Path) -> None:

@@ -20,7 +20,7 @@ import os
 import subprocess
 import tempfile
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -160,11 +160,15 @@ class PagefindService:
             }
         )
 
-    def write_files(self, index: int, folder: Path) -> None:
-        """Wait for every queued document, then write the index's bundle into ``folder``."""
-        number = self._send({"type": "WriteFiles", "index_id": index, "output_path": str(folder)})
-        self._wait_for(number)
+    def get_files(self, index: int) -> dict[str, bytes]:
+        """Wait for every queued document; the index's bundle, by path within it.
+
+        Not ``WriteFiles``: Pagefind 1.5.2 answers that before its last file is
+        written (``pagefind-entry.json`` was sometimes still empty when read).
+        """
+        answer = self._wait_for(self._send({"type": "GetFiles", "index_id": index}))
         self._answers.clear()
+        return {file["path"]: base64.b64decode(file["content"]) for file in answer["files"]}
 
     def delete_index(self, index: int) -> None:
         """Free the service's memory of an index (its written files stay)."""
@@ -188,10 +192,15 @@ class PagefindService:
         self._log.close()
 
 
-def _messages(stream: IO[bytes]) -> Any:
+def _messages(stream: IO[bytes]) -> Iterator[bytes]:
     """The comma-terminated messages on ``stream``, until it ends."""
-    pending = b""
+    pending: list[bytes] = []  # a message's pieces: a bundle's files come as megabytes
     while chunk := stream.read1(1 << 16):  # type: ignore[attr-defined]
-        pending += chunk
-        *complete, pending = pending.split(b",")
-        yield from (message for message in complete if message)
+        *complete, rest = chunk.split(b",")
+        for piece in complete:
+            message = b"".join([*pending, piece])
+            pending.clear()
+            if message:
+                yield message
+        if rest:
+            pending.append(rest)

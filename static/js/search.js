@@ -381,7 +381,6 @@
       return;
     }
     buildFacets(state.filters);
-    layout.hidden = false;
     if (keys) keys.hidden = false;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -391,7 +390,13 @@
     facetsBox.addEventListener("change", searchNow);
     more.addEventListener("click", function () { showMore(true).catch(failed); });
     root.addEventListener("keydown", onKey);
-    await run();
+    /* Shown once the first results and counts are in: appearing whole, it moves
+       nothing (counts that hide facet values would, on phones, move the results). */
+    try {
+      await run();
+    } finally {
+      layout.hidden = false;
+    }
   }
 
   init().catch(failed);
