@@ -27,7 +27,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -53,9 +52,6 @@ from sitegen.render import Renderer, renderer_for, theme_dir
 from sitegen.settings import SETTINGS_FILE, Settings
 from sitegen.timing import PhaseTimer
 from sitegen.workers import Destination, Rendered, default_jobs, render_pages
-
-if TYPE_CHECKING:
-    from sitegen.search import IndexJob
 
 __all__ = ["MARKER", "BuildResult", "OutputRefused", "build_site", "check_outputs"]
 
@@ -209,7 +205,9 @@ def build_site(
             renderer = _renderer(catalog, settings, extra_head, stages)
             statics = static_files(settings)
         full = clean or not (output / MARKER).exists() or not cache.records
-        indexing = _start_indexing(catalog, settings, output, full) if index_search else None
+        if index_search:  # while pages render: records come from the catalogue, not pages
+            from sitegen.search import start_indexing  # not imported by a no-change build
+        indexing = start_indexing(catalog, settings, output, fresh=full) if index_search else None
         with timer.phase("digest"):
             digests = page_digests(renderer, pages, settings, catalog, stages)
             todo = (
@@ -317,13 +315,6 @@ def _render(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-
-
-def _start_indexing(catalog: Catalog, settings: Settings, output: Path, full: bool) -> IndexJob:
-    """Index while pages render: the records come from the catalogue, not the pages."""
-    from sitegen.search import start_indexing  # not imported by a no-change build
-
-    return start_indexing(catalog, settings, output, fresh=full)
 
 
 def _renderer(

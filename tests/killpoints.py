@@ -4,7 +4,7 @@
 ``render`` (after a few pages were rendered), ``write`` (after a few rendered
 files were renamed over their outputs), ``swap`` (a full build, between moving
 the old site aside and moving the new one in) and ``index`` (while the search
-indexes are being written).
+indexes are being written: they start once pages are planned).
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _index_then_die(*args: Any, **kwargs: Any) -> Any:
     return INDEX(*args, **kwargs)
 
 
-INDEX = sitegen.search.index_site
+INDEX = sitegen.search.start_indexing
 
 if __name__ == "__main__":
     point = sys.argv.pop(1)
@@ -58,6 +58,6 @@ if __name__ == "__main__":
     elif point == "swap":
         sitegen.output._swap = _swap_half
     elif point == "index":
-        sitegen.search.index_site = _index_then_die
+        sitegen.search.start_indexing = _index_then_die
     sys.argv[0] = "sitegen"
     main()
