@@ -10,7 +10,7 @@ inputs an hour back (as files not being edited are), and measures:
 - sitegen, each a ``sitegen -v build`` subprocess: a cold build (no output, no
   cache; the search index included), a no-change rebuild, and a rebuild after a
   one-annotation edit (status and summary of one paper); the same edit as an
-  in-process ``build_site`` call with a warm ``StageCache``, as ``sitegen
+  in-process ``build_site`` call with a warm ``BuildMemory``, as ``sitegen
   serve`` runs it; an edit of one paper's notes (which recomputes related
   papers); peak memory of sitegen's own process, of its render workers and of
   Pagefind, polled from /proc, and of all of them together; output size.
@@ -268,30 +268,29 @@ def bench_in_process(root: Path, edit: AnnotationEdit, repeat: int) -> dict[str,
     Between builds, as ``sitegen serve`` does in the background once browsers are
     told to reload, ``check_outputs`` notes the outputs changed on disk (untimed).
     """
-    from sitegen.build import build_site, check_outputs
-    from sitegen.cache import StageCache
+    from sitegen.build import BuildMemory, build_site, check_outputs
     from sitegen.settings import load_settings
 
     settings, _ = load_settings(root)
-    stages = StageCache.for_project(root)
+    memory = BuildMemory.for_project(root)
     edit.apply()
-    build_site(settings, stages=stages, index_search=False)  # warm: fills the stage memory
-    check_outputs(settings, stages)
+    build_site(settings, memory=memory, index_search=False)  # warm: fills the memory
+    check_outputs(settings, memory)
     times, cpu, written, phases = [], [], [], ""
     for _ in range(repeat):
         edit.apply()
         start, start_cpu = time.perf_counter(), time.process_time()
-        result = build_site(settings, stages=stages, index_search=False)
+        result = build_site(settings, memory=memory, index_search=False)
         times.append(time.perf_counter() - start)
         # The rebuild runs in this one process: its CPU time is the work done, less
         # sensitive than wall time to other jobs on a shared machine.
         cpu.append(time.process_time() - start_cpu)
         written.append(len(result.written))
         phases = result.timer.summary()
-        check_outputs(settings, stages)
+        check_outputs(settings, memory)
     edit.notes()
     start = time.perf_counter()
-    notes = build_site(settings, stages=stages, index_search=False)
+    notes = build_site(settings, memory=memory, index_search=False)
     return {
         "edit_inproc": statistics.median(times),
         "edit_inproc_cpu": statistics.median(cpu),

@@ -16,6 +16,7 @@ and only pages whose digest changed are rendered.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import os
@@ -31,10 +32,11 @@ from pathlib import Path
 import click
 
 from sitegen.browse_pages import browse_pages
-from sitegen.cache import RACY_SECONDS, BuildCache, Manifest, StageCache
+from sitegen.cache import RACY_SECONDS, BuildCache, Manifest
 from sitegen.catalog import Loaded, load
-from sitegen.digest import blake, code_signature
+from sitegen.digest import code_signature
 from sitegen.exports import publish_pages
+from sitegen.memory import BuildMemory
 from sitegen.model import Catalog, InputError, Problem, Severity
 from sitegen.output import (
     MARKER,
@@ -46,19 +48,16 @@ from sitegen.output import (
 )
 from sitegen.output_guard import guarded
 from sitegen.pagedigest import page_digests
-from sitegen.pages import Page, plan_pages
-from sitegen.planmemo import PlanMemo
-from sitegen.render import Renderer, renderer_for, theme_dir
+from sitegen.pages import Page, citations, plan_pages
+from sitegen.render import Renderer, kept_renderer, theme_dir
 from sitegen.settings import SETTINGS_FILE, Settings
 from sitegen.timing import PhaseTimer
 from sitegen.workers import Destination, Rendered, default_jobs, render_pages
 
-__all__ = ["MARKER", "BuildResult", "OutputRefused", "build_site", "check_outputs"]
+__all__ = ["MARKER", "BuildMemory", "BuildResult", "OutputRefused", "build_site", "check_outputs"]
 
 INPUT_FOLDERS = ("seeds", "content", "templates", "static")
 """Project folders whose files are inputs (besides ``sitegen.yaml``)."""
-CHECKED = "outputs-checked"
-"""What ``check_outputs`` keeps: the build cache generation it checked, and what changed."""
 SEARCH_BUNDLE = "pagefind/shards.json"
 """The browser index a build with search leaves (``sitegen.search.pagefind.BUNDLE``); named
 here so a no-change check need not import the search package."""
@@ -83,6 +82,10 @@ class BuildResult:
     """Warnings found in the inputs."""
     unchanged: bool = False
     """Nothing was loaded: inputs and outputs were as the last build left them."""
+    changed_papers: frozenset[str] | None = frozenset()
+    """Keys of the papers whose catalogue value changed since the last build with the same
+    ``BuildMemory`` (``sitegen serve``); None when every paper may have (a first build,
+    or settings, topics or the visible papers changed)."""
     load_catalog: Callable[[], Catalog] | None = field(default=None, repr=False)
     _catalog: Catalog | None = field(default=None, repr=False)
 
@@ -151,11 +154,6 @@ def _collector_paused() -> Iterator[None]:
 
 
 @contextmanager
-def _null() -> Iterator[None]:
-    yield None
-
-
-@contextmanager
 def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr for interactive terminals."""
     with click.progressbar(length=total, label="Rendering", file=sys.stderr) as bar:
@@ -173,45 +171,45 @@ def build_site(
     index_search: bool = True,
     timer: PhaseTimer | None = None,
     progress: bool = False,
-    stages: StageCache | None = None,
+    memory: BuildMemory | None = None,
 ) -> BuildResult:
     """Build the site into ``settings.output_path``; raise ``InputError`` on bad input.
 
     One phase after another, each timed (``sitegen -v build``; docs/builds.md).
-    ``stages`` keeps the catalogue's derived results between builds; a long-lived
-    caller (``sitegen serve``) passes the same one to every build so they stay in
-    memory. By default they are read from ``.sitegen-cache/``.
+    ``memory`` keeps what a long-lived caller (``sitegen serve``) reuses from one build
+    to the next; by default only the catalogue stages in ``.sitegen-cache/`` are.
     """
     start, started_ns = time.perf_counter(), time.time_ns()
     timer = timer or PhaseTimer()
     output = settings.output_path
     check_output_folder(output, settings.root)
-    stages = stages if stages is not None else StageCache.for_project(settings.root, remember=False)
+    memory = memory or BuildMemory.for_project(settings.root, remember=False)
+    stages = memory.stages
     stages.hits.clear()
     cleanup: threading.Thread | None = None
     with _collector_paused():  # not while indexing: Whoosh makes cycles
         with timer.phase("load"):
-            cache = BuildCache.open(settings.root, output, stages.recall("build-cache"))
+            cache = BuildCache.open(settings.root, output, memory.build_cache)
             inputs, newest = input_signature(settings, (strict, extra_head, index_search))
             if not clean and _nothing_changed(cache, inputs, output, index_search):
-                return _unchanged(cache, settings, stages, strict, timer, start)
-        catalog = _catalog_of(load(settings, timer, stages), strict)
+                return _unchanged(cache, settings, memory, strict, timer, start)
+        catalog = _catalog_of(load(settings, timer, stages, memory.catalog), strict)
         with timer.phase("plan"):
-            memo = stages.recall("plan") or PlanMemo()
-            pages = plan_pages(catalog, settings, memo)
+            cited = citations(catalog.papers, memory.plan)
+            pages = plan_pages(catalog, settings, memory.plan, cited=cited)
             pages += browse_pages(catalog)
-            pages += publish_pages(catalog, settings, pages, memo)
-            stages.keep("plan", memo)
-            renderer = _renderer(catalog, settings, extra_head, stages)
+            pages += publish_pages(catalog, settings, pages, cited, memory.plan)
+            renderer = _renderer(catalog, settings, extra_head, memory)
             statics = static_files(settings)
         full = clean or not (output / MARKER).exists() or not cache.records
         if index_search:  # while pages render: records come from the catalogue, not pages
             from sitegen.search import start_indexing  # not imported by a no-change build
         indexing = start_indexing(catalog, settings, output, fresh=full) if index_search else None
         with timer.phase("digest"):
-            digests = page_digests(renderer, pages, settings, catalog, stages)
+            reused = memory.plan.reused
+            digests = page_digests(renderer, pages, settings, catalog, memory.digests, reused)
             todo = (
-                range(len(pages)) if full else _stale_pages(pages, digests, cache, stages, output)
+                range(len(pages)) if full else _stale_pages(pages, digests, cache, memory, output)
             )
         folder = output.with_name(
             output.name + (".sitegen-staging" if full else ".sitegen-pending")
@@ -237,12 +235,14 @@ def build_site(
         rendered=len(todo),
         timer=timer,
         problems=catalog.problems,
+        changed_papers=memory.plan.changed_papers,
         _catalog=catalog,
     )
     try:
         # the pages are in place whatever happens to the index
         cache.save(placed.records, touched=None if full else placed.touched)
-        stages.keep("build-cache", cache)
+        memory.build_cache = cache
+        memory.plan.finish()
         if indexing is not None:
             with timer.phase("index"):  # the part of indexing that waits for the pages
                 indexing.finish()
@@ -272,7 +272,7 @@ def _nothing_changed(cache: BuildCache, inputs: str, output: Path, index_search:
 def _unchanged(
     cache: BuildCache,
     settings: Settings,
-    stages: StageCache,
+    memory: BuildMemory,
     strict: bool,
     timer: PhaseTimer,
     start: float,
@@ -290,7 +290,9 @@ def _unchanged(
         timer=timer,
         problems=problems,
         unchanged=True,
-        load_catalog=lambda: _catalog_of(load(settings, stages=stages), False),
+        load_catalog=lambda: _catalog_of(
+            load(settings, None, memory.stages, memory.catalog), False
+        ),
     )
 
 
@@ -309,7 +311,7 @@ def _render(
     folder.mkdir(parents=True)
     bar = _progress_bar(len(pages)) if progress and pages else None
     try:
-        with bar or _null() as tick:
+        with bar or contextlib.nullcontext() as tick:
             destination = Destination(folder, full, output)
             return render_pages(renderer, pages, destination, jobs or default_jobs(), tick)
     except BaseException:
@@ -318,27 +320,12 @@ def _render(
 
 
 def _renderer(
-    catalog: Catalog, settings: Settings, extra_head: str, stages: StageCache
+    catalog: Catalog, settings: Settings, extra_head: str, memory: BuildMemory
 ) -> Renderer:
-    """The previous build's renderer (templates compiled, digests taken) if nothing it
-    depends on changed, else a new one (kept for the next build in ``sitegen serve``)."""
-    fresh = renderer_for(catalog, settings, extra_head)
-    # Contents, not modification times: a template saved twice within the file system's
-    # timestamp resolution must not leave the first version compiled. They are small.
-    templates = blake(
-        *(
-            part
-            for folder in fresh.template_dirs
-            for path in sorted(folder.rglob("*"))
-            if path.is_file()
-            for part in (str(path).encode(), path.read_bytes())
-        )
-    )
-    key = (templates, settings, dict(fresh.topic_names), extra_head, fresh.browse)
-    held = stages.recall("renderer")
-    renderer: Renderer = held[1] if held is not None and held[0] == key else fresh
-    if stages.remember:
-        stages.keep("renderer", (key, renderer))
+    """The last build's renderer if what it depends on is unchanged (``kept_renderer``)."""
+    made_for, renderer = kept_renderer(catalog, settings, extra_head, memory.renderer)
+    if memory.stages.remember:
+        memory.renderer = (made_for, renderer)
         renderer.fragments.enabled = True  # {% cache %} blocks pay off in a long-lived process
         renderer.fragments.new_build()
     return renderer
@@ -348,7 +335,7 @@ def _stale_pages(
     pages: Sequence[Page],
     digests: Sequence[str],
     cache: BuildCache,
-    stages: StageCache,
+    memory: BuildMemory,
     output: Path,
 ) -> list[int]:
     """Indexes of the pages to make again: new inputs, or output not as the last build left it.
@@ -356,7 +343,7 @@ def _stale_pages(
     ``sitegen serve`` checked the outputs since the last build (``check_outputs``): that
     check is trusted while the build records are the ones it checked.
     """
-    checked = stages.recall(CHECKED)
+    checked = memory.checked
     if cache.stored and checked and checked[0] == cache.generation:
         changed = checked[1]
     else:
@@ -371,7 +358,7 @@ def _stale_pages(
     ]
 
 
-def check_outputs(settings: Settings, stages: StageCache) -> None:
+def check_outputs(settings: Settings, memory: BuildMemory) -> None:
     """Note which outputs are no longer as the last build left them (``sitegen serve``).
 
     Run between builds, in the background: the next build then makes those pages
@@ -379,10 +366,10 @@ def check_outputs(settings: Settings, stages: StageCache) -> None:
     was a fifth of an in-process rebuild). What changes on disk after this check is
     made good by the build after next.
     """
-    cache: BuildCache | None = stages.recall("build-cache")
+    cache = memory.build_cache
     if cache is None or not cache.stored:
         return
-    stages.keep(CHECKED, (cache.generation, changed_outputs(cache.records, settings.output_path)))
+    memory.checked = (cache.generation, changed_outputs(cache.records, settings.output_path))
 
 
 def _catalog_of(loaded: Loaded, strict: bool) -> Catalog:

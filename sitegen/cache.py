@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 from sitegen.model import Problem, Severity
 
 CACHE_DIR = ".sitegen-cache"
-CACHE_VERSION = "3"
+CACHE_VERSION = "4"
 """Bump when the meaning of digests or stored values changes, so old caches are dropped."""
 RACY_SECONDS = 2.0
 """Inputs modified this recently may change again within the file system's timestamp
@@ -262,6 +262,7 @@ class StageCache:
     remember: bool = True
     """Keep values in memory for later builds in this process."""
     memory: dict[str, tuple[str, Any]] = field(default_factory=dict)
+    """Stage name → (digest of its inputs, value), as last read or computed."""
     hits: list[str] = field(default_factory=list)
     """Stages answered from the cache in the current build (for ``--verbose`` and tests)."""
 
@@ -311,16 +312,6 @@ class StageCache:
             os.replace(temporary, self.folder / f"{stage}.pickle")
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             temporary.unlink(missing_ok=True)  # a cache that cannot be written costs time only
-
-    def keep(self, name: str, value: Any) -> None:
-        """Hold a value for the next build in this process (never written to disk)."""
-        if self.remember:
-            self.memory[name] = ("", value)
-
-    def recall(self, name: str) -> Any | None:
-        """What the previous build in this process kept under ``name``."""
-        held = self.memory.get(name)
-        return held[1] if held is not None else None
 
     def compute(self, stage: str, key: str, make: Callable[[], T]) -> T:
         """The cached value of ``stage`` for ``key``, or ``make()`` stored for next time."""

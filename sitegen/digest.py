@@ -22,13 +22,9 @@ from typing import Any
 
 _SIZE = 16
 _REMEMBER_FROM = 32
-"""Lists, tuples and dicts at least this long are hashed once per build."""
-_CHUNK = 64
-"""Long lists and tuples are hashed in chunks of this many items; in ``sitegen serve`` a
-chunk of the previous build's very (immutable) objects keeps its hash."""
+"""Lists, tuples and dicts at least this long are hashed once per digester."""
 _LONG_TEXT = 512
-"""Strings at least this long are hashed once per build (and kept for the next, in serve)."""
-_IMMUTABLE = frozenset({str, tuple})
+"""Strings at least this long are hashed once per digester."""
 _PRIMITIVES = frozenset({int, float, bool, type(None), bytes, dt.date, dt.datetime})
 
 
@@ -44,23 +40,15 @@ def blake(*parts: bytes) -> bytes:
 class Digester:
     """Stable digests of page contexts; each dataclass instance is hashed once.
 
-    Instances are remembered by identity for the life of the digester, which
-    keeps them alive, so an identity is never reused for another object.
+    A value that carries its own digest (``Paper.digest``, made when the catalogue
+    created it) is known by it. Other instances, long lists and long texts are
+    hashed once per digester (one per build) and looked up by identity meanwhile:
+    the digester holds them, so an identity is never reused for another object.
     """
 
-    def __init__(self, earlier: Digester | None = None, *, for_next: bool = True) -> None:
-        """``earlier``: the previous build's digester; ``for_next``: whether the next
-        build's will take this one over (else chunk hashes are not kept: at 100,000
-        papers they are tens of megabytes that a one-off build would only carry)."""
-        self._for_next = for_next
+    def __init__(self) -> None:
         self._memo: dict[int, tuple[object, bytes]] = {}
         self._fields: dict[type, tuple[bytes, tuple[str, ...]] | None] = {}
-        self._chunks: dict[tuple[int, ...], tuple[object, bytes]] = {}
-        # The previous build's tokens (``sitegen serve``): its objects are held alive
-        # there, so an identity found in it is that very object. Only immutable ones
-        # (frozen dataclasses, tuples, long strings) are taken over: a list could have changed.
-        self._earlier = earlier._memo if earlier is not None else {}
-        self._earlier_chunks = earlier._chunks if earlier is not None else {}
 
     def _dataclass_fields(self, kind: type) -> tuple[bytes, tuple[str, ...]] | None:
         if kind not in self._fields:
@@ -88,12 +76,11 @@ class Digester:
         if (kind is list or kind is tuple) and len(value) < _REMEMBER_FROM:
             token = self.token
             return b"[" + b"\x1f".join([token(item) for item in value]) + b"]"
+        own = getattr(value, "digest", None)
+        if type(own) is str and own:
+            return b"D" + own.encode()
         found = self._memo.get(id(value))
         if found is not None:
-            return found[1]
-        found = self._earlier.get(id(value))
-        if found is not None and found[0] is value and (kind in _IMMUTABLE or self._frozen(kind)):
-            self._memo[id(value)] = found
             return found[1]
         if kind is str:
             # A long text (a BibTeX entry in every export that lists its paper): hashed once.
@@ -103,7 +90,8 @@ class Digester:
         if kind is list or kind is tuple or kind is dict:
             # A long list or dict is often shared by several pages (a topic's papers,
             # every paper's BibTeX): hash it once; nothing changes it while pages are planned.
-            inner = self._container(value) if kind is dict else self._sequence(value)
+            inner = self._digests(value) if kind is not dict else None
+            inner = inner if inner is not None else self._container(value)
             digest = b"C" + blake(inner)
             self._memo[id(value)] = (value, digest)
             return digest
@@ -138,33 +126,16 @@ class Digester:
         return kind.__qualname__.encode() + b"!" + self.token(text)
 
     @staticmethod
-    def _frozen(kind: type) -> bool:
-        params = getattr(kind, "__dataclass_params__", None)
-        return bool(params is not None and params.frozen)
-
-    def _sequence(self, value: list[Any] | tuple[Any, ...]) -> bytes:
-        """The hashes of a long sequence's chunks, joined.
-
-        A chunk of the previous build's objects, all immutable, is known by their
-        identities (held alive with it): after an edit, a topic's 4,000 papers or the
-        catalogue's 10,000 are hashed from the one chunk that holds the changed paper.
-        """
-        parts = []
-        for start in range(0, len(value), _CHUNK):
-            chunk = tuple(value[start : start + _CHUNK])
-            ids = tuple(map(id, chunk))
-            held = self._chunks.get(ids) or self._earlier_chunks.get(ids)
-            if held is None:
-                held = (chunk, blake(*[self.token(item) for item in chunk]))
-                if not self._for_next or not all(map(self._immutable, set(map(type, chunk)))):
-                    parts.append(held[1])
-                    continue
-            self._chunks[ids] = held
-            parts.append(held[1])
-        return b"[" + b"".join(parts) + b"]"
-
-    def _immutable(self, kind: type) -> bool:
-        return kind in _IMMUTABLE or kind in _PRIMITIVES or self._frozen(kind)
+    def _digests(value: list[Any] | tuple[Any, ...]) -> bytes | None:
+        """A long list of values that carry digests (a topic's papers) as those digests
+        joined, in one pass; None if an item carries none."""
+        try:
+            own = [item.digest for item in value]
+        except AttributeError:
+            return None
+        if not all(type(digest) is str and digest for digest in own):
+            return None
+        return b"[D" + "\x1f".join(own).encode() + b"]"
 
     def _container(self, value: Any) -> bytes:
         token = self.token

@@ -20,16 +20,16 @@ disk (a function may also return one str).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
 from sitegen.bibliography import bibtex_file, citation_keys, csl_item
 from sitegen.feeds import FeedWriter, newest
+from sitegen.incremental import PlanMemory, Texts, joined_digest, value_digest
 from sitegen.model import Catalog, Paper
-from sitegen.pages import Page, paper_url, topic_url
-from sitegen.planmemo import PlanMemo
+from sitegen.pages import Citations, Page, paper_url, topic_url
 from sitegen.settings import Settings
 from sitegen.streams import joined
 
@@ -39,19 +39,22 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
 def publish_pages(
-    catalog: Catalog, settings: Settings, planned: Sequence[Page], memo: PlanMemo | None = None
+    catalog: Catalog,
+    settings: Settings,
+    planned: Sequence[Page],
+    cited: Citations,
+    memory: PlanMemory | None = None,
 ) -> list[Page]:
     """``papers.json``, feeds, exports and hosting files; the sitemap lists the HTML
-    pages in ``planned`` (``plan_pages``), which also made the BibTeX entries in ``memo``.
+    pages in ``planned`` (``plan_pages``); ``cited``: the papers' citation keys and
+    entries (``citations``); ``memory`` keeps per-paper texts between builds.
     """
-    if memo is None:
-        memo = PlanMemo()
-        memo.bibtex_entries(catalog.papers)
+    memory = memory if memory is not None else PlanMemory()
     # Made when written, not held for the whole build: megabytes at 100,000 papers.
     base = settings.absolute_base or settings.base_path
-    body = partial(papers_json, catalog.papers, base, memo.fragments)
+    body = partial(papers_json, catalog.papers, base, memory.records)
     pages = [Page("papers.json", None, {"body": body}, inputs=(catalog.papers, base))]
-    pages += [*feed_pages(catalog, settings, memo), *export_pages(catalog, memo)]
+    pages += [*feed_pages(catalog, settings, memory), *export_pages(catalog, cited, memory)]
     sitemap = sitemap_files(settings, planned)
     pages += (Page(url, None, {"body": body}) for url, body in sitemap.items())
     pages.append(Page("robots.txt", None, {"body": robots_txt(settings, bool(sitemap))}))
@@ -62,29 +65,20 @@ def publish_pages(
 
 
 def papers_json(
-    papers: Sequence[Paper],
-    base: str,
-    fragments: dict[str, tuple[Paper, bytes]] | None = None,
+    papers: Sequence[Paper], base: str, records: Texts[tuple[str, str]] | None = None
 ) -> Iterator[bytes]:
     """The whole catalogue, machine-readable (SPEC §5), paper by paper, UTF-8.
 
-    ``fragments`` keeps each paper's encoded record between calls (``PlanMemo``), so
+    ``records`` keeps each paper's record by its digest (``PlanMemory.records``), so
     after an edit only the changed papers are encoded again.
     """
-    kept = fragments if fragments is not None else {}
-
-    def records() -> Iterator[bytes]:  # a generator: cheaper per paper than a call
-        for paper in papers:
-            held = kept.get(paper.key)
-            if held is None or held[0] is not paper:
-                held = kept[paper.key] = (paper, _paper_record(paper, base).encode("utf-8"))
-            yield held[1]
-
+    kept = records if records is not None else Texts()
     if not papers:
         yield b'{\n "papers": []\n}\n'
         return
     yield b'{\n "papers": [\n  '
-    yield from joined(records(), b",\n  ")
+    texts = (kept.get((p.digest, base), partial(_paper_record, p, base)) for p in papers)
+    yield from joined((text.encode("utf-8") for text in texts), b",\n  ")
     yield b"\n ]\n}\n"
 
 
@@ -109,7 +103,7 @@ def _paper_record(p: Paper, base: str) -> str:
     return json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n  ")
 
 
-def feed_pages(catalog: Catalog, settings: Settings, memo: PlanMemo) -> list[Page]:
+def feed_pages(catalog: Catalog, settings: Settings, memory: PlanMemory) -> list[Page]:
     """The site's feed and one feed per topic.
 
     A feed is written when its newest papers (or the site's settings or topic
@@ -126,11 +120,18 @@ def feed_pages(catalog: Catalog, settings: Settings, memo: PlanMemo) -> list[Pag
         )
         for topic in catalog.topics
     )
-    writer = memo.feed_writer(settings, catalog.topics)
+    writer = FeedWriter.for_site(settings, catalog.topics)
+    made_by = value_digest((settings, writer.topic_names))
+
+    def entry(paper: Paper, link: str) -> str:  # kept by what it is made from
+        return memory.feed_entries.get(
+            (paper.digest, link, made_by), partial(writer.entry, paper, link)
+        )
+
     pages = []
     for url, title, subtitle, home, papers in feeds:
-        chosen = memo.ordered(url, papers, newest)
-        body = partial(atom_feed, writer, url, title, subtitle, home, chosen)
+        chosen = memory.orders.get(url, papers, newest)
+        body = partial(atom_feed, writer, url, title, subtitle, home, chosen, entry)
         pages.append(Page(url, None, {"body": body}, inputs=(url, title, subtitle, home, chosen)))
     return pages
 
@@ -142,67 +143,62 @@ def atom_feed(
     subtitle: str,
     home: str,
     chosen: Sequence[Paper],
+    entry: Callable[[Paper, str], str] | None = None,
 ) -> str:
     """An Atom feed of ``chosen`` papers (newest first) at site-relative ``url``."""
-    return writer.feed(url, title, subtitle, home, chosen, paper_url)
+    return writer.feed(url, title, subtitle, home, chosen, paper_url, entry)
 
 
-def export_pages(catalog: Catalog, memo: PlanMemo) -> list[Page]:
+def export_pages(catalog: Catalog, cited: Citations, memory: PlanMemory) -> list[Page]:
     """``papers.bib``, one ``papers.bib`` per topic and ``papers.csl.json``.
 
     Bodies are functions called when the file is written, yielding the text in
-    chunks, so an export (150-200 MB at 100,000 papers) is never held whole.
-    Each export is made from its papers' BibTeX entries (a CSL item shows no field
-    its entry does not), so an edit the entries do not show (status, rating,
-    summary) leaves the exports as they are without making them again.
+    chunks, so an export (150-200 MB at 100,000 papers) is never held whole. Each
+    is digested by the texts it is made of (BibTeX entries, CSL-JSON items), so an
+    edit they do not show (status, rating, summary) leaves it unwritten.
     """
-    entries = memo.entries
-    every = memo.stable("bib:", (entries[paper.key] for paper in catalog.papers))
+    entries, digests = cited.entries, cited.entry_digests
+    shown = joined_digest([digests[paper.key] for paper in catalog.papers])
     body = partial(bibtex_file, catalog.papers, entries)
-    pages = [Page("papers.bib", None, {"body": body}, inputs=("bib", every))]
+    pages = [Page("papers.bib", None, {"body": body}, inputs=shown)]
     for topic in catalog.topics:
         members = catalog.papers_in_topic(topic.slug)
         body = partial(bibtex_file, members, entries)
-        shown = memo.stable(f"bib:{topic.slug}", (entries[paper.key] for paper in members))
+        shown = joined_digest([digests[paper.key] for paper in members])
         url = topic_url(topic.slug) + "papers.bib"
-        pages.append(Page(url, None, {"body": body}, inputs=("bib", shown)))
-    body = partial(csl_json, catalog.papers, memo.citation_map, memo.csl)
-    pages.append(Page("papers.csl.json", None, {"body": body}, inputs=("csl", every)))
+        pages.append(Page(url, None, {"body": body}, inputs=shown))
+    papers, keys = catalog.papers, cited.keys
+    items = memory.csl.many(
+        [(p.digest, keys[p.key]) for p in papers],
+        lambda i: csl_text(papers[i], keys[papers[i].key]),
+    )
+    body = partial(csl_json_of, tuple(text for text, _ in items))
+    shown = joined_digest(digest for _, digest in items)
+    pages.append(Page("papers.csl.json", None, {"body": body}, inputs=shown))
     return pages
 
 
-def csl_json(
-    papers: Sequence[Paper],
-    keys: Mapping[str, str] | None = None,
-    items: dict[str, tuple[Paper, str, str]] | None = None,
-) -> Iterator[str]:
-    """The CSL-JSON export, a few hundred items at a time.
+def csl_text(paper: Paper, key: str) -> str:
+    """A paper's CSL-JSON item as it stands in the export's list (one level in)."""
+    # JSON strings never hold a raw newline.
+    return json.dumps(csl_item(paper, key), ensure_ascii=False, indent=1).replace("\n", "\n ")
 
-    The text is exactly ``json.dumps(csl_items(papers), ensure_ascii=False, indent=1)``
-    and a newline, without holding every item (or the text) at once. ``keys`` are the
-    papers' citation keys if known; ``items`` keeps each paper's item text with the
-    paper and key it was made from (``PlanMemo.csl``), so after an edit only the
-    changed papers' items are made again.
-    """
-    if not papers:
+
+def csl_json_of(items: Sequence[str]) -> Iterator[str]:
+    """The CSL-JSON export from its items' texts (``csl_text``), a few hundred at a time."""
+    if not items:
         yield "[]\n"
         return
-    citations = keys if keys else citation_keys(papers)
-    kept = items if items is not None else {}
-
-    def items_text() -> Iterator[str]:
-        for paper in papers:
-            key = citations[paper.key]
-            held = kept.get(paper.key)
-            if held is None or held[0] is not paper or held[1] != key:
-                text = json.dumps(csl_item(paper, key), ensure_ascii=False, indent=1)
-                # One level deeper inside the list; JSON strings never hold a raw newline.
-                held = kept[paper.key] = (paper, key, text.replace("\n", "\n "))
-            yield held[2]
-
     yield "[\n "
-    yield from joined(items_text(), ",\n ")
+    yield from joined(items, ",\n ")
     yield "\n]\n"
+
+
+def csl_json(papers: Sequence[Paper]) -> Iterator[str]:
+    """The CSL-JSON export: exactly ``json.dumps(csl_items(papers), ensure_ascii=False,
+    indent=1)`` and a newline, without holding every item (or the text) at once."""
+    keys = citation_keys(papers)
+    return csl_json_of([csl_text(paper, keys[paper.key]) for paper in papers])
 
 
 def sitemap_files(settings: Settings, planned: Sequence[Page]) -> dict[str, str]:

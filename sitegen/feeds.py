@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
 from markdown_it import MarkdownIt
@@ -98,9 +98,6 @@ class FeedWriter:
     settings: Settings
     topic_names: Mapping[str, str]
     md: MarkdownIt
-    kept: dict[str, tuple[Paper, str]] = field(default_factory=dict, compare=False, repr=False)
-    """Each paper's entry as last written, by URL: a writer kept between the builds of
-    ``sitegen serve`` (``PlanMemo.feed_writer``) writes again only changed papers'."""
 
     @classmethod
     def for_site(cls, settings: Settings, topics: Sequence[Topic]) -> FeedWriter:
@@ -119,8 +116,11 @@ class FeedWriter:
         home: str,
         chosen: Sequence[Paper],
         paper_url: Callable[[str], str],
+        entry: Callable[[Paper, str], str] | None = None,
     ) -> str:
-        """An Atom feed at site-relative ``url`` of ``chosen`` papers (``newest``)."""
+        """An Atom feed at site-relative ``url`` of ``chosen`` papers (``newest``);
+        ``entry`` makes (or finds) a paper's ``<entry>``, by default ``self.entry``."""
+        entry = entry or self.entry
         updated = max((entry_date(p) for p in chosen), default=UNKNOWN_DATE)
         author = self.settings.author or self.settings.title
         lines = [
@@ -138,12 +138,7 @@ class FeedWriter:
             f"<author><name>{_text(author)}</name></author>",
             "<generator>sitegen</generator>",
         ]
-        for paper in chosen:
-            link = paper_url(paper.key)
-            held = self.kept.get(link)
-            if held is None or held[0] is not paper:
-                held = self.kept[link] = (paper, self.entry(paper, link))
-            lines.append(held[1])
+        lines += (entry(paper, paper_url(paper.key)) for paper in chosen)
         lines.append("</feed>")
         return "\n".join(lines) + "\n"
 

@@ -1,18 +1,19 @@
-"""``{% cache paper %}…{% endcache %}``: a template fragment made once per paper object.
+"""``{% cache paper %}…{% endcache %}``: a template fragment made once per paper content.
 
 A topic page lists thousands of papers, and after an edit ``sitegen serve`` renders
 the edited paper's topic pages again, though every other row is as before. A block
-in ``{% cache value, … %}`` is kept under its template, its line and the identity of
-the values named (a list or tuple stands for its items, so a batch of rows can be
-kept as one); while those are the very same objects, the kept text is used.
-That is sound because:
+in ``{% cache value, … %}`` is kept under its template, its line and the content
+digests of the values named (``Paper.digest``; a list or tuple stands for its items,
+so a batch of rows can be kept as one; numbers, texts and None stand for themselves).
+A block naming any other value is not kept. While the digests are the same, the kept
+text is used. That is sound because:
 
-- the catalogue hands back the same (immutable) ``Paper`` objects for papers an
-  edit did not touch, and a changed paper is a new object;
+- a paper's digest covers every field of it (``sitegen.incremental``);
 - the renderer, and so this cache, is made anew whenever a template, the
   settings or a topic name changes (``sitegen.build``);
-- a cached block must show only the values it names and site-wide values
-  (``site``, ``topic_names``, filters): docs/templates.md says so to theme authors.
+- the default theme's cached blocks show only the values they name and site-wide
+  values (``site``, ``topic_names``, filters); a site's own templates (which may
+  override the theme's) are never cached, so their authors need not know the tag.
 
 Only a long-lived renderer keeps fragments (``sitegen serve``); one-off builds and
 render workers leave the cache off, so it costs them neither time nor memory.
@@ -20,7 +21,6 @@ render workers leave the cache off, so it costs them neither time nor memory.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,7 +29,18 @@ from jinja2.ext import Extension
 from jinja2.parser import Parser
 from markupsafe import Markup
 
-_Key = tuple[str, int, tuple[int, ...]]
+_Key = tuple[str, int, tuple[object, ...]]
+_PLAIN = (int, str, type(None))
+
+
+def _digest(value: object) -> object:
+    """What stands for a named value in a fragment's key; None when it cannot be known."""
+    own = getattr(value, "digest", None)
+    if type(own) is str and own:
+        return own
+    if type(value) in _PLAIN:  # not bool: True == 1 would share a key
+        return (type(value).__name__, value)
+    return None
 
 
 class Fragments:
@@ -37,8 +48,11 @@ class Fragments:
 
     def __init__(self) -> None:
         self.enabled = False
-        self._current: dict[_Key, tuple[Sequence[object], str]] = {}
-        self._previous: dict[_Key, tuple[Sequence[object], str]] = {}
+        self.uncached: frozenset[str] = frozenset()
+        """Templates whose blocks are never kept: the site's own (a theme author need not
+        know the tag; only the default theme's templates use it)."""
+        self._current: dict[_Key, str] = {}
+        self._previous: dict[_Key, str] = {}
 
     def new_build(self) -> None:
         """Start a build: fragments the last build did not use are let go after this one."""
@@ -48,24 +62,23 @@ class Fragments:
         self, template: str, line: int, values: Sequence[object], make: Callable[[], str]
     ) -> str:
         """The block's text for these values: kept, or made now (and kept)."""
-        if not self.enabled:
+        if not self.enabled or template in self.uncached:
             return make()
         # A list or tuple named in the tag stands for its items (a batch of rows).
-        if len(values) == 1 and isinstance(values[0], (list, tuple)):
-            values = tuple(values[0])
-        else:
-            values = tuple(
-                item
-                for value in values
-                for item in (value if isinstance(value, (list, tuple)) else (value,))
-            )
-        key = (template, line, tuple(map(id, values)))
-        held = self._current.get(key) or self._previous.get(key)
-        # The values are held with the text, so their identities cannot be reused.
-        if held is None or not all(map(operator.is_, held[0], values)):
-            held = (values, make())
-        self._current[key] = held
-        return held[1]
+        items = [
+            item
+            for value in values
+            for item in (value if isinstance(value, (list, tuple)) else (value,))
+        ]
+        digests = tuple(map(_digest, items))
+        if None in digests:
+            return make()
+        key = (template, line, digests)
+        text = self._current.get(key) or self._previous.get(key)
+        if text is None:
+            text = make()
+        self._current[key] = text
+        return text
 
 
 class FragmentCache(Extension):

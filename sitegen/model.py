@@ -186,6 +186,9 @@ class Paper:
     line is ``Catalog.annotation_ref``'s: kept out of the paper, so an edit that moves
     other annotations to other lines leaves their papers, and pages, as they are."""
     hidden: bool = False
+    digest: str = field(default="", compare=False, repr=False)
+    """Digest of every field above, made once when the catalogue creates the paper
+    (``sitegen.catalog``): equal papers have equal digests, in any process."""
 
     @property
     def annotated(self) -> bool:

@@ -7,13 +7,10 @@ source of every template it uses (docs/builds.md, step 3).
 
 from __future__ import annotations
 
-import itertools
-import operator
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 
 from sitegen.browse_pages import Browse
-from sitegen.cache import StageCache
 from sitegen.digest import Digester, blake, code_signature
 from sitegen.model import STATUSES, Catalog
 from sitegen.pages import Page
@@ -42,14 +39,14 @@ def site_digest(
     )
 
 
-@dataclass(frozen=True)
-class _Digested:
-    """One build's page digests, kept for the next build in ``sitegen serve``."""
+@dataclass
+class PageDigests:
+    """The last build's page digests by URL, and the site-wide inputs they were made with
+    (kept between the builds of ``sitegen serve``)."""
 
-    site: bytes
-    templates: dict[str | None, str]
-    pages: Sequence[Page]
-    digests: list[str]
+    site: bytes = b""
+    templates: dict[str | None, str] = field(default_factory=dict)
+    by_url: dict[str, str] = field(default_factory=dict)
 
 
 def page_digests(
@@ -57,14 +54,14 @@ def page_digests(
     pages: Sequence[Page],
     settings: Settings,
     catalog: Catalog,
-    stages: StageCache | None = None,
+    last: PageDigests | None = None,
+    reused: Collection[str] = (),
 ) -> list[str]:
     """What each page is made from: site-wide inputs, its context and its templates.
 
-    With a ``stages`` cache that remembers (``sitegen serve``), a page that is the
-    very ``Page`` object of the previous build (``PlanMemo``) keeps its digest when
-    the site-wide inputs and its templates are unchanged, and immutable objects of
-    the previous build (unchanged papers) keep their hashes.
+    A page the plan took over from the last one (``reused``: URLs;
+    ``sitegen.incremental``) keeps its digest from ``last`` when the site-wide inputs
+    and templates are unchanged; ``last`` is then updated to this build's.
     """
     site = site_digest(settings, catalog, renderer.extra_head, renderer.browse)
     # A few templates, 10,000 pages: each template's digest is looked up once.
@@ -72,35 +69,19 @@ def page_digests(
     for page in pages:
         if page.template not in templates:
             templates[page.template] = renderer.template_digest(page.template or "")
-    last: _Digested | None = stages.recall("page-digests") if stages else None
-    if last is not None and (last.site != site or last.templates != templates):
-        last = None
-    remember = stages is not None and stages.remember
-    digester = Digester(stages.recall("digester") if stages else None, for_next=remember)
-    old_pages = last.pages if last is not None else ()
-    old_digests = last.digests if last is not None else []
-    count = len(pages)
-    digests = old_digests[:count] + [""] * (count - len(old_digests))
-    # The same page object at the same place keeps its digest; others are looked up by URL
-    # (pages move when a paper comes or goes), else digested.
-    others = itertools.chain(
-        itertools.compress(range(count), map(operator.is_not, pages, old_pages)),
-        range(len(old_pages), count),
-    )
-    by_url: dict[str, int] | None = None
-    for index in others:
-        page = pages[index]
-        if old_pages and (index >= len(old_pages) or old_pages[index].url != page.url):
-            if by_url is None:
-                by_url = {old.url: i for i, old in enumerate(old_pages)}
-            moved = by_url.get(page.url)
-            if moved is not None and old_pages[moved] is page:
-                digests[index] = old_digests[moved]
-                continue
-        what = (page.url, page.template, page.title, page.description, page.kind, page.feeds)
-        shown = page.context if page.inputs is None else page.inputs
-        digests[index] = digester.digest(site, what, shown, templates[page.template])
-    if stages is not None:
-        stages.keep("digester", digester)
-        stages.keep("page-digests", _Digested(site, templates, pages, digests))
+    kept = {}
+    if last is not None and last.site == site and last.templates == templates:
+        kept = last.by_url
+    digester = Digester()
+    digests = []
+    for page in pages:
+        digest = kept.get(page.url) if page.url in reused else None
+        if digest is None:
+            what = (page.url, page.template, page.title, page.description, page.kind, page.feeds)
+            shown = page.context if page.inputs is None else page.inputs
+            digest = digester.digest(site, what, shown, templates[page.template])
+        digests.append(digest)
+    if last is not None:
+        last.site, last.templates = site, templates
+        last.by_url = {page.url: digest for page, digest in zip(pages, digests)}
     return digests

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
+from sitegen.bibliography import bibtex_entry, citation_keys, citation_stem
+from sitegen.incremental import PlanMemory, catalog_values, site_values
 from sitegen.model import Catalog, Paper, ReadingList, Topic
-from sitegen.planmemo import PaperState, PlanMemo, dirty_papers
 from sitegen.reading import (
     TopicNode,
     ancestors,
@@ -52,6 +53,8 @@ class Page:
     inputs: Any = None
     """What the page is made from, when that is less than its context (a data page
     made by a function: what the function reads of it); None means the context."""
+    shows: frozenset[str] = frozenset()
+    """Keys of the catalogue values a paper page shows (``sitegen.incremental``)."""
 
     @cached_property
     def output(self) -> str:
@@ -113,67 +116,94 @@ def _placements(catalog: Catalog) -> dict[str, list[ListPlacement]]:
     return found
 
 
-def _paper_pages(
-    catalog: Catalog, topic_members: Mapping[str, Sequence[Paper]], memo: PlanMemo
-) -> list[Page]:
-    entries = memo.bibtex_entries(catalog.papers)
-    placements = _placements(catalog)
-    keys = tuple(p.key for p in catalog.papers)
-    state = PaperState(
-        keys, catalog.papers, catalog.topics, catalog.lists, memo.citations, topic_members
+@dataclass(frozen=True)
+class Citations:
+    """Each paper's citation key and BibTeX entry, by paper key (one key per paper across
+    the paper pages and every export)."""
+
+    keys: Mapping[str, str]
+    entries: Mapping[str, str]
+    entry_digests: Mapping[str, str]
+    """Digest of each entry: what exports listing it are digested by."""
+
+
+def citations(papers: Sequence[Paper], memory: PlanMemory) -> Citations:
+    """Citation keys and BibTeX entries; stems and entries are kept by paper digest."""
+    held = memory.stems.many([p.digest for p in papers], lambda i: citation_stem(papers[i]))
+    stems = {paper.key: stem for paper, (stem, _) in zip(papers, held)}
+    keys = citation_keys(papers, stems)
+    cited = [keys[p.key] for p in papers]
+    held = memory.bibtex.many(
+        [(p.digest, key) for p, key in zip(papers, cited)],
+        lambda i: bibtex_entry(papers[i], cited[i]),
     )
-    dirty = dirty_papers(catalog, memo, state)
-    made = memo.paper_pages if dirty is not None else {}
-    # Topics (names, parents) are what every paper's breadcrumbs are made of.
-    last = memo.paper_state
-    earlier = memo.paper_pages if last is not None and last.topics == catalog.topics else {}
-    positions: dict[str, dict[str, int]] = {}
-    for paper in catalog.papers if dirty is None else (catalog.paper(k) for k in dirty):
-        first = catalog.topic(paper.topics[0]) if paper.topics else None
-        prev_paper = next_paper = None
-        if first is not None:
-            siblings = topic_members[first.slug]
-            if first.slug not in positions:
-                positions[first.slug] = {p.key: i for i, p in enumerate(siblings)}
-            index = positions[first.slug][paper.key]
-            prev_paper = siblings[index - 1] if index > 0 else None
-            next_paper = siblings[index + 1] if index + 1 < len(siblings) else None
+    entries = {paper.key: text for paper, (text, _) in zip(papers, held)}
+    digests = {paper.key: digest for paper, (_, digest) in zip(papers, held)}
+    return Citations(keys, entries, digests)
+
+
+def _paper_pages(
+    catalog: Catalog,
+    topic_members: Mapping[str, Sequence[Paper]],
+    cited: Citations,
+    memory: PlanMemory,
+    site: str,
+) -> list[Page]:
+    """Every paper's page; in a long-lived process only those showing a changed value
+    are planned again (``Recorded.stale``)."""
+    placements = _placements(catalog)
+    values = catalog_values(catalog)
+    near: dict[str, tuple[Paper | None, Paper | None]] = {}
+    for slug, siblings in topic_members.items():
+        for index, paper in enumerate(siblings):
+            if paper.topics and paper.topics[0] == slug:
+                before = siblings[index - 1] if index > 0 else None
+                after = siblings[index + 1] if index + 1 < len(siblings) else None
+                near[paper.key] = (before, after)
+                values[f"near:{paper.key}"] = f"{before and before.key}\0{after and after.key}"
+    values.update((f"cite:{key}", citation) for key, citation in cited.keys.items())
+    recorded = memory.paper_pages
+    stale = recorded.stale(site, values)
+    for paper in (
+        catalog.papers
+        if stale is None
+        else (catalog.paper(k) for k in sorted(stale) if catalog.get(k))
+    ):
+        prev_paper, next_paper = near.get(paper.key, (None, None))
         related = [catalog.paper(key) for key in paper.related if catalog.get(key)]
         in_lists = placements.get(paper.key, [])
-        bibtex = entries[paper.key]  # the same string while its paper and citation key are
-        inputs = (paper, prev_paper, next_paper, related, in_lists, bibtex)
-        old = earlier.get(paper.key)
-        if old is not None and _same(old[0], inputs):
-            page = old[1]
-        else:
-            context = {
-                "paper": paper,
-                "topics": [catalog.topic(slug) for slug in paper.topics],
-                "breadcrumbs": _topic_trail(catalog, paper),
-                "related": related,
-                "prev": prev_paper,
-                "next": next_paper,
-                "first_topic": first,
-                "bibtex": bibtex,
-                "in_lists": in_lists,
-            }
-            page = Page(
-                paper_url(paper.key),
-                "paper.html",
-                context,
-                title=paper.title.plain,
-                description=paper.summary or _excerpt(paper.abstract.plain),
-                kind="paper",
-            )
-        made[paper.key] = (inputs, page)
-    memo.paper_pages = made
-    memo.paper_state = state
-    return [made[key][1] for key in keys]
-
-
-def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
-    """Whether a page's inputs are the objects (or equal values) it was made from."""
-    return all(a is b or a == b for a, b in zip(old, new))
+        shown = [paper, *related, *(p for p in (prev_paper, next_paper) if p is not None)]
+        shows = {f"paper:{p.key}" for p in shown}
+        shows.update(f"list:{place.reading_list.slug}" for place in in_lists)
+        shows.update((f"cite:{paper.key}", f"near:{paper.key}"))
+        context = {
+            "paper": paper,
+            "topics": [catalog.topic(slug) for slug in paper.topics],
+            "breadcrumbs": _topic_trail(catalog, paper),
+            "related": related,
+            "prev": prev_paper,
+            "next": next_paper,
+            "first_topic": catalog.topic(paper.topics[0]) if paper.topics else None,
+            "bibtex": cited.entries[paper.key],
+            "in_lists": in_lists,
+        }
+        page = Page(
+            paper_url(paper.key),
+            "paper.html",
+            context,
+            title=paper.title.plain,
+            description=paper.summary or _excerpt(paper.abstract.plain),
+            kind="paper",
+            shows=frozenset(shows),
+        )
+        recorded.record(paper.key, page, shows)
+    keys = [paper.key for paper in catalog.papers]
+    recorded.finish(site, values, keys)
+    if stale is not None:
+        memory.reused = frozenset(paper_url(key) for key in keys if key not in stale)
+    else:
+        memory.reused = frozenset()
+    return cast(list[Page], [recorded.items[key] for key in keys])
 
 
 def _topic_trail(catalog: Catalog, paper: Paper) -> list[Topic]:
@@ -269,16 +299,23 @@ def _list_pages(catalog: Catalog) -> list[Page]:
     return pages
 
 
-def plan_pages(catalog: Catalog, settings: Settings, memo: PlanMemo | None = None) -> list[Page]:
-    """Every page and data file of the site, in a stable order.
+def plan_pages(
+    catalog: Catalog,
+    settings: Settings,
+    memory: PlanMemory | None = None,
+    *,
+    cited: Citations | None = None,
+) -> list[Page]:
+    """Every HTML page of the site, in a stable order (``sitegen.exports`` plans the rest).
 
-    ``memo`` holds the previous plan of a long-lived process; pages whose inputs
-    are unchanged come back as the same objects.
+    ``memory`` holds the previous plan of a long-lived process: paper pages showing no
+    changed value are taken from it. ``cited``: ``citations(catalog.papers, memory)``.
     """
-    memo = memo if memo is not None else PlanMemo()
+    memory = memory if memory is not None else PlanMemory()
+    cited = cited if cited is not None else citations(catalog.papers, memory)
     tree = topic_tree(catalog)
     members = {
-        t.slug: memo.ordered(f"topic:{t.slug}", catalog.papers_in_topic(t.slug), by_title)
+        t.slug: memory.orders.get(f"topic:{t.slug}", catalog.papers_in_topic(t.slug), by_title)
         for t in catalog.topics
     }
     votes = related_votes(catalog)
@@ -302,7 +339,7 @@ def plan_pages(catalog: Catalog, settings: Settings, memo: PlanMemo | None = Non
             kind="home",
             feeds=site_feed,
         ),
-        *_paper_pages(catalog, members, memo),
+        *_paper_pages(catalog, members, cited, memory, site_values(catalog, settings)),
         Page("topics/", "topics.html", {"tree": tree}, title="Topics", kind="topics"),
         *_topic_pages(catalog, tree, members, votes),
     ]
@@ -321,7 +358,7 @@ def plan_pages(catalog: Catalog, settings: Settings, memo: PlanMemo | None = Non
             Page(
                 f"tags/{slug}/",
                 "tag.html",
-                {"tag": name, "papers": memo.ordered(f"tag:{slug}", papers, by_title)},
+                {"tag": name, "papers": memory.orders.get(f"tag:{slug}", papers, by_title)},
                 title=f"Tagged “{name}”",
                 kind="tag",
             )
@@ -332,5 +369,4 @@ def plan_pages(catalog: Catalog, settings: Settings, memo: PlanMemo | None = Non
     pages.extend(_list_pages(catalog))
     pages.append(Page("search/", "search.html", {}, title="Search", kind="search"))
     pages.append(Page("404.html", "404.html", {}, title="Page not found", kind="404"))
-    memo.finish()
     return pages

@@ -30,6 +30,7 @@ import sitegen
 from sitegen.browse_pages import Browse, author_url, browse_links
 from sitegen.catalog.keys import tag_slug
 from sitegen.clean import drop_forbidden
+from sitegen.digest import blake
 from sitegen.fragments import FragmentCache, Fragments
 from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import STATUSES, Catalog, Problem
@@ -153,6 +154,11 @@ class Renderer:
         )
         env.globals["topic_names"] = dict(self.topic_names)
         env.globals["statuses"] = STATUSES
+        # A site's own templates are never cached: caching is not a theme author's concern.
+        own = self.settings.root / "templates"
+        if own.is_dir() and own.resolve() != (theme_dir() / "templates").resolve():
+            names = (path.relative_to(own).as_posix() for path in own.rglob("*"))
+            env.fragments.uncached = frozenset(names)  # type: ignore[attr-defined]
         return env
 
     @property
@@ -292,3 +298,27 @@ def renderer_for(catalog: Catalog, settings: Settings, extra_head: str = "") -> 
     """A renderer for this catalogue's site."""
     topic_names = {t.slug: t.name for t in catalog.topics}
     return Renderer(settings, topic_names, extra_head, browse_links(catalog))
+
+
+def kept_renderer(
+    catalog: Catalog, settings: Settings, extra_head: str, held: tuple[object, Renderer] | None
+) -> tuple[object, Renderer]:
+    """``held``'s renderer (templates compiled, digests taken) if it was made for the same
+    templates, settings, topic names, extra head and author links, else a new one; with
+    what it is for."""
+    fresh = renderer_for(catalog, settings, extra_head)
+    # Contents, not modification times: a template saved twice within the file system's
+    # timestamp resolution must not leave the first version compiled. They are small.
+    templates = blake(
+        *(
+            part
+            for folder in fresh.template_dirs
+            for path in sorted(folder.rglob("*"))
+            if path.is_file()
+            for part in (str(path).encode(), path.read_bytes())
+        )
+    )
+    made_for = (templates, settings, dict(fresh.topic_names), extra_head, fresh.browse)
+    if held is not None and held[0] == made_for:
+        return held
+    return made_for, fresh

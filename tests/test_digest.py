@@ -1,14 +1,21 @@
-"""Digests taken with the previous build's tokens (``sitegen serve``) equal fresh ones.
+"""Content digests and recorded dependencies (``sitegen.digest``, ``sitegen.incremental``).
 
-A digest that kept an old hash would leave a stale page on disk: an incremental
-build would skip a page whose content changed.
+A digest that stayed the same for changed data would leave a stale page on disk: an
+incremental build would skip a page whose content changed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
+from sitegen.catalog import load
+from sitegen.catalog.stages import CatalogMemory
 from sitegen.digest import Digester
+from sitegen.incremental import Recorded, catalog_values, changed_papers
+from sitegen.settings import Settings, load_settings
+
+from .conftest import REPO
 
 
 @dataclass(frozen=True)
@@ -17,25 +24,60 @@ class Item:
     score: int
 
 
-def _items(count: int) -> tuple[Item, ...]:
-    return tuple(Item(f"paper {i}", i) for i in range(count))
-
-
-def test_a_long_tuple_with_one_item_replaced_hashes_as_a_fresh_digester_does() -> None:
-    items = _items(1000)
-    first = Digester()
-    before = first.digest(items)
+def test_equal_data_digests_alike_and_changed_data_does_not() -> None:
+    items = tuple(Item(f"paper {i}", i) for i in range(1000))
+    before = Digester().digest(items)
+    assert Digester().digest(tuple(Item(f"paper {i}", i) for i in range(1000))) == before
     edited = (*items[:500], replace(items[500], score=-1), *items[501:])
-    kept = Digester(first).digest(edited)
-    assert kept == Digester().digest(edited)
-    assert kept != before
-    assert Digester(first).digest(tuple(items)) == before  # same objects, new tuple
+    assert Digester().digest(edited) != before
 
 
-def test_mutable_items_of_a_long_list_are_hashed_again() -> None:
+def test_a_changed_mutable_value_digests_anew() -> None:
     rows = [{"title": f"paper {i}", "votes": i} for i in range(200)]
-    first = Digester()
-    before = first.digest(list(rows))
-    rows[70]["votes"] = -1  # the same dict object, changed
-    again = Digester(first).digest(list(rows))
-    assert again == Digester().digest(list(rows)) != before
+    digester = Digester()
+    before = digester.digest(list(rows))
+    rows[70]["votes"] = -1
+    assert Digester().digest(list(rows)) != before
+
+
+def _settings(root: Path) -> Settings:
+    settings, problems = load_settings(root)
+    assert not problems
+    return settings
+
+
+def test_a_paper_digest_follows_its_content_and_only_its_own(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "site"
+    shutil.copytree(REPO / "seeds", root / "seeds")
+    shutil.copytree(REPO / "content", root / "content")
+    (root / "sitegen.yaml").write_text("title: Digests\n", encoding="utf-8")
+    memory = CatalogMemory()
+    first = load(_settings(root), memory=memory).catalog
+    assert first is not None
+    again = load(_settings(root)).catalog  # another process's catalogue: the same digests
+    assert again is not None
+    assert catalog_values(again) == catalog_values(first)
+    assert all(paper.digest for paper in first.papers)
+
+    key = next(paper.key for paper in first.papers if not paper.annotated)
+    notes = root / "content" / "annotations" / "zz-test.yaml"
+    notes.write_text(f"{key}:\n  rating: 2\n", encoding="utf-8")
+    edited = load(_settings(root), memory=memory).catalog
+    assert edited is not None
+    assert changed_papers(catalog_values(first), catalog_values(edited)) == {key}
+    assert edited.paper(key).digest != first.paper(key).digest
+
+
+def test_only_items_showing_a_changed_value_are_stale() -> None:
+    recorded: Recorded[str] = Recorded()
+    values = {"paper:a": "1", "paper:b": "2", "paper:c": "3"}
+    assert recorded.stale("site", values) is None  # nothing recorded yet: make all
+    recorded.record("a", "page a", ["paper:a", "paper:b"])
+    recorded.record("b", "page b", ["paper:b"])
+    recorded.record("c", "page c", ["paper:c"])
+    recorded.finish("site", values, ["a", "b", "c"])
+    assert recorded.stale("site", {**values, "paper:b": "2'"}) == {"a", "b"}
+    assert recorded.stale("site", {**values, "paper:d": "4"}) == set()
+    assert recorded.stale("other site", values) is None

@@ -6,6 +6,7 @@ Builds here skip the search index (Pagefind) to stay fast; the index has its own
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import sqlite3
@@ -24,7 +25,7 @@ from hypothesis import strategies as st
 import sitegen.build
 import sitegen.output
 import sitegen.workers
-from sitegen.build import BuildResult, build_site
+from sitegen.build import BuildMemory, BuildResult, build_site
 from sitegen.cache import StageCache
 from sitegen.catalog import load, load_catalog
 from sitegen.cli import cli
@@ -184,14 +185,14 @@ def test_a_tampered_or_deleted_output_is_made_again(project: Path) -> None:
 
 def test_sitegen_serve_makes_outputs_changed_between_builds_again(project: Path) -> None:
     # sitegen serve checks the outputs after each build and trusts that check next time
-    stages = StageCache.for_project(project)
+    memory = BuildMemory.for_project(project)
     settings = _settings(project)
-    out = build_site(settings, index_search=False, stages=stages).output
+    out = build_site(settings, index_search=False, memory=memory).output
     keys = _keys(project)
     good = _tamper(out, keys)
-    sitegen.build.check_outputs(settings, stages)
+    sitegen.build.check_outputs(settings, memory)
     os.utime(project / "seeds/a.txt")  # an input saved again, unchanged: no page's digest moves
-    result = build_site(settings, index_search=False, stages=stages)
+    result = build_site(settings, index_search=False, memory=memory)
     assert sorted(result.written) == sorted(p.relative_to(out).as_posix() for p in good)
     assert {page: page.read_bytes() for page in good} == good
 
@@ -238,9 +239,9 @@ def test_pages_rendered_again_to_the_same_bytes_are_not_written(project: Path) -
 
 @pytest.mark.parametrize("serve", [False, True], ids=["cli", "serve"])
 def test_deleting_a_paper_removes_its_page_and_every_link_to_it(project: Path, serve: bool) -> None:
-    # serve: one StageCache held across builds (the seeds' digest, papers and plan kept)
-    stages = StageCache.for_project(project) if serve else None
-    out = _build(project, stages=stages).output
+    # serve: one BuildMemory held across builds (the seeds' digest, papers and plan kept)
+    memory = BuildMemory.for_project(project) if serve else None
+    out = _build(project, memory=memory).output
     title, abstract = _paper(3)
     key = next(k for k in _keys(project) if k.startswith("model3-"))
     assert any(
@@ -248,7 +249,7 @@ def test_deleting_a_paper_removes_its_page_and_every_link_to_it(project: Path, s
     )
     seed = project / "seeds/a.txt"
     seed.write_text(seed.read_text().replace(f"{title}\n\n{abstract}\n\n", ""))
-    result = _build(project, stages=stages)
+    result = _build(project, memory=memory)
     assert f"papers/{key}/index.html" in result.removed
     assert not (out / "papers" / key).exists()
     for name, data in _tree(out).items():
@@ -282,13 +283,13 @@ def test_annotations_moved_to_other_lines_leave_their_pages_alone(
 ) -> None:
     # Notes added to the first paper of the file move every later annotation down;
     # pages name the annotation's file, not its line, so only the edited paper's change.
-    stages = StageCache.for_project(project) if serve else None
+    memory = BuildMemory.for_project(project) if serve else None
     keys = _keys(project)
     editor = Editor(project, keys)
-    _build(project, stages=stages)
+    _build(project, memory=memory)
     first = min(keys)  # the file lists papers by key
     editor.apply(("annotation", keys.index(first), ("notes", "One line.\nAnd another.")))
-    result = _build(project, stages=stages)
+    result = _build(project, memory=memory)
     papers = [name for name in result.written if name.startswith("papers/")]
     assert papers == [f"papers/{first}/index.html"]
     assert _tree(result.output) == _tree(_build(project, "fresh", clean=True).output)
@@ -463,12 +464,12 @@ class Editor:
 def test_one_field_edit_equals_a_clean_build(
     project: Path, name: str, value: Any, serve: bool
 ) -> None:
-    # serve: one StageCache held across builds, as `sitegen serve` does
-    stages = StageCache.for_project(project) if serve else None
+    # serve: one BuildMemory held across builds, as `sitegen serve` does
+    memory = BuildMemory.for_project(project) if serve else None
     editor = Editor(project, _keys(project))
-    _build(project, stages=stages)
+    _build(project, memory=memory)
     editor.apply(("annotation", 2, (name, value)))
-    kept = _build(project, stages=stages)
+    kept = _build(project, memory=memory)
     assert kept.rendered > 0
     assert _tree(kept.output) == _tree(_build(project, "fresh", clean=True).output)
 
@@ -480,12 +481,12 @@ def test_a_new_citation_key_for_one_paper_equals_a_clean_build(
     # The last paper in the annotation file: no other annotation moves to another line,
     # so this paper alone changes, and sitegen serve updates its BibTeX entry alone
     # unless its citation key changes (it does here: the stem takes the author and year).
-    stages = StageCache.for_project(project)
+    memory = BuildMemory.for_project(project)
     keys = _keys(project)
     editor = Editor(project, keys)
-    _build(project, stages=stages)
+    _build(project, memory=memory)
     editor.apply(("annotation", keys.index(max(keys)), (name, value)))
-    kept = _build(project, stages=stages)
+    kept = _build(project, memory=memory)
     assert "papers.bib" in kept.written
     assert _tree(kept.output) == _tree(_build(project, "fresh", clean=True).output)
 
@@ -508,14 +509,24 @@ def test_incremental_builds_equal_clean_builds(
         (root / leftover).unlink(missing_ok=True)
     _age_inputs(root)
     editor = Editor(root, _keys(root))
-    stages = StageCache.for_project(root)  # held across builds, as `sitegen serve` does
-    _build(root, stages=stages)
+    memory = BuildMemory.for_project(root)  # held across builds, as `sitegen serve` does
+    records = _records(_build(root, memory=memory).output)
     for step in steps:
         for edit in step:
             editor.apply(edit)
-        kept = _build(root, stages=stages)
+        kept = _build(root, memory=memory)
         fresh = _build(root, "fresh", clean=True)
         assert _tree(kept.output) == _tree(fresh.output)
+        # Every paper whose record in papers.json changed is named as changed (the
+        # browser search index redoes those).
+        before, records = records, _records(kept.output)
+        moved = {key for key in {*before, *records} if before.get(key) != records.get(key)}
+        assert kept.changed_papers is None or moved <= kept.changed_papers
+
+
+def _records(out: Path) -> dict[str, object]:
+    papers = json.loads((out / "papers.json").read_text(encoding="utf-8"))["papers"]
+    return {paper["key"]: paper for paper in papers}
 
 
 def _benchmark(name: str) -> Any:

@@ -7,13 +7,16 @@ build after all inputs were read, so one run lists everything to fix.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from sitegen.cache import StageCache
 from sitegen.catalog.dedupe import Merge, MergedPaper
 from sitegen.catalog.lists import load_lists
 from sitegen.catalog.stages import (
+    CatalogMemory,
+    MadePaper,
+    RelatedPaper,
     assign_topics,
     clean_entry,
     load_notes,
@@ -22,6 +25,7 @@ from sitegen.catalog.stages import (
 )
 from sitegen.catalog.titles import infer_title
 from sitegen.clean import clean_text
+from sitegen.digest import blake
 from sitegen.model import (
     UNSORTED,
     Annotation,
@@ -38,12 +42,6 @@ from sitegen.timing import PhaseTimer
 from sitegen.topics import apply_topic_changes, load_topics
 
 TOPICS_FILE = "topics.yaml"
-
-_Made = tuple[MergedPaper, Annotation | None, tuple[str, ...], Paper]
-"""How a paper was made: its merged record, annotation and rule-assigned topics, and the
-paper (topics are the stage's tuples, the same objects while the stage is unchanged)."""
-_Related = tuple[Paper, tuple[int, ...], Paper]
-"""A paper, the indexes of its most similar papers, and the paper with its related keys."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,12 +132,19 @@ def _inferred_title(abstract: RichText) -> RichText:
 
 
 def _with_related(
-    papers: list[Paper], count: int, seeds_key: str, retitled: Collection[str], stages: StageCache
+    made: Sequence[MadePaper],
+    count: int,
+    seeds_key: str,
+    retitled: Collection[str],
+    stages: StageCache,
+    memory: CatalogMemory,
 ) -> list[Paper]:
-    """Hand-made related papers first, then the most similar by TF-IDF, up to ``count``.
+    """Hand-made related papers first, then the most similar by TF-IDF, up to ``count``;
+    each paper with its digest.
 
     ``retitled``: keys of the papers whose annotation gives a ``title:``.
     """
+    papers = [m.paper for m in made]
     similar = (
         related_indexes(papers, seeds_key, count, retitled, stages)
         if count
@@ -147,33 +152,55 @@ def _with_related(
     )
     keys = tuple(p.key for p in papers)
     visible = frozenset(keys)
-    # Same papers in the same order, and the same count, as this process's last build:
-    # reuse its results.
-    last: tuple[tuple[tuple[str, ...], int], dict[str, _Related]] | None = stages.recall(
-        "related-papers"
-    )
-    earlier = last[1] if last is not None and last[0] == (keys, count) else {}
-    made: dict[str, _Related] = {}
+    # The same visible papers and count as this process's last build: reuse its choices.
+    earlier = memory.related if memory.related_for == (keys, count) else {}
+    chosen_now: dict[str, RelatedPaper] = {}
     result = []
-    for paper, found in zip(papers, similar):
+    for one, found in zip(made, similar):
+        paper = one.paper
         old = earlier.get(paper.key)
-        if old is not None and old[0] is paper and old[1] == found:
-            chosen_paper = old[2]
-        else:
+        if old is None or old.base != one.digest or old.similar != found:
             chosen = dict.fromkeys(k for k in paper.related if k in visible and k != paper.key)
             for index in found:
                 if len(chosen) >= max(count, len(paper.related)):
                     break
                 chosen.setdefault(keys[index])
-            chosen_paper = replace(paper, related=tuple(chosen))
-        made[paper.key] = (paper, found, chosen_paper)
-        result.append(chosen_paper)
-    stages.keep("related-papers", ((keys, count), made))
+            related = tuple(chosen)
+            digest = blake(one.digest.encode(), "\0".join(related).encode()).hex()
+            old = RelatedPaper(one.digest, found, replace(paper, related=related, digest=digest))
+        chosen_now[paper.key] = old
+        result.append(old.paper)
+    memory.related, memory.related_for = chosen_now, (keys, count)
     return result
 
 
+def _made(
+    key: str,
+    record: MergedPaper,
+    digest: str,
+    note: Annotation | None,
+    assigned: tuple[str, ...],
+    old: MadePaper | None,
+) -> MadePaper:
+    """The paper ``key`` made from its record, annotation and assigned topics (``old``:
+    the last build's, kept when made from the same ones)."""
+    if old is not None and old.record == digest and old.assigned == assigned and old.note == note:
+        return old
+    changed = apply_topic_changes(
+        assigned, note.topics_add if note else (), note.topics_remove if note else ()
+    )
+    paper = _paper(key, record, note, changed)
+    if old is not None and paper == old.paper:  # its annotation only moved to other lines
+        return MadePaper(digest, note, assigned, old.paper, old.digest)
+    made = blake(repr(paper).encode("utf-8", "surrogatepass")).hex()
+    return MadePaper(digest, note, assigned, paper, made)
+
+
 def load(
-    settings: Settings, timer: PhaseTimer | None = None, stages: StageCache | None = None
+    settings: Settings,
+    timer: PhaseTimer | None = None,
+    stages: StageCache | None = None,
+    memory: CatalogMemory | None = None,
 ) -> Loaded:
     """Read and validate every input of the project; never raises on bad input.
 
@@ -182,11 +209,12 @@ def load(
     """
     timer = timer or PhaseTimer()
     stages = stages if stages is not None else StageCache(None)
+    memory = memory if memory is not None else CatalogMemory()
     root = settings.root
     problems: list[Problem] = []
 
     with timer.phase("load"):
-        seeds = load_seeds(settings.seeds_dir, root, stages)
+        seeds = load_seeds(settings.seeds_dir, root, stages, memory)
         problems.extend(seeds.problems)
         if not settings.seeds_dir.is_dir():
             problems.append(
@@ -199,34 +227,18 @@ def load(
     with timer.phase("catalog"):
         keys = seeds.keys
         slugs = [t.slug for t in topics]
-        notes, found = load_notes(settings.content_dir, root, keys, slugs, stages)
+        notes, found = load_notes(settings.content_dir, root, keys, slugs, stages, memory)
         problems.extend(found)
         rule_topics, found = assign_topics(seeds, topics, topics_path, stages)
         problems.extend(found)
-        # Papers whose record, annotation and topics are as in this process's last build
-        # are that build's objects: later steps (pages, digests) skip what they know.
-        earlier: dict[str, _Made] = stages.recall("papers") or {}
-        made: dict[str, _Made] = {}
-        papers: list[Paper] = []
-        for key, record, assigned in zip(keys, seeds.merged, rule_topics):
-            note = notes.get(key)
-            old = earlier.get(key)
-            if old is not None and old[0] is record and old[2] is assigned and old[1] == note:
-                paper = old[3]
-            else:
-                changed = apply_topic_changes(
-                    assigned,
-                    note.topics_add if note else (),
-                    note.topics_remove if note else (),
-                )
-                paper = _paper(key, record, note, changed)
-                if old is not None and paper == old[3]:
-                    paper = old[3]  # its annotation only moved to other lines
-            made[key] = (record, note, assigned, paper)
-            papers.append(paper)
-        stages.keep("papers", made)
+        earlier = memory.papers
+        memory.papers = {
+            key: _made(key, record, digest, notes.get(key), assigned, earlier.get(key))
+            for key, record, digest, assigned in zip(keys, seeds.merged, seeds.digests, rule_topics)
+        }
+        papers = [m.paper for m in memory.papers.values()]
         hidden = frozenset(p.key for p in papers if p.hidden)
-        visible = [p for p in papers if not p.hidden]
+        made = [m for m in memory.papers.values() if not m.paper.hidden]
         lists, found = load_lists(settings.content_dir, root, [p.key for p in papers])
         problems.extend(found)
 
@@ -235,7 +247,7 @@ def load(
         return Loaded(None, tuple(problems), merges)
     with timer.phase("related"):
         retitled = frozenset(key for key, note in notes.items() if note.title)
-        visible = _with_related(visible, settings.related_count, seeds.key, retitled, stages)
+        visible = _with_related(made, settings.related_count, seeds.key, retitled, stages, memory)
 
     all_topics = list(topics)
     if any(UNSORTED.slug in p.topics for p in visible):

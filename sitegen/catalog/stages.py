@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sitegen.cache import RACY_SECONDS, StageCache
@@ -42,6 +42,50 @@ from sitegen.sources import read_seeds, seed_files
 from sitegen.topic_match import PatternTimeout, TopicMatcher
 
 
+@dataclass
+class CatalogMemory:
+    """What loading keeps from one build to the next in one process (``sitegen serve``).
+
+    Each entry is checked against what it was made from (digests and values, never
+    object identity), so a stale one is made again, not trusted.
+    """
+
+    seeds_digest: tuple[str, str, int] | None = None
+    """The seed files' (names, sizes and mtimes), content digest, and when it was taken."""
+    annotation_files: dict[bytes, AnnotationFile] = field(default_factory=dict)
+    """Each annotation file's parse, by the digest of its name, bytes, keys and slugs."""
+    papers: dict[str, MadePaper] = field(default_factory=dict)
+    """Each paper by key, with what it was made from."""
+    related: dict[str, RelatedPaper] = field(default_factory=dict)
+    related_for: tuple[tuple[str, ...], int] = ((), 0)
+    """The visible keys and related count ``related`` holds results for."""
+
+
+@dataclass(frozen=True, slots=True)
+class MadePaper:
+    """A paper before related papers are chosen, and what it was made from."""
+
+    record: str
+    """Digest of its merged seed record (``Seeds.digests``)."""
+    note: Annotation | None
+    assigned: tuple[str, ...]
+    """Rule-assigned topic slugs."""
+    paper: Paper
+    digest: str
+    """Digest of ``paper``."""
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedPaper:
+    """A paper with related papers chosen, and what they were chosen from."""
+
+    base: str
+    """Digest of the paper before (``MadePaper.digest``)."""
+    similar: tuple[int, ...]
+    """Indexes of the most similar papers."""
+    paper: Paper
+
+
 @dataclass(frozen=True, slots=True)
 class Seeds:
     """The seeds stage: merged papers with their keys."""
@@ -52,6 +96,8 @@ class Seeds:
     problems: tuple[Problem, ...]
     merged: tuple[MergedPaper, ...]
     keys: tuple[str, ...]
+    digests: tuple[str, ...]
+    """Digest of each merged record: a paper made from the same one is the same paper."""
 
 
 def clean_entry(entry: SourceEntry) -> CleanEntry:
@@ -70,7 +116,7 @@ def _files_digest(paths: Sequence[Path], root: Path, *extra: bytes) -> str | Non
     return blake(*parts).hex()
 
 
-def _seeds_digest(paths: Sequence[Path], root: Path, stages: StageCache) -> str | None:
+def _seeds_digest(paths: Sequence[Path], root: Path, memory: CatalogMemory) -> str | None:
     """``_files_digest`` of the seed files, taken again only when one of them may have changed.
 
     Seeds run to megabytes, and hashing them took ~25 ms of each rebuild at 10,000
@@ -80,7 +126,7 @@ def _seeds_digest(paths: Sequence[Path], root: Path, stages: StageCache) -> str 
     within the file system's timestamp resolution could not then go unseen.
     """
     seen = file_signature(paths, root)
-    held: tuple[str, str, int] | None = stages.recall("seeds-digest")
+    held = memory.seeds_digest
     if held is not None and held[0] == seen:
         return held[1]
     hashed_at = time.time_ns()
@@ -90,17 +136,17 @@ def _seeds_digest(paths: Sequence[Path], root: Path, stages: StageCache) -> str 
     except OSError:
         return key
     if key is not None and newest < hashed_at - int(RACY_SECONDS * 1e9):
-        stages.keep("seeds-digest", (seen, key, hashed_at))
+        memory.seeds_digest = (seen, key, hashed_at)
     return key
 
 
-def load_seeds(seeds_dir: Path, root: Path, stages: StageCache) -> Seeds:
+def load_seeds(seeds_dir: Path, root: Path, stages: StageCache, memory: CatalogMemory) -> Seeds:
     """Every seed entry read, cleaned, merged with its duplicates and keyed.
 
     Once merged, an entry is needed only for its source reference (``file:line``):
     the stage keeps nothing else of it, a third of its size at 100,000 papers.
     """
-    key = _seeds_digest(seed_files(seeds_dir), root, stages)
+    key = _seeds_digest(seed_files(seeds_dir), root, memory)
 
     def compute() -> Seeds:
         entries, problems = read_seeds(seeds_dir, root)
@@ -112,7 +158,8 @@ def load_seeds(seeds_dir: Path, root: Path, stages: StageCache) -> Seeds:
             m.title.plain if m.title is not None else infer_title(m.abstract.plain) for m in merged
         ]
         keys = tuple(assign_keys(titles))
-        return Seeds(key or "", len(entries), tuple(problems), merged, keys)
+        digests = tuple(blake(repr(m).encode("utf-8", "surrogatepass")).hex() for m in merged)
+        return Seeds(key or "", len(entries), tuple(problems), merged, keys, digests)
 
     if key is None:
         return compute()
@@ -155,7 +202,12 @@ def assign_topics(
 
 
 def load_notes(
-    content_dir: Path, root: Path, keys: Sequence[str], slugs: Sequence[str], stages: StageCache
+    content_dir: Path,
+    root: Path,
+    keys: Sequence[str],
+    slugs: Sequence[str],
+    stages: StageCache,
+    memory: CatalogMemory,
 ) -> tuple[dict[str, Annotation], list[Problem]]:
     """Annotations by paper key and their problems (see ``load_annotations``).
 
@@ -171,12 +223,12 @@ def load_notes(
     key = blake(code_signature().encode(), str(root).encode(), str(content_dir).encode(), *files)
 
     def compute() -> tuple[dict[str, Annotation], list[Problem]]:
-        earlier: dict[bytes, AnnotationFile] = stages.recall("annotation-files") or {}
+        earlier = memory.annotation_files
         parsed = {
             digest: earlier.get(digest) or read_annotation_file(path, root, keys, slugs)
             for path, digest in zip(paths, files)
         }
-        stages.keep("annotation-files", parsed)
+        memory.annotation_files = parsed
         return merge_annotation_files(parsed.values(), frozenset(keys))
 
     return stages.compute("annotations", key.hex(), compute)

@@ -28,8 +28,7 @@ import click
 import tornado.httpserver
 import tornado.websocket
 
-from sitegen.build import BuildResult, OutputRefused, build_site, check_outputs
-from sitegen.cache import StageCache
+from sitegen.build import BuildMemory, BuildResult, OutputRefused, build_site, check_outputs
 from sitegen.model import InputError, Problem, Severity
 from sitegen.serve.http import IDLE_SECONDS, ServedSite, application, listen
 from sitegen.serve.watch import (
@@ -82,8 +81,8 @@ class Preview:
         self._watcher = Watcher(self.root, self.changed)
         self._threads: list[threading.Thread] = []
         self._changes: set[str] = set()
-        self.stages = StageCache.for_project(self.root)
-        """The catalogue's derived results, kept in memory from one rebuild to the next."""
+        self.memory = BuildMemory.for_project(self.root)
+        """What each rebuild reuses of the ones before (``sitegen.build.BuildMemory``)."""
         self._first_change = self._last_change = 0.0
         self._wake = threading.Condition()
         self._idle = threading.Event()
@@ -181,7 +180,7 @@ class Preview:
             errors = [p for p in problems if p.severity is Severity.ERROR]
             if errors:
                 raise InputError(errors)
-            result = build_site(settings, jobs=self.jobs, index_search=False, stages=self.stages)
+            result = build_site(settings, jobs=self.jobs, index_search=False, memory=self.memory)
         except InputError as exc:
             self._failed(settings, exc.problems, changed, initial)
             return
@@ -208,7 +207,7 @@ class Preview:
         if not initial:
             self._reload(result, recovered=previous is not None and bool(previous.problems))
         self._checker = threading.Thread(
-            target=check_outputs, args=(settings, self.stages), name="sitegen-check", daemon=True
+            target=check_outputs, args=(settings, self.memory), name="sitegen-check", daemon=True
         )
         self._checker.start()
         self._index(result, settings)

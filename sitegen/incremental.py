@@ -1,0 +1,222 @@
+"""The one incremental mechanism: values carry digests, pages record what they show.
+
+- Every catalogue value has a content digest, made once: a ``Paper`` when the
+  catalogue creates it (``Paper.digest``), topics, lists and settings when they
+  are read (``catalog_values``). Values are named by key: ``paper:<key>``,
+  ``list:<slug>``; derived ones too: ``cite:<key>`` (the paper's citation key) and
+  ``near:<key>`` (its neighbours in its first topic).
+- Planning records, on each paper page, the keys of the values it shows
+  (``Page.shows``) and keeps the page in a ``Recorded`` with those keys.
+- The next build in the same process (``sitegen serve``) compares the old and new
+  values key by key (``Recorded.stale``): only pages that show a changed value are
+  planned again; the rest are the last plan's, with their digests. A change to
+  what every page shows (settings, topics, which papers are visible) plans all.
+
+Pages that list many papers (home, topic, tag and list pages, exports, feeds)
+are planned every build; their digests are made from the digests of the values
+they show, so they render only when one of those changed. ``Texts`` keeps what is
+made per paper for exports (BibTeX entries, CSL-JSON items, ``papers.json``
+records) by the paper's digest and citation key. docs/builds.md explains it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from sitegen.digest import blake
+from sitegen.model import Catalog, Paper
+from sitegen.settings import Settings
+
+T = TypeVar("T")
+K = TypeVar("K", bound=Hashable)
+
+
+def value_digest(value: object) -> str:
+    """Digest of a small immutable value (a topic, a list, the settings) by its repr."""
+    return blake(repr(value).encode("utf-8", "surrogatepass")).hex()
+
+
+def catalog_values(catalog: Catalog) -> dict[str, str]:
+    """Key → digest of every paper and reading list of the catalogue."""
+    values = {f"paper:{paper.key}": paper.digest for paper in catalog.papers}
+    values.update((f"list:{rl.slug}", value_digest(rl)) for rl in catalog.lists)
+    return values
+
+
+def site_values(catalog: Catalog, settings: Settings) -> str:
+    """Digest of what every page may show: settings, topics, which papers are visible."""
+    keys = "\0".join(paper.key for paper in catalog.papers)
+    return blake(
+        value_digest(settings).encode(), value_digest(catalog.topics).encode(), keys.encode()
+    ).hex()
+
+
+def joined_digest(digests: Iterable[str]) -> str:
+    """One digest standing for a sequence of digests (what an export lists)."""
+    return blake("".join(digests).encode()).hex()
+
+
+def changed_papers(old: Mapping[str, str], new: Mapping[str, str]) -> frozenset[str]:
+    """Keys of the papers whose value differs between two ``catalog_values``, or that
+    are in one only: what an index of papers (the browser search index) must redo."""
+    changed = {key for key, digest in new.items() if old.get(key) != digest}
+    changed.update(key for key in old if key not in new)
+    return frozenset(key[len("paper:") :] for key in changed if key.startswith("paper:"))
+
+
+@dataclass
+class Recorded(Generic[T]):
+    """Items made from values (paper pages by paper key), each with the keys it shows."""
+
+    site: str = ""
+    """``site_values`` of the plan that made the items."""
+    values: dict[str, str] = field(default_factory=dict)
+    """Every value's digest as of that plan."""
+    items: dict[str, T] = field(default_factory=dict)
+    shows: dict[str, frozenset[str]] = field(default_factory=dict)
+    """Item key → keys of the values it shows."""
+    shown_by: dict[str, set[str]] = field(default_factory=dict)
+    """Value key → keys of the items showing it."""
+    changed: frozenset[str] | None = None
+    """Value keys changed since the plan before (None: everything, a first or full plan)."""
+
+    def stale(self, site: str, values: Mapping[str, str]) -> Collection[str] | None:
+        """Keys of the items to make again for these values, or None for every item."""
+        if site != self.site or not self.items:
+            self.changed = None
+            self.clear()
+            return None
+        old = self.values
+        changed = {key for key, digest in values.items() if old.get(key) != digest}
+        changed.update(key for key in old if key not in values)
+        self.changed = frozenset(changed)
+        stale: set[str] = set()
+        for key in changed:
+            stale.update(self.shown_by.get(key, ()))
+        return stale
+
+    def clear(self) -> None:
+        """Forget every item."""
+        self.items, self.shows, self.shown_by = {}, {}, {}
+
+    def record(self, key: str, item: T, shows: Iterable[str]) -> None:
+        """Keep ``item`` under ``key``, made from the values named ``shows``."""
+        shown = frozenset(shows)
+        for old in self.shows.get(key, frozenset()) - shown:
+            self.shown_by[old].discard(key)
+        for value in shown:
+            self.shown_by.setdefault(value, set()).add(key)
+        self.items[key], self.shows[key] = item, shown
+
+    def finish(self, site: str, values: dict[str, str], keys: Collection[str]) -> None:
+        """End a plan: remember its values, and only the items it has (``keys``)."""
+        self.site, self.values = site, values
+        present = keys if isinstance(keys, (set, frozenset, dict)) else set(keys)
+        for gone in [key for key in self.items if key not in present]:
+            self.record(gone, self.items[gone], ())
+            del self.items[gone], self.shows[gone]
+
+
+@dataclass
+class Texts(Generic[K]):
+    """Texts made per value, by what they are made from, each with its digest (made
+    once, with the text); those not used since the last ``finish`` are let go then."""
+
+    made: dict[K, tuple[str, str]] = field(default_factory=dict)
+    _used: dict[K, tuple[str, str]] = field(default_factory=dict)
+
+    def get(self, key: K, make: Callable[[], str]) -> str:
+        """The text for ``key``: kept, or made now."""
+        return self.held(key, make)[0]
+
+    def held(self, key: K, make: Callable[[], str]) -> tuple[str, str]:
+        """The text for ``key`` and its digest."""
+        held = self.made.get(key)
+        if held is None:
+            text = make()
+            held = (text, blake(text.encode("utf-8", "surrogatepass")).hex())
+        self._used[key] = held
+        return held
+
+    def many(self, keys: Sequence[K], make: Callable[[int], str]) -> list[tuple[str, str]]:
+        """The text and digest for each of ``keys``; ``make(i)`` makes the ``i``-th."""
+        made, used = self.made, self._used
+        found = []
+        for index, key in enumerate(keys):
+            held = made.get(key)
+            if held is None:
+                text = make(index)
+                held = (text, blake(text.encode("utf-8", "surrogatepass")).hex())
+            used[key] = held
+            found.append(held)
+        return found
+
+    def finish(self) -> None:
+        """Keep only what this build used."""
+        self.made, self._used = self._used, {}
+
+
+@dataclass
+class Orders:
+    """Orderings of papers (a topic's by title, a feed's newest), kept by the digest of the
+    papers they were made from; those not used since the last ``finish`` are let go."""
+
+    made: dict[str, tuple[str, tuple[Paper, ...]]] = field(default_factory=dict)
+    _used: dict[str, tuple[str, tuple[Paper, ...]]] = field(default_factory=dict)
+
+    def get(
+        self,
+        name: str,
+        papers: Sequence[Paper],
+        order: Callable[[Sequence[Paper]], Iterable[Paper]],
+    ) -> tuple[Paper, ...]:
+        """``order(papers)``, ordered again only when the papers' contents changed."""
+        source = joined_digest([paper.digest for paper in papers])
+        held = self.made.get(name)
+        if held is None or held[0] != source:
+            held = (source, tuple(order(papers)))
+        self._used[name] = held
+        return held[1]
+
+    def finish(self) -> None:
+        """Keep only what was used since the last ``finish``."""
+        self.made, self._used = self._used, {}
+
+
+@dataclass
+class PlanMemory:
+    """What planning keeps between the builds of one process (``sitegen serve``)."""
+
+    paper_pages: Recorded[object] = field(default_factory=Recorded)
+    """The paper pages (``sitegen.pages.Page``) of the last plan, by paper key."""
+    stems: Texts[str] = field(default_factory=Texts)
+    """Citation stems by paper digest."""
+    bibtex: Texts[tuple[str, str]] = field(default_factory=Texts)
+    """BibTeX entries by paper digest and citation key."""
+    csl: Texts[tuple[str, str]] = field(default_factory=Texts)
+    """CSL-JSON item texts by paper digest and citation key."""
+    records: Texts[tuple[str, str]] = field(default_factory=Texts)
+    """``papers.json`` records by paper digest and site base."""
+    orders: Orders = field(default_factory=Orders)
+    """Topic, tag and feed orderings by name."""
+    feed_entries: Texts[tuple[str, str, str]] = field(default_factory=Texts)
+    """Atom feed entries by paper digest, page URL and feed writer (``FeedWriter.key``)."""
+    reused: frozenset[str] = frozenset()
+    """URLs of the pages the last plan took over from the one before, unchanged."""
+
+    @property
+    def changed_papers(self) -> frozenset[str] | None:
+        """Keys of the papers whose value changed between the last two plans (what the
+        browser search index must redo), or None when every paper may have."""
+        changed = self.paper_pages.changed
+        if changed is None:
+            return None
+        return frozenset(key[len("paper:") :] for key in changed if key.startswith("paper:"))
+
+    def finish(self) -> None:
+        """End a plan (called when its files are written: exports fill ``records``)."""
+        for texts in (self.stems, self.bibtex, self.csl, self.records, self.feed_entries):
+            texts.finish()
+        self.orders.finish()
