@@ -88,9 +88,7 @@ class Recorded(Generic[T]):
             self.changed = None
             self.clear()
             return None
-        old = self.values
-        changed = {key for key, digest in values.items() if old.get(key) != digest}
-        changed.update(key for key in old if key not in values)
+        changed = {key for key, _ in values.items() ^ self.values.items()}
         self.changed = frozenset(changed)
         stale: set[str] = set()
         for key in changed:
@@ -199,6 +197,10 @@ class PlanMemory:
     """CSL-JSON item texts by paper digest and citation key."""
     records: Texts[tuple[str, str]] = field(default_factory=Texts)
     """``papers.json`` records by paper digest and site base."""
+    citation_keys: tuple[list[tuple[str, str]], dict[str, str]] = field(
+        default_factory=lambda: ([], {})
+    )
+    """The last (paper key, citation stem) pairs in catalogue order, and their keys."""
     orders: Orders = field(default_factory=Orders)
     """Topic, tag and feed orderings by name."""
     feed_entries: Texts[tuple[str, str, str]] = field(default_factory=Texts)

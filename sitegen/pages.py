@@ -130,8 +130,10 @@ class Citations:
 def citations(papers: Sequence[Paper], memory: PlanMemory) -> Citations:
     """Citation keys and BibTeX entries; stems and entries are kept by paper digest."""
     held = memory.stems.many([p.digest for p in papers], lambda i: citation_stem(papers[i]))
-    stems = {paper.key: stem for paper, (stem, _) in zip(papers, held)}
-    keys = citation_keys(papers, stems)
+    pairs = [(paper.key, stem) for paper, (stem, _) in zip(papers, held)]
+    if memory.citation_keys[0] != pairs:  # made again only when a stem or the order moved
+        memory.citation_keys = (pairs, citation_keys(papers, dict(pairs)))
+    keys = memory.citation_keys[1]
     cited = [keys[p.key] for p in papers]
     held = memory.bibtex.many(
         [(p.digest, key) for p, key in zip(papers, cited)],
