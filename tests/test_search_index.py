@@ -202,8 +202,8 @@ def test_unchanged_records_rewrite_nothing(tmp_path: Path) -> None:
 
 def test_large_catalogues_are_split_into_shards_small_ones_not() -> None:
     assert shard_count(169) == 1
-    assert shard_count(2_500) == 1
-    assert 1 < shard_count(10_000) <= shard_count(100_000)
+    assert shard_count(10_000) == 1
+    assert 1 < shard_count(25_000) <= shard_count(100_000) <= 8
 
 
 def test_background_indexing_returns_a_future(tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ MANIFEST = "shards.json"
 """The list of shards in ``BUNDLE``, with the digest of each one's records."""
 FORMAT = 1
 """Bump when the bundles' layout or records change: every shard is rebuilt."""
-PAPERS_PER_SHARD = 2_500
+PAPERS_PER_SHARD = 12_500
 """Papers per shard above which a site is split (docs/builds.md says why)."""
 MAX_SHARDS = 8
 
