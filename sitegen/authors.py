@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -79,6 +79,8 @@ class _Name:
 
 
 def _fold(text: str) -> str:
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
@@ -109,12 +111,40 @@ def author_slug(name: str) -> str:
     return "author-" + hashlib.sha256(_fold(name).encode("utf-8")).hexdigest()[:10]
 
 
-def group_authors(papers: Iterable[Paper]) -> tuple[Author, ...]:
-    """Every author of ``papers``, each with their papers, ordered by family then given name."""
+@dataclass(frozen=True, slots=True)
+class AuthorGroups:
+    """Who wrote what, by position in the catalogue: what ``group_authors`` works out,
+    kept (``sitegen serve``) while no paper's key or authors change."""
+
+    signature: tuple[tuple[str, tuple[str, ...]], ...]
+    """Each paper's key and authors, in catalogue order."""
+    people: tuple[tuple[str, str, tuple[int, ...], tuple[str, ...], tuple[str, str]], ...]
+    """Per person: slug, name, positions of their papers, written names, sort key."""
+
+
+def group_authors(
+    papers: Sequence[Paper], last: AuthorGroups | None = None
+) -> tuple[tuple[Author, ...], AuthorGroups]:
+    """Every author of ``papers``, each with their papers, ordered by family then given
+    name; and the grouping, to pass as ``last`` to the next call (reused while the
+    papers' keys and authors are as they were)."""
+    signature = tuple((paper.key, paper.authors) for paper in papers)
+    groups = last if last is not None and last.signature == signature else None
+    if groups is None:
+        groups = AuthorGroups(signature, _people(signature))
+    authors = tuple(
+        Author(slug, name, tuple(papers[i] for i in positions), names, sort_key)
+        for slug, name, positions, names, sort_key in groups.people
+    )
+    return authors, groups
+
+
+def _people(
+    signature: Sequence[tuple[str, tuple[str, ...]]],
+) -> tuple[tuple[str, str, tuple[int, ...], tuple[str, ...], tuple[str, str]], ...]:
     written: dict[str, list[int]] = {}
-    listed = list(papers)
-    for position, paper in enumerate(listed):
-        for name in dict.fromkeys(paper.authors):
+    for position, (_, on_paper) in enumerate(signature):
+        for name in dict.fromkeys(on_paper):
             if name.strip():
                 written.setdefault(name, []).append(position)
     parsed = {name: _parse(name) for name in written}
@@ -129,7 +159,7 @@ def group_authors(papers: Iterable[Paper]) -> tuple[Author, ...]:
         if key.abbreviated:
             fitting = [full for full in by_family.get(key.family, []) if key.fits(full)]
             people.setdefault(fitting[0] if len(fitting) == 1 else key, []).append(name)
-    authors: list[Author] = []
+    found = []
     taken: set[str] = set()
     for key, names in sorted(
         people.items(), key=lambda item: (item[0].family, item[0].given, item[1][0])
@@ -141,23 +171,20 @@ def group_authors(papers: Iterable[Paper]) -> tuple[Author, ...]:
             number += 1
             slug = f"{base}-{number}"
         taken.add(slug)
-        positions = sorted({position for each in names for position in written[each]})
-        authors.append(
-            Author(
-                slug,
-                name,
-                tuple(listed[position] for position in positions),
-                tuple(names),
-                (key.family, " ".join(key.given)),
-            )
-        )
-    return tuple(authors)
+        if len(names) == 1:
+            positions = tuple(written[names[0]])  # in catalogue order, each paper once
+        else:
+            positions = tuple(sorted({i for each in names for i in written[each]}))
+        found.append((slug, name, positions, tuple(names), (key.family, " ".join(key.given))))
+    return tuple(found)
 
 
 def _display_name(
     names: list[str], written: Mapping[str, list[int]], parsed: Mapping[str, _Name]
 ) -> str:
     """The fullest form (longest given names), the most used of those, then the first."""
+    if len(names) == 1:
+        return natural_order(names[0])
 
     def length(name: str) -> int:
         return sum(len(token) for token in parsed[name].given)

@@ -42,15 +42,20 @@ class Browse:
     """Whether the years page exists."""
 
 
-def browse_links(catalog: Catalog) -> Browse:
-    """The browse sections of a catalogue's site, for the renderer."""
-    links = author_links(group_authors(catalog.papers))
-    return Browse(links, any(paper.year is not None for paper in catalog.papers))
+def browse_links(catalog: Catalog, authors: Sequence[Author] | None = None) -> Browse:
+    """The browse sections of a catalogue's site, for the renderer (``authors``: its
+    authors, when already grouped)."""
+    if authors is None:
+        authors = group_authors(catalog.papers)[0]
+    years = any(paper.year is not None for paper in catalog.papers)
+    return Browse(author_links(authors), years)
 
 
-def browse_pages(catalog: Catalog) -> list[Page]:
+def browse_pages(catalog: Catalog, authors: Sequence[Author] | None = None) -> list[Page]:
     """Author pages and the years page, as far as the papers have authors and years."""
-    return [*author_pages(group_authors(catalog.papers)), *years_page(catalog)]
+    if authors is None:
+        authors = group_authors(catalog.papers)[0]
+    return [*author_pages(authors), *years_page(catalog)]
 
 
 def author_url(slug: str) -> str:

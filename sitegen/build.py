@@ -34,6 +34,7 @@ import click
 from sitegen.browse_pages import browse_pages
 from sitegen.cache import RACY_SECONDS, BuildCache, Manifest
 from sitegen.catalog import Loaded, load
+from sitegen.collection_feeds import collection_feeds
 from sitegen.digest import code_signature
 from sitegen.exports import publish_pages
 from sitegen.memory import BuildMemory
@@ -198,6 +199,7 @@ def build_site(
             cited = citations(catalog.papers, memory.plan)
             pages = plan_pages(catalog, settings, memory.plan, cited=cited)
             pages += browse_pages(catalog)
+            pages += collection_feeds(catalog, settings, memory.plan)
             pages += publish_pages(catalog, settings, pages, cited, memory.plan)
             renderer = _renderer(catalog, settings, extra_head, memory)
             statics = static_files(settings)

@@ -296,6 +296,7 @@ def _list_pages(catalog: Catalog) -> list[Page]:
                 title=reading_list.title,
                 description=f"A curated reading list of {summary.total} papers.",
                 kind="list",
+                feeds=((f"{reading_list.title} — papers", f"lists/{reading_list.slug}/feed.xml"),),
             )
         )
     return pages
@@ -363,6 +364,7 @@ def plan_pages(
                 {"tag": name, "papers": memory.orders.get(f"tag:{slug}", papers, by_title)},
                 title=f"Tagged “{name}”",
                 kind="tag",
+                feeds=((f"Tagged “{name}” — new papers", f"tags/{slug}/feed.xml"),),
             )
         )
     pages.append(

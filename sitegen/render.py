@@ -29,12 +29,15 @@ from markupsafe import Markup
 import sitegen
 from sitegen.browse_pages import Browse, author_url, browse_links
 from sitegen.catalog.keys import tag_slug
+from sitegen.citation_meta import highwire_tags, json_for_script, scholarly_article
+from sitegen.citation_styles import DEFAULT_STYLE, style_path
 from sitegen.clean import drop_forbidden
 from sitegen.digest import blake
 from sitegen.fragments import FragmentCache, Fragments
 from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import STATUSES, Catalog, Problem
 from sitegen.pages import Page
+from sitegen.references import ReferenceFormatter, page_bibtex
 from sitegen.settings import Settings
 from sitegen.streams import slices
 
@@ -141,6 +144,17 @@ class Renderer:
         )
         env.filters["tag_slug"] = lambda tag: tag_slug(str(tag))
         env.filters["slices"] = slices
+        env.filters["highwire_tags"] = highwire_tags
+        references = ReferenceFormatter(
+            style_path(self.settings.citation_style, self.settings.root)
+            or style_path(DEFAULT_STYLE, self.settings.root)
+            or Path(self.settings.citation_style)
+        )
+        env.filters["reference"] = references.html
+        env.filters["page_bibtex"] = page_bibtex
+        env.filters["json_ld"] = lambda paper, url=None: json_for_script(
+            scholarly_article(paper, url)
+        )
         links = self.browse.authors
         env.filters["author_url"] = lambda name: base + author_url(links.slug(str(name)))
         env.globals["nav"] = {"authors": links.any, "years": self.browse.years}
@@ -294,10 +308,12 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return found
 
 
-def renderer_for(catalog: Catalog, settings: Settings, extra_head: str = "") -> Renderer:
-    """A renderer for this catalogue's site."""
+def renderer_for(
+    catalog: Catalog, settings: Settings, extra_head: str = "", browse: Browse | None = None
+) -> Renderer:
+    """A renderer for this catalogue's site (``browse``: its ``browse_links``, if known)."""
     topic_names = {t.slug: t.name for t in catalog.topics}
-    return Renderer(settings, topic_names, extra_head, browse_links(catalog))
+    return Renderer(settings, topic_names, extra_head, browse or browse_links(catalog))
 
 
 def kept_renderer(

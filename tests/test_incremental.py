@@ -301,8 +301,13 @@ def test_a_template_change_renders_only_the_pages_using_it(project: Path) -> Non
     key = _keys(project)[0]
     annotations.write_text(f"{key}:\n  tags: [stripes, zebra]\n")
     with_tags = _build(project)
-    tag_pages = {n for n in with_tags.written if n.startswith("tags/") and n != "tags/index.html"}
+    tag_pages = {
+        n
+        for n in with_tags.written
+        if n.startswith("tags/") and n.endswith("/index.html") and n != "tags/index.html"
+    }
     assert len(tag_pages) == 2
+    assert {"tags/zebra/feed.xml", "tags/stripes/feed.xml"} <= set(with_tags.written)
     (project / "templates").mkdir()
     (project / "templates/tag.html").write_text(
         "{% extends 'base.html' %}{% block content %}<h1>Tag {{ tag }}</h1>{% endblock %}"

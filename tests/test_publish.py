@@ -29,6 +29,7 @@ from sitegen.feeds import FEED_LIMIT, UNKNOWN_DATE, entry_date, feed_order
 from sitegen.init import init_project
 from sitegen.model import Catalog, Paper
 from sitegen.pages import Page
+from sitegen.references import page_bibtex
 from sitegen.render import CHUNK_BYTES
 from sitegen.settings import Settings, load_settings
 
@@ -276,7 +277,9 @@ def test_csl_json_carries_authors_year_and_venue(sample_catalog: Catalog) -> Non
     assert item["DOI"] == "10.1000/xyz"
 
 
-def test_paper_page_bibtex_is_the_entry_in_papers_bib(site: Path, sample_catalog: Catalog) -> None:
+def test_paper_page_bibtex_is_the_entry_in_papers_bib_without_abstract_and_notes(
+    site: Path, sample_catalog: Catalog
+) -> None:
     entries = bib_entries((site / "papers.bib").read_text(encoding="utf-8"))
     keys = citation_keys(sample_catalog.papers)
     assert len(entries) == 169
@@ -284,7 +287,14 @@ def test_paper_page_bibtex_is_the_entry_in_papers_bib(site: Path, sample_catalog
         page = (site / "papers" / paper.key / "index.html").read_text(encoding="utf-8")
         block = re.search(r'<code id="bibtex">(.*?)</code>', page, re.DOTALL)
         assert block, paper.key
-        assert html.unescape(block.group(1)) == entries[keys[paper.key]]
+        shown = html.unescape(block.group(1))
+        assert shown == page_bibtex(entries[keys[paper.key]])
+        assert "  abstract = {" not in shown and "  annote = {" not in shown
+        lines = {line.rstrip(",") for line in shown.splitlines()}
+        kept = [
+            line for line in entries[keys[paper.key]].splitlines() if line.rstrip(",") not in lines
+        ]
+        assert all(line.startswith(("  abstract = {", "  annote = {")) for line in kept), kept
 
 
 def test_bibtex_values_stay_balanced_and_round_trip() -> None:

@@ -109,14 +109,17 @@ def test_json_output_is_ranked_best_first(project: Path) -> None:
     assert mirage["topics"] == ["video-generation"]
 
 
-def test_human_output_lists_key_title_topics_and_file(project: Path) -> None:
+def test_output_for_scripts_is_tab_separated_key_title_topics_and_file(project: Path) -> None:
     result = search(project, "audio-to-video", "--limit", "3")
     assert result.exit_code == 0
     first = result.stdout.splitlines()[0]
-    assert first.startswith(MIRAGE + "  ")
-    assert "Mirage: an audio-to-video foundation model" in first
-    assert "[video-generation]" in first
-    assert first.rstrip().endswith(".yaml:" + first.rsplit(".yaml:", 1)[1])
+    key, title, topics, file = first.split("\t")
+    assert (key, title, topics) == (
+        MIRAGE,
+        "Mirage: an audio-to-video foundation model",
+        "video-generation",
+    )
+    assert file.startswith("content/annotations/video.yaml:")
     assert len(result.stdout.splitlines()) == 3
 
 

@@ -6,15 +6,16 @@ import difflib
 import json
 import shutil
 import sys
+from collections.abc import Sequence
 
 import click
 
 from sitegen.model import InputError
 from sitegen.search.terminal import (
+    Hit,
     IndexBusy,
     QuerySyntaxError,
     ensure_index,
-    format_hits,
     search_index,
     topics_in_index,
 )
@@ -83,7 +84,55 @@ def run_search(
         return 0
     if result.loosened:
         click.echo("No paper matches every word; showing papers that match some.", err=True)
-    width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
-    for line in format_hits(result.hits, width):
+    if sys.stdout.isatty():
+        lines = terminal_lines(result.hits, shutil.get_terminal_size().columns)
+    else:
+        lines = tab_separated(result.hits)
+    for line in lines:
         click.echo(line)
     return 0
+
+
+def tab_separated(hits: Sequence[Hit]) -> list[str]:
+    """One line per hit for scripts: key, title, topics (comma-separated) and file,
+    tab-separated, never cut (``cut -f1`` gives the keys)."""
+    return [
+        "\t".join((hit.key, _one_line(hit.title), ",".join(hit.topics), hit.file)) for hit in hits
+    ]
+
+
+def terminal_lines(hits: Sequence[Hit], width: int) -> list[str]:
+    """Lines that fit ``width`` columns, two per hit: the title, then, indented, the key,
+    the topics and the file to open. The topics give way first; when key and file do not
+    fit on one line they take one each, so what one types next is not cut."""
+    width = max(width, 20)
+    lines = []
+    for hit in hits:
+        lines.append(_cut(_one_line(hit.title), width))
+        room = width - len(INDENT)
+        fixed = len(hit.key) + len(SEPARATOR) + len(hit.file)
+        topics = ", ".join(hit.topics)
+        left = room - fixed - len(SEPARATOR)
+        if topics and left >= MIN_TOPICS:
+            lines.append(INDENT + SEPARATOR.join((hit.key, _cut(topics, left), hit.file)))
+        elif fixed <= room:
+            lines.append(INDENT + hit.key + SEPARATOR + hit.file)
+        else:  # a long key and file: one line each, rather than cutting either
+            lines.append(INDENT + _cut(hit.key, room))
+            lines.append(INDENT + _cut(hit.file, room))
+    return lines
+
+
+INDENT = "  "
+SEPARATOR = " · "
+MIN_TOPICS = 12
+"""Fewer columns than this left for the topics: they are left out rather than cut to
+a stub."""
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
