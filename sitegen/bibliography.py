@@ -119,8 +119,8 @@ def bibtex_escape(text: str) -> str:
     return _BIBTEX_SPECIAL.sub(lambda m: _BIBTEX_ESCAPES[m.group()], shown)
 
 
-def bibtex_entry(paper: Paper, citation_key: str) -> str:
-    """One ``@article``/``@misc`` entry for a paper."""
+def bibtex_entry(paper: Paper, citation_key: str, *, notes: bool = False) -> str:
+    """One ``@article``/``@misc`` entry for a paper; its notes as ``annote`` when ``notes``."""
     fields: list[tuple[str, str]] = [("title", "{" + bibtex_escape(paper.title.plain) + "}")]
     if paper.authors:
         fields.append(("author", " and ".join(bibtex_escape(a) for a in paper.authors)))
@@ -140,17 +140,17 @@ def bibtex_entry(paper: Paper, citation_key: str) -> str:
         fields.append(("abstract", bibtex_escape(paper.abstract.plain)))
     if paper.tags:
         fields.append(("keywords", bibtex_escape(", ".join(paper.tags))))
-    if paper.notes:
+    if notes and paper.notes:
         fields.append(("annote", bibtex_escape(paper.notes)))
     kind = "article" if paper.venue else "misc"
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@{kind}{{{citation_key},\n{body}\n}}\n"
 
 
-def bibtex_entries(papers: Sequence[Paper]) -> dict[str, str]:
+def bibtex_entries(papers: Sequence[Paper], *, notes: bool = False) -> dict[str, str]:
     """Paper key → its BibTeX entry, keys unique across the catalogue."""
     keys = citation_keys(papers)
-    return {paper.key: bibtex_entry(paper, keys[paper.key]) for paper in papers}
+    return {paper.key: bibtex_entry(paper, keys[paper.key], notes=notes) for paper in papers}
 
 
 def bibtex_file(papers: Sequence[Paper], entries: Mapping[str, str]) -> Iterator[str]:
@@ -162,8 +162,8 @@ def bibtex_file(papers: Sequence[Paper], entries: Mapping[str, str]) -> Iterator
     return joined((entries[paper.key] for paper in papers), "\n")
 
 
-def csl_item(paper: Paper, citation_key: str) -> dict[str, Any]:
-    """One CSL-JSON item (the format Zotero and citeproc read)."""
+def csl_item(paper: Paper, citation_key: str, *, notes: bool = False) -> dict[str, Any]:
+    """One CSL-JSON item (the format Zotero and citeproc read); its notes when ``notes``."""
     item: dict[str, Any] = {
         "id": citation_key,
         "type": "article-journal" if paper.venue else "article",
@@ -188,12 +188,12 @@ def csl_item(paper: Paper, citation_key: str) -> dict[str, Any]:
         item["abstract"] = paper.abstract.plain
     if paper.tags:
         item["keyword"] = ", ".join(paper.tags)
-    if paper.notes:
+    if notes and paper.notes:
         item["note"] = paper.notes
     return item
 
 
-def csl_items(papers: Sequence[Paper]) -> list[dict[str, Any]]:
+def csl_items(papers: Sequence[Paper], *, notes: bool = False) -> list[dict[str, Any]]:
     """CSL-JSON items for papers, ids being the same citation keys as in BibTeX."""
     keys = citation_keys(papers)
-    return [csl_item(paper, keys[paper.key]) for paper in papers]
+    return [csl_item(paper, keys[paper.key], notes=notes) for paper in papers]

@@ -196,7 +196,7 @@ def build_site(
                 return _unchanged(cache, settings, memory, strict, timer, start)
         catalog = _catalog_of(load(settings, timer, stages, memory.catalog), strict)
         with timer.phase("plan"):
-            cited = citations(catalog.papers, memory.plan)
+            cited = citations(catalog.papers, memory.plan, notes=settings.export_notes)
             pages = plan_pages(catalog, settings, memory.plan, cited=cited)
             pages += browse_pages(catalog)
             pages += collection_feeds(catalog, settings, memory.plan)

@@ -54,7 +54,10 @@ def publish_pages(
     base = settings.absolute_base or settings.base_path
     body = partial(papers_json, catalog.papers, base, memory.records)
     pages = [Page("papers.json", None, {"body": body}, inputs=(catalog.papers, base))]
-    pages += [*feed_pages(catalog, settings, memory), *export_pages(catalog, cited, memory)]
+    pages += [
+        *feed_pages(catalog, settings, memory),
+        *export_pages(catalog, settings, cited, memory),
+    ]
     sitemap = sitemap_files(settings, planned)
     pages += (Page(url, None, {"body": body}) for url, body in sitemap.items())
     pages.append(Page("robots.txt", None, {"body": robots_txt(settings, bool(sitemap))}))
@@ -149,7 +152,9 @@ def atom_feed(
     return writer.feed(url, title, subtitle, home, chosen, paper_url, entry)
 
 
-def export_pages(catalog: Catalog, cited: Citations, memory: PlanMemory) -> list[Page]:
+def export_pages(
+    catalog: Catalog, settings: Settings, cited: Citations, memory: PlanMemory
+) -> list[Page]:
     """``papers.bib``, one ``papers.bib`` per topic and ``papers.csl.json``.
 
     Bodies are functions called when the file is written, yielding the text in
@@ -167,10 +172,10 @@ def export_pages(catalog: Catalog, cited: Citations, memory: PlanMemory) -> list
         shown = joined_digest([digests[paper.key] for paper in members])
         url = topic_url(topic.slug) + "papers.bib"
         pages.append(Page(url, None, {"body": body}, inputs=shown))
-    papers, keys = catalog.papers, cited.keys
+    papers, keys, notes = catalog.papers, cited.keys, settings.export_notes
     items = memory.csl.many(
-        [(p.digest, keys[p.key]) for p in papers],
-        lambda i: csl_text(papers[i], keys[papers[i].key]),
+        [(p.digest, keys[p.key], notes) for p in papers],
+        lambda i: csl_text(papers[i], keys[papers[i].key], notes=notes),
     )
     body = partial(csl_json_of, tuple(text for text, _ in items))
     shown = joined_digest(digest for _, digest in items)
@@ -178,10 +183,12 @@ def export_pages(catalog: Catalog, cited: Citations, memory: PlanMemory) -> list
     return pages
 
 
-def csl_text(paper: Paper, key: str) -> str:
+def csl_text(paper: Paper, key: str, *, notes: bool = False) -> str:
     """A paper's CSL-JSON item as it stands in the export's list (one level in)."""
     # JSON strings never hold a raw newline.
-    return json.dumps(csl_item(paper, key), ensure_ascii=False, indent=1).replace("\n", "\n ")
+    return json.dumps(csl_item(paper, key, notes=notes), ensure_ascii=False, indent=1).replace(
+        "\n", "\n "
+    )
 
 
 def csl_json_of(items: Sequence[str]) -> Iterator[str]:

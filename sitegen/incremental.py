@@ -191,10 +191,10 @@ class PlanMemory:
     """The paper pages (``sitegen.pages.Page``) of the last plan, by paper key."""
     stems: Texts[str] = field(default_factory=Texts)
     """Citation stems by paper digest."""
-    bibtex: Texts[tuple[str, str]] = field(default_factory=Texts)
-    """BibTeX entries by paper digest and citation key."""
-    csl: Texts[tuple[str, str]] = field(default_factory=Texts)
-    """CSL-JSON item texts by paper digest and citation key."""
+    bibtex: Texts[tuple[str, str, bool]] = field(default_factory=Texts)
+    """BibTeX entries by paper digest, citation key and whether notes are exported."""
+    csl: Texts[tuple[str, str, bool]] = field(default_factory=Texts)
+    """CSL-JSON item texts by paper digest, citation key and whether notes are exported."""
     records: Texts[tuple[str, str]] = field(default_factory=Texts)
     """``papers.json`` records by paper digest and site base."""
     citation_keys: tuple[list[tuple[str, str]], dict[str, str]] = field(

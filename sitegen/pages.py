@@ -127,8 +127,9 @@ class Citations:
     """Digest of each entry: what exports listing it are digested by."""
 
 
-def citations(papers: Sequence[Paper], memory: PlanMemory) -> Citations:
-    """Citation keys and BibTeX entries; stems and entries are kept by paper digest."""
+def citations(papers: Sequence[Paper], memory: PlanMemory, *, notes: bool = False) -> Citations:
+    """Citation keys and BibTeX entries (with notes when ``notes``: the
+    ``export_notes`` setting); stems and entries are kept by paper digest."""
     held = memory.stems.many([p.digest for p in papers], lambda i: citation_stem(papers[i]))
     pairs = [(paper.key, stem) for paper, (stem, _) in zip(papers, held)]
     if memory.citation_keys[0] != pairs:  # made again only when a stem or the order moved
@@ -136,8 +137,8 @@ def citations(papers: Sequence[Paper], memory: PlanMemory) -> Citations:
     keys = memory.citation_keys[1]
     cited = [keys[p.key] for p in papers]
     held = memory.bibtex.many(
-        [(p.digest, key) for p, key in zip(papers, cited)],
-        lambda i: bibtex_entry(papers[i], cited[i]),
+        [(p.digest, key, notes) for p, key in zip(papers, cited)],
+        lambda i: bibtex_entry(papers[i], cited[i], notes=notes),
     )
     entries = {paper.key: text for paper, (text, _) in zip(papers, held)}
     digests = {paper.key: digest for paper, (_, digest) in zip(papers, held)}
@@ -315,7 +316,8 @@ def plan_pages(
     changed value are taken from it. ``cited``: ``citations(catalog.papers, memory)``.
     """
     memory = memory if memory is not None else PlanMemory()
-    cited = cited if cited is not None else citations(catalog.papers, memory)
+    if cited is None:
+        cited = citations(catalog.papers, memory, notes=settings.export_notes)
     tree = topic_tree(catalog)
     members = {
         t.slug: memory.orders.get(f"topic:{t.slug}", catalog.papers_in_topic(t.slug), by_title)

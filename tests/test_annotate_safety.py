@@ -144,6 +144,7 @@ def test_control_characters_written_as_yaml_escapes_never_reach_papers_bib(
     make_project: Callable[..., Path], tmp_path: Path
 ) -> None:
     root = make(make_project, f'{MIRAGE}:\n  notes: "ring\\a the \\x1b[31mbell"\n')
+    (root / "sitegen.yaml").write_text("export_notes: true\n")
     bib = (build_into(load_settings(root)[0], tmp_path / "out") / "papers.bib").read_text()
     assert "annote = {ring the [31mbell}" in bib
     assert not any(ord(char) < 32 and char not in "\n" for char in bib)

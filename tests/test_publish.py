@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from sitegen.pages import Page
 from sitegen.references import page_bibtex
 from sitegen.render import CHUNK_BYTES
 from sitegen.settings import Settings, load_settings
+from tests.conftest import MIRAGE, build_into
 
 BASE = "https://example.org/reading-list/"
 DOMAIN = "papers.example.org"
@@ -202,9 +204,24 @@ def test_papers_bib_parses_with_every_paper_once(site: Path, sample_catalog: Cat
     for entry in library.entries:
         assert entry.fields_dict["title"].value
         assert entry.fields_dict["abstract"].value
-    noted = sum(1 for p in sample_catalog.papers if p.notes)
-    assert noted > 0
-    assert sum("annote" in e.fields_dict for e in library.entries) == noted
+    assert not any("annote" in e.fields_dict for e in library.entries)  # export_notes is off
+
+
+def test_exports_carry_notes_only_when_the_settings_say_so(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    notes = f"{MIRAGE}:\n  notes: Worth a second read.\n"
+    root = make_project({"content/annotations/a.yaml": notes}, sample_seeds=True)
+    for export_notes, out in ((False, tmp_path / "off"), (True, tmp_path / "on")):
+        (root / "sitegen.yaml").write_text(f"export_notes: {str(export_notes).lower()}\n")
+        site = build_into(load_settings(root)[0], out)
+        bib = (site / "papers.bib").read_text(encoding="utf-8")
+        csl = json.loads((site / "papers.csl.json").read_text(encoding="utf-8"))
+        noted = [item for item in csl if item.get("note") == "Worth a second read."]
+        assert ("annote = {Worth a second read.}" in bib) is export_notes
+        assert len(noted) == export_notes
+        page = (site / "papers" / MIRAGE / "index.html").read_text(encoding="utf-8")
+        assert "Worth a second read." in page  # the page shows notes either way
 
 
 def test_topic_bib_has_that_topics_papers(site: Path, sample_catalog: Catalog) -> None:
