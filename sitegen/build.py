@@ -34,6 +34,7 @@ import click
 from sitegen.browse_pages import browse_pages
 from sitegen.cache import RACY_SECONDS, BuildCache, Manifest
 from sitegen.catalog import Loaded, load
+from sitegen.citations import citations
 from sitegen.collection_feeds import collection_feeds
 from sitegen.digest import code_signature
 from sitegen.exports import publish_pages
@@ -49,7 +50,7 @@ from sitegen.output import (
 )
 from sitegen.output_guard import guarded
 from sitegen.pagedigest import page_digests
-from sitegen.pages import Page, citations, plan_pages
+from sitegen.pages import Page, plan_pages
 from sitegen.render import Renderer, kept_renderer, theme_dir
 from sitegen.settings import SETTINGS_FILE, Settings
 from sitegen.timing import PhaseTimer
@@ -196,7 +197,7 @@ def build_site(
                 return _unchanged(cache, settings, memory, strict, timer, start)
         catalog = _catalog_of(load(settings, timer, stages, memory.catalog), strict)
         with timer.phase("plan"):
-            cited = citations(catalog.papers, memory.plan, notes=settings.export_notes)
+            cited = citations(catalog, settings, memory.plan)
             pages = plan_pages(catalog, settings, memory.plan, cited=cited)
             pages += browse_pages(catalog)
             pages += collection_feeds(catalog, settings, memory.plan)

@@ -20,16 +20,17 @@ disk (a function may also return one str).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from sitegen.bibliography import bibtex_file, citation_keys, csl_item
+from sitegen.bibliography import bibtex_file, citation_keys
+from sitegen.citations import Citations, csl_text, papers_to_make
 from sitegen.feeds import FeedWriter, newest
-from sitegen.incremental import PlanMemory, Texts, joined_digest, value_digest
+from sitegen.incremental import PlanMemory, joined_digest, value_digest
 from sitegen.model import Catalog, Paper
-from sitegen.pages import Citations, Page, paper_url, topic_url
+from sitegen.pages import Page, paper_url, topic_url
 from sitegen.settings import Settings
 from sitegen.streams import joined
 
@@ -49,15 +50,15 @@ def publish_pages(
     pages in ``planned`` (``plan_pages``); ``cited``: the papers' citation keys and
     entries (``citations``); ``memory`` keeps per-paper texts between builds.
     """
+    changed = cited.changed if memory is not None else None
     memory = memory if memory is not None else PlanMemory()
-    # Made when written, not held for the whole build: megabytes at 100,000 papers.
     base = settings.absolute_base or settings.base_path
-    body = partial(papers_json, catalog.papers, base, memory.records)
+    made = papers_to_make(catalog, changed)  # the other records are the last plan's
+    memory.records.update(made, partial(_paper_record, base=base), fresh=changed is None)
+    # Joined when written, not held whole for the build: megabytes at 100,000 papers.
+    body = partial(papers_json, catalog.papers, memory.records.texts)
     pages = [Page("papers.json", None, {"body": body}, inputs=(catalog.papers, base))]
-    pages += [
-        *feed_pages(catalog, settings, memory),
-        *export_pages(catalog, settings, cited, memory),
-    ]
+    pages += [*feed_pages(catalog, settings, memory), *export_pages(catalog, cited)]
     sitemap = sitemap_files(settings, planned)
     pages += (Page(url, None, {"body": body}) for url, body in sitemap.items())
     pages.append(Page("robots.txt", None, {"body": robots_txt(settings, bool(sitemap))}))
@@ -67,20 +68,14 @@ def publish_pages(
     return pages
 
 
-def papers_json(
-    papers: Sequence[Paper], base: str, records: Texts[tuple[str, str]] | None = None
-) -> Iterator[bytes]:
-    """The whole catalogue, machine-readable (SPEC §5), paper by paper, UTF-8.
-
-    ``records`` keeps each paper's record by its digest (``PlanMemory.records``), so
-    after an edit only the changed papers are encoded again.
-    """
-    kept = records if records is not None else Texts()
+def papers_json(papers: Sequence[Paper], records: Mapping[str, str]) -> Iterator[bytes]:
+    """The whole catalogue, machine-readable (SPEC §5), paper by paper, UTF-8, from each
+    paper's record by paper key (``PlanMemory.records``)."""
     if not papers:
         yield b'{\n "papers": []\n}\n'
         return
     yield b'{\n "papers": [\n  '
-    texts = (kept.get((p.digest, base), partial(_paper_record, p, base)) for p in papers)
+    texts = (records[paper.key] for paper in papers)
     yield from joined((text.encode("utf-8") for text in texts), b",\n  ")
     yield b"\n ]\n}\n"
 
@@ -152,9 +147,7 @@ def atom_feed(
     return writer.feed(url, title, subtitle, home, chosen, paper_url, entry)
 
 
-def export_pages(
-    catalog: Catalog, settings: Settings, cited: Citations, memory: PlanMemory
-) -> list[Page]:
+def export_pages(catalog: Catalog, cited: Citations) -> list[Page]:
     """``papers.bib``, one ``papers.bib`` per topic and ``papers.csl.json``.
 
     Bodies are functions called when the file is written, yielding the text in
@@ -172,23 +165,11 @@ def export_pages(
         shown = joined_digest([digests[paper.key] for paper in members])
         url = topic_url(topic.slug) + "papers.bib"
         pages.append(Page(url, None, {"body": body}, inputs=shown))
-    papers, keys, notes = catalog.papers, cited.keys, settings.export_notes
-    items = memory.csl.many(
-        [(p.digest, keys[p.key], notes) for p in papers],
-        lambda i: csl_text(papers[i], keys[papers[i].key], notes=notes),
-    )
-    body = partial(csl_json_of, tuple(text for text, _ in items))
-    shown = joined_digest(digest for _, digest in items)
+    items, item_digests = cited.items, cited.item_digests
+    body = partial(csl_json_of, tuple(items[paper.key] for paper in catalog.papers))
+    shown = joined_digest([item_digests[paper.key] for paper in catalog.papers])
     pages.append(Page("papers.csl.json", None, {"body": body}, inputs=shown))
     return pages
-
-
-def csl_text(paper: Paper, key: str, *, notes: bool = False) -> str:
-    """A paper's CSL-JSON item as it stands in the export's list (one level in)."""
-    # JSON strings never hold a raw newline.
-    return json.dumps(csl_item(paper, key, notes=notes), ensure_ascii=False, indent=1).replace(
-        "\n", "\n "
-    )
 
 
 def csl_json_of(items: Sequence[str]) -> Iterator[str]:

@@ -14,9 +14,11 @@
 
 Pages that list many papers (home, topic, tag and list pages, exports, feeds)
 are planned every build; their digests are made from the digests of the values
-they show, so they render only when one of those changed. ``Texts`` keeps what is
-made per paper for exports (BibTeX entries, CSL-JSON items, ``papers.json``
-records) by the paper's digest and citation key. docs/builds.md explains it.
+they show, so they render only when one of those changed. ``PaperTexts`` keeps what
+is made per paper (citation stems, BibTeX entries, CSL-JSON items and ``papers.json``
+records) by paper key, and makes it again only for the papers changed since the last
+plan (``PlanMemory.changed_since``); ``Texts`` keeps feed
+entries by what they are made from. docs/builds.md explains it.
 """
 
 from __future__ import annotations
@@ -138,22 +140,26 @@ class Texts(Generic[K]):
         self._used[key] = held
         return held
 
-    def many(self, keys: Sequence[K], make: Callable[[int], str]) -> list[tuple[str, str]]:
-        """The text and digest for each of ``keys``; ``make(i)`` makes the ``i``-th."""
-        made, used = self.made, self._used
-        found = []
-        for index, key in enumerate(keys):
-            held = made.get(key)
-            if held is None:
-                text = make(index)
-                held = (text, blake(text.encode("utf-8", "surrogatepass")).hex())
-            used[key] = held
-            found.append(held)
-        return found
-
     def finish(self) -> None:
         """Keep only what this build used."""
         self.made, self._used = self._used, {}
+
+
+@dataclass
+class PaperTexts:
+    """A text per paper (a citation stem, a BibTeX entry, a CSL-JSON item) and its
+    digest, by paper key; made again only for the papers ``update`` is given."""
+
+    texts: dict[str, str] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
+
+    def update(self, papers: Iterable[Paper], make: Callable[[Paper], str], *, fresh: bool) -> None:
+        """Make the text of each of ``papers`` again; ``fresh``: forget every other."""
+        if fresh:
+            self.texts, self.digests = {}, {}
+        for paper in papers:
+            text = self.texts[paper.key] = make(paper)
+            self.digests[paper.key] = blake(text.encode("utf-8", "surrogatepass")).hex()
 
 
 @dataclass
@@ -189,18 +195,16 @@ class PlanMemory:
 
     paper_pages: Recorded[object] = field(default_factory=Recorded)
     """The paper pages (``sitegen.pages.Page``) of the last plan, by paper key."""
-    stems: Texts[str] = field(default_factory=Texts)
-    """Citation stems by paper digest."""
-    bibtex: Texts[tuple[str, str, bool]] = field(default_factory=Texts)
-    """BibTeX entries by paper digest, citation key and whether notes are exported."""
-    csl: Texts[tuple[str, str, bool]] = field(default_factory=Texts)
-    """CSL-JSON item texts by paper digest, citation key and whether notes are exported."""
-    records: Texts[tuple[str, str]] = field(default_factory=Texts)
-    """``papers.json`` records by paper digest and site base."""
-    citation_keys: tuple[list[tuple[str, str]], dict[str, str]] = field(
-        default_factory=lambda: ([], {})
-    )
-    """The last (paper key, citation stem) pairs in catalogue order, and their keys."""
+    stems: PaperTexts = field(default_factory=PaperTexts)
+    """Citation stems by paper key."""
+    bibtex: PaperTexts = field(default_factory=PaperTexts)
+    """BibTeX entries by paper key."""
+    csl: PaperTexts = field(default_factory=PaperTexts)
+    """CSL-JSON item texts by paper key."""
+    records: PaperTexts = field(default_factory=PaperTexts)
+    """``papers.json`` records by paper key."""
+    citation_keys: dict[str, str] = field(default_factory=dict)
+    """Paper key → citation key, as of the last plan."""
     orders: Orders = field(default_factory=Orders)
     """Topic, tag and feed orderings by name."""
     feed_entries: Texts[tuple[str, str, str]] = field(default_factory=Texts)
@@ -217,8 +221,16 @@ class PlanMemory:
             return None
         return frozenset(key[len("paper:") :] for key in changed if key.startswith("paper:"))
 
+    def changed_since(self, catalog: Catalog, settings: Settings) -> frozenset[str] | None:
+        """Keys of the papers whose value changed since the last plan of paper pages, or
+        None when every paper may have (a first plan, or what every page shows moved:
+        the papers' order included, so the same papers in the same order otherwise)."""
+        last = self.paper_pages
+        if not last.items or last.site != site_values(catalog, settings):
+            return None
+        return changed_papers(last.values, catalog_values(catalog))
+
     def finish(self) -> None:
-        """End a plan (called when its files are written: exports fill ``records``)."""
-        for texts in (self.stems, self.bibtex, self.csl, self.records, self.feed_entries):
-            texts.finish()
+        """End a plan (called when its files are written: feeds fill ``feed_entries``)."""
+        self.feed_entries.finish()
         self.orders.finish()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
 
-from sitegen.bibliography import bibtex_entry, citation_keys, citation_stem
+from sitegen.citations import Citations, citations
 from sitegen.incremental import PlanMemory, catalog_values, site_values
 from sitegen.model import Catalog, Paper, ReadingList, Topic
 from sitegen.reading import (
@@ -114,35 +114,6 @@ def _placements(catalog: Catalog) -> dict[str, list[ListPlacement]]:
                     ListPlacement(reading_list, section.title, position)
                 )
     return found
-
-
-@dataclass(frozen=True)
-class Citations:
-    """Each paper's citation key and BibTeX entry, by paper key (one key per paper across
-    the paper pages and every export)."""
-
-    keys: Mapping[str, str]
-    entries: Mapping[str, str]
-    entry_digests: Mapping[str, str]
-    """Digest of each entry: what exports listing it are digested by."""
-
-
-def citations(papers: Sequence[Paper], memory: PlanMemory, *, notes: bool = False) -> Citations:
-    """Citation keys and BibTeX entries (with notes when ``notes``: the
-    ``export_notes`` setting); stems and entries are kept by paper digest."""
-    held = memory.stems.many([p.digest for p in papers], lambda i: citation_stem(papers[i]))
-    pairs = [(paper.key, stem) for paper, (stem, _) in zip(papers, held)]
-    if memory.citation_keys[0] != pairs:  # made again only when a stem or the order moved
-        memory.citation_keys = (pairs, citation_keys(papers, dict(pairs)))
-    keys = memory.citation_keys[1]
-    cited = [keys[p.key] for p in papers]
-    held = memory.bibtex.many(
-        [(p.digest, key, notes) for p, key in zip(papers, cited)],
-        lambda i: bibtex_entry(papers[i], cited[i], notes=notes),
-    )
-    entries = {paper.key: text for paper, (text, _) in zip(papers, held)}
-    digests = {paper.key: digest for paper, (_, digest) in zip(papers, held)}
-    return Citations(keys, entries, digests)
 
 
 def _paper_pages(
@@ -313,11 +284,10 @@ def plan_pages(
     """Every HTML page of the site, in a stable order (``sitegen.exports`` plans the rest).
 
     ``memory`` holds the previous plan of a long-lived process: paper pages showing no
-    changed value are taken from it. ``cited``: ``citations(catalog.papers, memory)``.
+    changed value are taken from it. ``cited``: ``citations(catalog, settings, memory)``.
     """
     memory = memory if memory is not None else PlanMemory()
-    if cited is None:
-        cited = citations(catalog.papers, memory, notes=settings.export_notes)
+    cited = cited if cited is not None else citations(catalog, settings, memory)
     tree = topic_tree(catalog)
     members = {
         t.slug: memory.orders.get(f"topic:{t.slug}", catalog.papers_in_topic(t.slug), by_title)
