@@ -118,10 +118,22 @@ def feed_pages(catalog: Catalog, settings: Settings, memory: PlanMemory) -> list
         )
         for topic in catalog.topics
     )
+    return atom_feed_pages(feeds, catalog, settings, memory)
+
+
+Feed = tuple[str, str, str, str, Sequence[Paper]]
+"""A feed to write: its URL, title, subtitle, the page it stands for, and its papers."""
+
+
+def atom_feed_pages(
+    feeds: Sequence[Feed], catalog: Catalog, settings: Settings, memory: PlanMemory
+) -> list[Page]:
+    """One Atom feed page for each feed: its newest papers, entries kept by what they are
+    made from."""
     writer = FeedWriter.for_site(settings, catalog.topics)
     made_by = value_digest((settings, writer.topic_names))
 
-    def entry(paper: Paper, link: str) -> str:  # kept by what it is made from
+    def entry(paper: Paper, link: str) -> str:
         return memory.feed_entries.get(
             (paper.digest, link, made_by), partial(writer.entry, paper, link)
         )
