@@ -6,6 +6,8 @@ import functools
 import http.server
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +22,20 @@ from sitegen.model import Catalog
 from sitegen.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+def serve_process(root: Path) -> subprocess.Popen[str]:
+    """``sitegen serve --port 0`` on the project ``root`` in a process of its own, its
+    output piped as text (it prints ``serving http://127.0.0.1:PORT/`` once it answers)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sitegen", "-C", str(root), "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
+
+
 """The sitegen repository, which is itself the sample project."""
 MIRAGE = "mirage-an-audio-to-video-foundation-model"
 """A sample paper with an inferred title (its seed gives only an abstract) and no author."""

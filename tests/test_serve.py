@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
@@ -26,6 +25,7 @@ from click.testing import CliRunner
 
 from sitegen.cli import cli
 from sitegen.serve import PortInUse, Preview
+from tests.conftest import serve_process
 
 from .conftest import MIRAGE, NOTES, REPO, annotation, wait_for
 
@@ -284,13 +284,7 @@ def test_stop_ends_every_thread(project: Path) -> None:
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
 def test_ctrl_c_stops_the_command_cleanly(project: Path, stop: signal.Signals) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sitegen", "-C", str(project), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    process = serve_process(project)
     try:
         assert process.stdout is not None
         for line in process.stdout:
@@ -377,13 +371,7 @@ def test_a_save_made_during_the_first_build_is_shown(
 
 
 def test_a_save_made_as_soon_as_the_home_page_answers_is_shown(project: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sitegen", "-C", str(project), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    process = serve_process(project)
     try:
         assert process.stdout is not None
         for line in process.stdout:

@@ -15,6 +15,7 @@ import pytest
 
 from sitegen.model import SourceRef, Topic
 from sitegen.topic_match import PatternTimeout, TopicMatcher
+from tests.conftest import serve_process
 
 REPO = Path(__file__).resolve().parent.parent
 SCREAM = "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaah!"
@@ -93,13 +94,7 @@ def test_serve_answers_and_stops_whatever_the_patterns(
         {"seeds/zzz.txt": f"Abstract:{SCREAM}\n", "content/topics.yaml": topics_yaml(EITHER)},
         sample_seeds=True,
     )
-    process = subprocess.Popen(
-        [sys.executable, "-m", "sitegen", "-C", str(root), "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    process = serve_process(root)
     try:
         assert process.stdout is not None
         shown = []
