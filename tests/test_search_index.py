@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import cbor2
 import pytest
 from click.testing import CliRunner
 
+import sitegen.search.pagefind
 from sitegen.build import build_site
 from sitegen.catalog import load_catalog
 from sitegen.cli import cli
@@ -52,23 +55,43 @@ def records(output: Path) -> dict[str, dict[str, Any]]:
     return found
 
 
+def chunk_for(chunks: list[list[str]], term: str) -> str | None:
+    """The word-index chunk the browser loads for ``term`` (Pagefind 1.5.2's
+    ``request_indexes``: the first chunk whose bounds hold the term, else the first
+    whose bounds, cut to the term's length, hold it)."""
+    for first, last, name in chunks:
+        if first <= term <= last:
+            return name
+    for first, last, name in chunks:
+        if term[: len(first)] >= first and term[: len(last)] <= last:
+            return name
+    return None
+
+
+def _pages(hits: list[Any]) -> Iterator[int]:
+    """Page numbers of a word's hits (Pagefind stores each as a step from the last)."""
+    page = 0
+    for step, *_ in hits:
+        page += step
+        yield page
+
+
 def find(output: Path, word: str) -> set[str]:
     """URLs of the records Pagefind's word index lists under ``word`` (a word the
-    English stemmer leaves as it is), as the browser would look it up."""
+    English stemmer leaves as it is), in the chunk the browser would load for it."""
     urls = set()
     for shard in _shards(output):
         meta = _meta(shard)
-        pages, chunks = meta[1], meta[2]
-        for first, last, name in chunks:
-            if not first <= word <= last:
-                continue
-            words = cbor2.loads(_data(shard / "index" / f"{name}.pf_index"))[0]
-            for indexed, hits, _ in words:
-                if indexed == word:
-                    for page, *_ in hits:
-                        fragment = shard / "fragment" / f"{pages[page][0]}.pf_fragment"
-                        data = gzip.decompress(fragment.read_bytes())
-                        urls.add(json.loads(data[data.index(b"{") :])["url"])
+        pages, name = meta[1], chunk_for(meta[2], word)
+        if name is None:
+            continue
+        words = cbor2.loads(_data(shard / "index" / f"{name}.pf_index"))[0]
+        for indexed, hits, _ in words:
+            if indexed == word:
+                for page in _pages(hits):
+                    fragment = shard / "fragment" / f"{pages[page][0]}.pf_fragment"
+                    data = gzip.decompress(fragment.read_bytes())
+                    urls.add(json.loads(data[data.index(b"{") :])["url"])
     return urls
 
 
@@ -202,8 +225,30 @@ def test_unchanged_records_rewrite_nothing(tmp_path: Path) -> None:
 
 def test_large_catalogues_are_split_into_shards_small_ones_not() -> None:
     assert shard_count(169) == 1
-    assert shard_count(10_000) == 1
-    assert 1 < shard_count(25_000) <= shard_count(100_000) <= 8
+    assert shard_count(1_500) == 1
+    assert shard_count(3_000) == 2
+    assert shard_count(10_000) == shard_count(100_000) == 6
+
+
+def test_every_word_of_a_sharded_index_is_in_the_chunk_the_browser_loads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, _ = load_settings(copy_sample_project(tmp_path / "project"))
+    monkeypatch.setattr(sitegen.search.pagefind, "PAPERS_PER_SHARD", 50)
+    monkeypatch.setattr(sitegen.search.pagefind, "PAGEFIND_CHUNK", 2_000)
+    build_site(settings, jobs=1)
+    shards = _shards(settings.output_path)
+    assert len(shards) == 4
+    for shard in shards:
+        chunks = _meta(shard)[2]
+        assert len(chunks) > 3  # 500 postings a chunk
+        for (_, last, _), (first, _, _) in itertools.pairwise(chunks):
+            assert last < first
+        for _, _, name in chunks:
+            words = cbor2.loads(_data(shard / "index" / f"{name}.pf_index"))[0]
+            for word, *_ in words:
+                assert chunk_for(chunks, word) == name, (shard.name, word)
+    assert find(settings.output_path, "mirag") == {f"/papers/{MIRAGE}/"}
 
 
 def test_background_indexing_returns_a_future(tmp_path: Path) -> None:

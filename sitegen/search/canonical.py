@@ -8,12 +8,22 @@ names the meta file). Pages, words and fragments come out in the order the
 records went in. ``canonicalize`` sorts what is unordered, then renames the
 files it rewrote after their new content, as Pagefind names them (a prefix and
 a hash of the same length) and mends the references to them.
+
+It also cuts the word index into chunks again (``rechunk``), for two reasons.
+The browser loads one chunk per query word from each shard it searches, so a
+site split into ``n`` shards asks for chunks ``n`` times smaller to fetch about
+the bytes one bundle would (docs/builds.md, "Smaller chunks in shards"). And
+Pagefind cuts each chunk's upper bound to a prefix of its last word (``"b"`` for
+a chunk ``behaviorclon``..``by``), so the browser, which takes the first chunk
+whose bounds hold a word, looks for some words in the wrong chunk and misses
+them; here the upper bound is the last word whole.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 from typing import Any
 
@@ -21,6 +31,8 @@ import cbor2
 
 SIGNATURE = b"pagefind_dcd"
 """What Pagefind's compressed files start with once decompressed."""
+PAGEFIND_CHUNK = 20_000
+"""Locations per word-index chunk Pagefind 1.5.2 aims at (``chunk_index``)."""
 
 
 def _read(files: dict[str, bytes], name: str) -> Any:
@@ -34,17 +46,72 @@ def _rewrite(files: dict[str, bytes], old: str, value: Any) -> str:
     """Put ``value`` under a name made from its content instead of ``old``; the new name.
 
     Names are ``<folder/><prefix>_<hash>.<suffix>``: the hash keeps its length."""
-    data = SIGNATURE + cbor2.dumps(value)
-    stem, dot, suffix = old.rpartition(".")
-    prefix, _, old_hash = stem.rpartition("_")
-    new = f"{prefix}_{hashlib.blake2b(data, digest_size=16).hexdigest()[: len(old_hash)]}"
     del files[old]
+    return _add(files, old, value)
+
+
+def _add(files: dict[str, bytes], like: str, value: Any) -> str:
+    """Put ``value`` under a name shaped like ``like``'s, made from its content (longer
+    if another file has it); the name without its suffix."""
+    data = SIGNATURE + cbor2.dumps(value)
+    stem, dot, suffix = like.rpartition(".")
+    prefix, _, old_hash = stem.rpartition("_")
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    length = len(old_hash)
+    while f"{prefix}_{digest[:length]}{dot}{suffix}" in files and length < len(digest):
+        length += 1
+    new = f"{prefix}_{digest[:length]}"
     files[f"{new}{dot}{suffix}"] = gzip.compress(data, mtime=0)
     return new
 
 
-def canonicalize(files: dict[str, bytes]) -> dict[str, bytes]:
-    """A bundle (path within it → bytes, as Pagefind made it) in its canonical form."""
+def _after(previous: str, word: str) -> str:
+    """The shortest start of ``word`` that sorts after ``previous`` (a word before it)."""
+    common = 0
+    for a, b in zip(previous, word):
+        if a != b:
+            break
+        common += 1
+    return word[: common + 1]
+
+
+def _add_chunk(files: dict[str, bytes], like: str, words: list[Any]) -> list[str]:
+    """Write a chunk of ``words``; its ``[first word, last word, name]``."""
+    return [words[0][0], words[-1][0], _add(files, like, [words]).removeprefix("index/")]
+
+
+def rechunk(files: dict[str, bytes], meta: Any, locations: int) -> None:
+    """Cut the word index ``meta`` lists into chunks of about ``locations`` postings
+    (Pagefind's rule: a chunk closes once its words' pages and locations reach the
+    size), in place: ``meta[2]`` is replaced and the chunk files with it. A chunk's
+    bounds are its first word cut to the shortest start that sorts after the chunk
+    before, and its last word. One of Pagefind's chunks is decoded at a time."""
+    old = [f"index/{name}.pf_index" for _, _, name in meta[2]]
+    bounds: list[list[str]] = []
+    chunk: list[Any] = []
+    size = 0
+    for name in old:
+        words = _read(files, name)[0]
+        del files[name]
+        for word in words:
+            chunk.append(word)
+            # a word is [word, [[page, locations, meta locations], ...], variants]
+            size += sum(len(page[1]) + len(page[2]) + 1 for page in word[1])
+            if size >= locations:
+                bounds.append(_add_chunk(files, name, chunk))
+                chunk, size = [], 0
+    if chunk:
+        bounds.append(_add_chunk(files, old[-1], chunk))
+    for before, after in itertools.pairwise(bounds):
+        after[0] = _after(before[1], after[0])
+    meta[2] = bounds
+
+
+def canonicalize(
+    files: dict[str, bytes], chunk_locations: int = PAGEFIND_CHUNK
+) -> dict[str, bytes]:
+    """A bundle (path within it → bytes, as Pagefind made it) in its canonical form,
+    its word index cut into chunks of ``chunk_locations`` postings."""
     files = dict(files)
     entry = json.loads(files["pagefind-entry.json"])
     for language in entry["languages"].values():
@@ -60,6 +127,7 @@ def canonicalize(files: dict[str, bytes]) -> dict[str, bytes]:
             item[1] = _rewrite(files, name, content).removeprefix("filter/")
         meta[3] = filters
         meta[4] = sorted(meta[4], key=lambda item: item[0])
+        rechunk(files, meta, chunk_locations)
         language["hash"] = _rewrite(files, meta_name, meta).removeprefix("pagefind.")
     files["pagefind-entry.json"] = json.dumps(
         entry, ensure_ascii=False, separators=(",", ":")

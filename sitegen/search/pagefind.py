@@ -2,7 +2,9 @@
 
 Papers are split into shards by a stable hash of their key; each shard is its
 own Pagefind bundle in ``pagefind/<n>/``, and the search page searches them
-together (Pagefind's ``mergeIndex``). ``pagefind/shards.json`` lists the shards
+together (Pagefind's ``mergeIndex``); a shard's word index is cut into chunks
+as many times smaller than Pagefind's as there are shards, so a query fetches
+about the bytes one bundle would. ``pagefind/shards.json`` lists the shards
 with a digest of the records each holds: it is the index's own record of what
 it last indexed. A run rebuilds only the shards whose digest differs (an edit
 to one paper re-indexes one shard) and writes the list last, so a run that
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sitegen.search.canonical import canonicalize
+from sitegen.search.canonical import PAGEFIND_CHUNK, canonicalize
 from sitegen.search.records import SearchRecord
 from sitegen.search.service import PagefindError, PagefindService
 
@@ -43,11 +45,11 @@ BUNDLE = "pagefind"
 """Folder of the index inside the output (``/pagefind/`` on the site)."""
 MANIFEST = "shards.json"
 """The list of shards in ``BUNDLE``, with the digest of each one's records."""
-FORMAT = 1
+FORMAT = 2
 """Bump when the bundles' layout or records change: every shard is rebuilt."""
-PAPERS_PER_SHARD = 12_500
+PAPERS_PER_SHARD = 1_500
 """Papers per shard above which a site is split (docs/builds.md says why)."""
-MAX_SHARDS = 8
+MAX_SHARDS = 6
 
 
 def shard_count(papers: int) -> int:
@@ -66,10 +68,12 @@ class Shard:
 
     name: str
     records: Sequence[SearchRecord]
+    chunk_locations: int
+    """Postings per word-index chunk (``canonical.rechunk``)."""
 
     @property
     def digest(self) -> str:
-        digest = hashlib.blake2b(f"{FORMAT}".encode(), digest_size=16)
+        digest = hashlib.blake2b(f"{FORMAT} {self.chunk_locations}".encode(), digest_size=16)
         for record in self.records:
             digest.update(record.digest.encode())
         return digest.hexdigest()
@@ -81,7 +85,8 @@ def plan_shards(records: Sequence[SearchRecord]) -> list[Shard]:
     groups: list[list[SearchRecord]] = [[] for _ in range(count)]
     for record in sorted(records, key=lambda record: record.key):
         groups[shard_of(record.key, count)].append(record)
-    return [Shard(str(number), group) for number, group in enumerate(groups)]
+    chunk = PAGEFIND_CHUNK // count
+    return [Shard(str(number), group, chunk) for number, group in enumerate(groups)]
 
 
 def indexed(output: Path) -> dict[str, str]:
@@ -169,7 +174,7 @@ def _write_shard(service: PagefindService, shard: Shard, folder: Path, language:
     service.delete_index(index)
     if "pagefind.js" not in files:
         raise PagefindError(f"Pagefind made no index for shard {shard.name}")
-    for name, data in sorted(canonicalize(files).items()):
+    for name, data in sorted(canonicalize(files, shard.chunk_locations).items()):
         path = folder / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
