@@ -219,6 +219,8 @@ def build_site(
         )
         with timer.phase("render"):
             todo_pages = [pages[i] for i in todo]
+            if todo_pages:  # before workers fork: they inherit what is kept
+                renderer.references.load(stages)
             try:
                 rendered = _render(renderer, todo_pages, folder, full, output, jobs, progress)
             except BaseException:
@@ -230,6 +232,7 @@ def build_site(
             produced = [page.output for page in pages]
             placed = put_in_place(folder, output, full, done, statics, cache.records, produced)
             cleanup = placed.cleanup
+            renderer.references.save(stages, {paper.key for paper in catalog.papers})
     result = BuildResult(
         output=output,
         pages=len(pages) + len(statics) + 1,

@@ -145,12 +145,7 @@ class Renderer:
         env.filters["tag_slug"] = lambda tag: tag_slug(str(tag))
         env.filters["slices"] = slices
         env.filters["highwire_tags"] = highwire_tags
-        references = ReferenceFormatter(
-            style_path(self.settings.citation_style, self.settings.root)
-            or style_path(DEFAULT_STYLE, self.settings.root)
-            or Path(self.settings.citation_style)
-        )
-        env.filters["reference"] = references.html
+        env.filters["reference"] = self.references.html
         env.filters["page_bibtex"] = page_bibtex
         env.filters["json_ld"] = lambda paper, url=None: json_for_script(
             scholarly_article(paper, url)
@@ -174,6 +169,15 @@ class Renderer:
             names = (path.relative_to(own).as_posix() for path in own.rglob("*"))
             env.fragments.uncached = frozenset(names)  # type: ignore[attr-defined]
         return env
+
+    @cached_property
+    def references(self) -> ReferenceFormatter:
+        """Formatted references in the site's citation style (the ``reference`` filter)."""
+        return ReferenceFormatter(
+            style_path(self.settings.citation_style, self.settings.root)
+            or style_path(DEFAULT_STYLE, self.settings.root)
+            or Path(self.settings.citation_style)
+        )
 
     @property
     def fragments(self) -> Fragments:

@@ -2,7 +2,8 @@
 
 Workers are forked with the renderer and the pages already in memory (nothing is
 pickled on the way in) and write the files themselves, so page bytes never travel
-back nor pile up: only a size and a stat token come back per page. Pages go out
+back nor pile up: only a size and a stat token come back per page, and the references
+a worker formatted (``sitegen.references``) with each batch. Pages go out
 in interleaved batches, so the costly topic pages and exports, planned last, spread
 over every worker. The output is byte-identical whatever the number of workers.
 """
@@ -25,6 +26,7 @@ from typing import BinaryIO
 from sitegen.cache import stat_token, token_of
 from sitegen.model import InputError, Problem
 from sitegen.pages import Page
+from sitegen.references import References
 from sitegen.render import Renderer, TemplateError
 
 PARALLEL_THRESHOLD = 300
@@ -190,10 +192,14 @@ def _init_worker(renderer: Renderer, pages: Sequence[Page], to: Destination, par
     renderer.fragments.enabled = False  # what a worker keeps dies with it
 
 
-def _render_chunk(indexes: Sequence[int]) -> list[tuple[int, Rendered | Problem]]:
+def _render_chunk(
+    indexes: Sequence[int],
+) -> tuple[list[tuple[int, Rendered | Problem]], References]:
+    """Render some pages; with the references made meanwhile, for the parent to keep."""
     assert _worker is not None
     renderer, pages, to = _worker
-    return [(index, _render_one(renderer, pages[index], to)) for index in indexes]
+    done = [(index, _render_one(renderer, pages[index], to)) for index in indexes]
+    return done, renderer.references.take_made()
 
 
 def render_pages(
@@ -227,7 +233,8 @@ def render_pages(
             initializer=_init_worker,
             initargs=(renderer, pages, to, os.getpid()),
         ) as pool:
-            for batch in pool.map(_render_chunk, batches):
+            for batch, references in pool.map(_render_chunk, batches):
+                renderer.references.add(references)
                 for index, value in batch:
                     results[index] = value
                 if progress:
