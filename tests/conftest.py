@@ -16,12 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from sitegen.catalog import load_catalog
+from sitegen.cli import cli
 from sitegen.model import Catalog
 from sitegen.settings import Settings, load_settings
 
 REPO = Path(__file__).resolve().parent.parent
+"""The sitegen repository, which is itself the sample project."""
 
 
 def serve_process(root: Path) -> subprocess.Popen[str]:
@@ -36,7 +39,18 @@ def serve_process(root: Path) -> subprocess.Popen[str]:
     )
 
 
-"""The sitegen repository, which is itself the sample project."""
+BASE = "/reading-list/"
+"""The base path the sample site is built for under a GitHub Pages project path."""
+
+TIMEOUT = 15_000
+"""Browser tests' time limit for one step, in ms."""
+
+FIRST_KEY = "sparse-progress-rewards-for-long-horizon-web-agents"
+"""The sample project's first paper."""
+
+BIBLIOGRAPHIES = Path(__file__).parent / "data" / "bibliographies"
+"""BibTeX and CSL-JSON exports of several tools (``tests/data/bibliographies``)."""
+
 MIRAGE = "mirage-an-audio-to-video-foundation-model"
 """A sample paper with an inferred title (its seed gives only an abstract) and no author."""
 
@@ -47,6 +61,83 @@ NOTES = Path("content/annotations/notes.yaml")
 def annotation(summary: str) -> str:
     """An annotation file marking Mirage read, with this summary."""
     return f"{MIRAGE}:\n  status: read\n  summary: {summary}\n"
+
+
+# The scratch project of ``sitegen annotate`` tests: two seeds, three papers, one topic.
+ANNOTATE_SEEDS = {
+    "seeds/000_dump.txt": (
+        "Abstract:We introduce Mirage, an audio-to-video foundation model that turns speech "
+        "into talking-head video.\n"
+        "Abstract:We present Tulu 3, a family of open post-trained language models.\n"
+    ),
+    "seeds/lib.bib": (
+        "@article{diffusion,\n"
+        "  title = {Diffusion Forcing: Next-token Prediction Meets Full-Sequence Diffusion},\n"
+        "  year = {2024},\n"
+        "}\n"
+        "@article{hidden, title = {A Paper Kept Out of the Site}}\n"
+    ),
+    "content/topics.yaml": "- slug: video\n  name: Video\n  keywords: [video]\n",
+}
+
+TULU = "tulu-3-a-family-of-open-post-trained-language-models"
+DIFFUSION = "diffusion-forcing-next-token-prediction-meets-full-sequence"
+HIDDEN = "a-paper-kept-out-of-the-site"
+
+ANNOTATED = f"""\
+# yaml-language-server: $schema=../../sitegen/schemas/annotations.schema.json
+# Papers from the Thursday reading group.
+
+{MIRAGE}:
+  status: reading      # halfway through section 4
+  rating: 3
+  tags: [audio, "talking heads"]   # quoted on purpose
+  topics: [video]
+  summary: 'Speech in, talking-head video out.'
+  notes: |
+    Section 3 is the interesting part.
+
+    - the *audio encoder* is frozen
+  links: {{code: "https://github.com/example/mirage"}}
+  read_on: 2024-11-02
+
+# Not started yet.
+{DIFFUSION}:
+    status: queued
+    tags:
+        - diffusion
+        - sequence-models
+    quotes:
+      - text: "Noise as a per-token variable."
+        page: 2
+
+{HIDDEN}:
+  hidden: true
+"""
+"""``reading.yaml`` of an ``annotated_project``: comments, flow and block styles, odd indents."""
+
+
+def annotated_project(make_project: Callable[..., Path], notes: str | None = ANNOTATED) -> Path:
+    """A scratch project of ``ANNOTATE_SEEDS`` with ``notes`` as its ``reading.yaml``."""
+    files = dict(ANNOTATE_SEEDS)
+    if notes is not None:
+        files["content/annotations/reading.yaml"] = notes
+    return make_project(files)
+
+
+def run_annotate(root: Path, *args: str) -> tuple[int, str, str]:
+    """``sitegen annotate ARGS`` on ``root``: exit code, stdout, stderr."""
+    result = CliRunner().invoke(cli, ["-C", str(root), "annotate", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by its relative path, with its bytes."""
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:
@@ -144,7 +235,7 @@ def searchable_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("searchable")
     settings, _ = load_settings(copy_sample_project(tmp / "project"))
     out = tmp / "www" / "reading-list"
-    build_site(settings.with_overrides(output_dir=str(out), base_url="/reading-list/"), jobs=1)
+    build_site(settings.with_overrides(output_dir=str(out), base_url=BASE), jobs=1)
     return out
 
 

@@ -12,13 +12,11 @@ from typing import Any
 
 import pytest
 
-from .conftest import MIRAGE
+from .conftest import MIRAGE, TIMEOUT
 
 pytestmark = pytest.mark.browser
 
-BASE = "/reading-list/"
 
-TIMEOUT = 15_000  # ms
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PAGES = {
     "home": "",

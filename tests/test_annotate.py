@@ -15,70 +15,15 @@ from hypothesis import strategies as st
 from sitegen.annotation_edit import Change, EditError, edit_text
 from sitegen.cli import cli
 
-from .conftest import MIRAGE
-
-SEEDS = {
-    "seeds/000_dump.txt": (
-        "Abstract:We introduce Mirage, an audio-to-video foundation model that turns speech "
-        "into talking-head video.\n"
-        "Abstract:We present Tulu 3, a family of open post-trained language models.\n"
-    ),
-    "seeds/lib.bib": (
-        "@article{diffusion,\n"
-        "  title = {Diffusion Forcing: Next-token Prediction Meets Full-Sequence Diffusion},\n"
-        "  year = {2024},\n"
-        "}\n"
-        "@article{hidden, title = {A Paper Kept Out of the Site}}\n"
-    ),
-    "content/topics.yaml": "- slug: video\n  name: Video\n  keywords: [video]\n",
-}
-
-TULU = "tulu-3-a-family-of-open-post-trained-language-models"
-DIFFUSION = "diffusion-forcing-next-token-prediction-meets-full-sequence"
-HIDDEN = "a-paper-kept-out-of-the-site"
-
-NOTES = f"""\
-# yaml-language-server: $schema=../../sitegen/schemas/annotations.schema.json
-# Papers from the Thursday reading group.
-
-{MIRAGE}:
-  status: reading      # halfway through section 4
-  rating: 3
-  tags: [audio, "talking heads"]   # quoted on purpose
-  topics: [video]
-  summary: 'Speech in, talking-head video out.'
-  notes: |
-    Section 3 is the interesting part.
-
-    - the *audio encoder* is frozen
-  links: {{code: "https://github.com/example/mirage"}}
-  read_on: 2024-11-02
-
-# Not started yet.
-{DIFFUSION}:
-    status: queued
-    tags:
-        - diffusion
-        - sequence-models
-    quotes:
-      - text: "Noise as a per-token variable."
-        page: 2
-
-{HIDDEN}:
-  hidden: true
-"""
-
-
-def make(make_project: Callable[..., Path], notes: str | None = NOTES) -> Path:
-    files = dict(SEEDS)
-    if notes is not None:
-        files["content/annotations/reading.yaml"] = notes
-    return make_project(files)
-
-
-def run(root: Path, *args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(cli, ["-C", str(root), "annotate", *args])
-    return result.exit_code, result.stdout, result.stderr
+from .conftest import (
+    ANNOTATED,
+    DIFFUSION,
+    HIDDEN,
+    MIRAGE,
+    TULU,
+    annotated_project,
+    run_annotate,
+)
 
 
 def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
@@ -95,12 +40,12 @@ def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
 
 
 def test_status_and_rating_change_only_their_lines(make_project: Callable[..., Path]) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     path = root / "content/annotations/reading.yaml"
-    code, out, err = run(root, MIRAGE, "--status", "read", "--rating", "5")
+    code, out, err = run_annotate(root, MIRAGE, "--status", "read", "--rating", "5")
     assert (code, err) == (0, "")
     assert out == f"content/annotations/reading.yaml:4: updated {MIRAGE} (status, rating)\n"
-    removed, added = changed_lines(NOTES, path.read_text(encoding="utf-8"))
+    removed, added = changed_lines(ANNOTATED, path.read_text(encoding="utf-8"))
     assert removed == ["  status: reading      # halfway through section 4\n", "  rating: 3\n"]
     assert added == ["  status: read         # halfway through section 4\n", "  rating: 5\n"]
 
@@ -108,11 +53,11 @@ def test_status_and_rating_change_only_their_lines(make_project: Callable[..., P
 def test_tags_are_added_to_flow_and_block_lists_without_duplicates(
     make_project: Callable[..., Path],
 ) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     path = root / "content/annotations/reading.yaml"
-    assert run(root, MIRAGE, "--tag", "audio", "--tag", "lip sync", "--tag", "yes")[0] == 0
-    assert run(root, DIFFUSION, "--tag", "diffusion", "--tag", "world-models")[0] == 0
-    removed, added = changed_lines(NOTES, path.read_text(encoding="utf-8"))
+    assert run_annotate(root, MIRAGE, "--tag", "audio", "--tag", "lip sync", "--tag", "yes")[0] == 0
+    assert run_annotate(root, DIFFUSION, "--tag", "diffusion", "--tag", "world-models")[0] == 0
+    removed, added = changed_lines(ANNOTATED, path.read_text(encoding="utf-8"))
     assert removed == ['  tags: [audio, "talking heads"]   # quoted on purpose\n']
     assert added == [
         "  tags: [audio, \"talking heads\", lip sync, 'yes']   # quoted on purpose\n",
@@ -124,11 +69,11 @@ def test_tags_are_added_to_flow_and_block_lists_without_duplicates(
 
 
 def test_note_is_appended_to_the_literal_block(make_project: Callable[..., Path]) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     path = root / "content/annotations/reading.yaml"
-    code, _, _ = run(root, MIRAGE, "--note", "Ablations in the appendix: *worth it*.")
+    code, _, _ = run_annotate(root, MIRAGE, "--note", "Ablations in the appendix: *worth it*.")
     assert code == 0
-    removed, added = changed_lines(NOTES, path.read_text(encoding="utf-8"))
+    removed, added = changed_lines(ANNOTATED, path.read_text(encoding="utf-8"))
     assert removed == []
     assert added == ["\n", "    Ablations in the appendix: *worth it*.\n"]
     notes = yaml.safe_load(path.read_text(encoding="utf-8"))[MIRAGE]["notes"]
@@ -139,65 +84,71 @@ def test_note_is_appended_to_the_literal_block(make_project: Callable[..., Path]
 
 
 def test_new_fields_follow_the_entry_indentation(make_project: Callable[..., Path]) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     path = root / "content/annotations/reading.yaml"
-    assert run(root, DIFFUSION, "--rating", "4", "--note", "Read with Tulu.")[0] == 0
-    removed, added = changed_lines(NOTES, path.read_text(encoding="utf-8"))
+    assert run_annotate(root, DIFFUSION, "--rating", "4", "--note", "Read with Tulu.")[0] == 0
+    removed, added = changed_lines(ANNOTATED, path.read_text(encoding="utf-8"))
     assert removed == []
     assert added == ["    rating: 4\n", "    notes: |\n", "        Read with Tulu.\n"]
     assert "        page: 2\n    rating: 4\n" in path.read_text(encoding="utf-8")
 
 
 def test_new_annotation_goes_to_the_default_file(make_project: Callable[..., Path]) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     before = (root / "content/annotations/reading.yaml").read_text(encoding="utf-8")
-    code, out, _ = run(root, TULU, "--status", "queued", "--tag", "rlhf", "--note", "Recipe.")
+    code, out, _ = run_annotate(
+        root, TULU, "--status", "queued", "--tag", "rlhf", "--note", "Recipe."
+    )
     assert code == 0
     assert out == f"content/annotations/annotations.yaml:1: annotated {TULU}\n"
     assert (root / "content/annotations/reading.yaml").read_text(encoding="utf-8") == before
     assert (root / "content/annotations/annotations.yaml").read_text(encoding="utf-8") == (
         f"{TULU}:\n  status: queued\n  tags: [rlhf]\n  notes: |\n    Recipe.\n"
     )
-    code, out, _ = run(root, TULU, "--rating", "2")
+    code, out, _ = run_annotate(root, TULU, "--rating", "2")
     assert out == f"content/annotations/annotations.yaml:1: updated {TULU} (rating)\n"
     check = CliRunner().invoke(cli, ["-C", str(root), "check"])
     assert check.exit_code == 0, check.stderr
 
 
 def test_new_annotation_is_appended_to_a_chosen_file(make_project: Callable[..., Path]) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     path = root / "content/annotations/reading.yaml"
-    code, out, _ = run(root, TULU, "--rating", "4", "--file", "content/annotations/reading.yaml")
+    code, out, _ = run_annotate(
+        root, TULU, "--rating", "4", "--file", "content/annotations/reading.yaml"
+    )
     assert code == 0
-    line = len(NOTES.splitlines()) + 2  # after a blank line
+    line = len(ANNOTATED.splitlines()) + 2  # after a blank line
     assert out == f"content/annotations/reading.yaml:{line}: annotated {TULU}\n"
-    assert path.read_text(encoding="utf-8") == NOTES + f"\n{TULU}:\n  rating: 4\n"
+    assert path.read_text(encoding="utf-8") == ANNOTATED + f"\n{TULU}:\n  rating: 4\n"
 
 
 def test_file_already_annotating_the_key_is_used(make_project: Callable[..., Path]) -> None:
-    root = make(make_project)
-    code, _, err = run(root, MIRAGE, "--rating", "4", "--file", "content/annotations/new.yaml")
+    root = annotated_project(make_project)
+    code, _, err = run_annotate(
+        root, MIRAGE, "--rating", "4", "--file", "content/annotations/new.yaml"
+    )
     assert code == 1
     assert "already annotated in content/annotations/reading.yaml" in err
     assert not (root / "content/annotations/new.yaml").exists()
-    code, _, err = run(root, TULU, "--rating", "4", "--file", "notes.yaml")
+    code, _, err = run_annotate(root, TULU, "--rating", "4", "--file", "notes.yaml")
     assert code == 1 and "not an annotation file" in err
 
 
 def test_hidden_papers_can_be_annotated(make_project: Callable[..., Path]) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     path = root / "content/annotations/reading.yaml"
-    assert run(root, HIDDEN, "--status", "dropped")[0] == 0
-    removed, added = changed_lines(NOTES, path.read_text(encoding="utf-8"))
+    assert run_annotate(root, HIDDEN, "--status", "dropped")[0] == 0
+    removed, added = changed_lines(ANNOTATED, path.read_text(encoding="utf-8"))
     assert (removed, added) == ([], ["  status: dropped\n"])
 
 
 def test_unknown_key_suggests_the_closest(make_project: Callable[..., Path]) -> None:
-    root = make(make_project)
-    code, out, err = run(root, "mirage-audio-to-video", "--status", "read")
+    root = annotated_project(make_project)
+    code, out, err = run_annotate(root, "mirage-audio-to-video", "--status", "read")
     assert (code, out) == (1, "")
     assert err == f"error: unknown paper key 'mirage-audio-to-video'; did you mean {MIRAGE!r}?\n"
-    code, _, err = run(root, "tulu", "--status", "read")
+    code, _, err = run_annotate(root, "tulu", "--status", "read")
     assert code == 1 and repr(TULU) in err
 
 
@@ -213,26 +164,28 @@ def test_unknown_key_suggests_the_closest(make_project: Callable[..., Path]) -> 
 def test_invalid_options_are_usage_errors(
     make_project: Callable[..., Path], args: list[str]
 ) -> None:
-    root = make(make_project)
-    code, _, err = run(root, MIRAGE, *args)
+    root = annotated_project(make_project)
+    code, _, err = run_annotate(root, MIRAGE, *args)
     assert code == 2
     assert "Invalid value" in err
-    assert (root / "content/annotations/reading.yaml").read_text(encoding="utf-8") == NOTES
+    assert (root / "content/annotations/reading.yaml").read_text(encoding="utf-8") == ANNOTATED
 
 
 def test_project_errors_are_listed_and_nothing_written(make_project: Callable[..., Path]) -> None:
-    text = NOTES.replace("topics: [video]", "topics: [videos]")
-    root = make(make_project, text)
+    text = ANNOTATED.replace("topics: [video]", "topics: [videos]")
+    root = annotated_project(make_project, text)
     path = root / "content/annotations/reading.yaml"
-    code, _, err = run(root, MIRAGE, "--status", "read")
+    code, _, err = run_annotate(root, MIRAGE, "--status", "read")
     assert code == 1
     assert err.startswith("content/annotations/reading.yaml:8: error: topics[0]: unknown topic")
     assert path.read_text(encoding="utf-8") == text
 
 
 def test_warnings_are_shown_and_do_not_stop_the_edit(make_project: Callable[..., Path]) -> None:
-    root = make(make_project, NOTES.replace("  rating: 3\n", "  rating: 3\n  status_: typo\n"))
-    code, _, err = run(root, MIRAGE, "--status", "read")
+    root = annotated_project(
+        make_project, ANNOTATED.replace("  rating: 3\n", "  rating: 3\n  status_: typo\n")
+    )
+    code, _, err = run_annotate(root, MIRAGE, "--status", "read")
     assert code == 0
     assert "reading.yaml:7: warning: unknown field 'status_'; did you mean 'status'?" in err
 
@@ -240,26 +193,26 @@ def test_warnings_are_shown_and_do_not_stop_the_edit(make_project: Callable[...,
 def test_result_that_does_not_validate_is_never_written(
     make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     path = root / "content/annotations/reading.yaml"
     monkeypatch.setattr(
         "sitegen.annotate.edit_text", lambda text, *_: text.replace("rating: 3", "rating: 9")
     )
-    code, _, err = run(root, MIRAGE, "--rating", "4")
+    code, _, err = run_annotate(root, MIRAGE, "--rating", "4")
     assert code == 1
     assert "reading.yaml:6: error: rating: expected a whole number from 1 to 5" in err
     assert "error: content/annotations/reading.yaml left unchanged" in err
-    assert path.read_text(encoding="utf-8") == NOTES
+    assert path.read_text(encoding="utf-8") == ANNOTATED
     assert [p.name for p in path.parent.iterdir()] == ["reading.yaml"]
 
 
 def test_yaml_syntax_error_is_reported_and_nothing_written(
     make_project: Callable[..., Path],
 ) -> None:
-    root = make(make_project, None)
+    root = annotated_project(make_project, None)
     path = root / "content/annotations/broken.yaml"
     path.write_text(f"{TULU}:\n  tags: [a, b\n", encoding="utf-8")
-    code, _, err = run(root, TULU, "--status", "read")
+    code, _, err = run_annotate(root, TULU, "--status", "read")
     assert code == 1
     assert "content/annotations/broken.yaml:" in err
     assert path.read_text(encoding="utf-8") == f"{TULU}:\n  tags: [a, b\n"
@@ -315,12 +268,12 @@ def test_any_change_reads_back_as_asked(
 ) -> None:
     change = Change(status=status, rating=rating, tags=tuple(tags), note=note)
     try:
-        new = edit_text(NOTES, MIRAGE, change)
+        new = edit_text(ANNOTATED, MIRAGE, change)
     except EditError as exc:  # refusing is allowed; damaging the file is not
         assert "edit it by hand" in exc.message
         return
     data = yaml.safe_load(new)
-    original = yaml.safe_load(NOTES)
+    original = yaml.safe_load(ANNOTATED)
     assert data[DIFFUSION] == original[DIFFUSION] and data[HIDDEN] == original[HIDDEN]
     fields = data[MIRAGE]
     assert fields["status"] == (status or "reading")
@@ -334,7 +287,7 @@ def test_any_change_reads_back_as_asked(
 
 @settings(max_examples=100, deadline=None)
 @given(
-    text=st.sampled_from([NOTES, "", "# only a comment", f"- {MIRAGE}:\n    rating: 2\n"]),
+    text=st.sampled_from([ANNOTATED, "", "# only a comment", f"- {MIRAGE}:\n    rating: 2\n"]),
     tags=st.lists(FIELD_TEXT.filter(str.strip), max_size=3),
     note=st.one_of(st.none(), FIELD_TEXT.filter(str.strip)),
 )

@@ -16,8 +16,16 @@ from click.testing import CliRunner
 import sitegen.annotate
 from sitegen.cli import cli
 from sitegen.settings import load_settings
-from tests.conftest import build_into
-from tests.test_annotate import DIFFUSION, MIRAGE, NOTES, TULU, make, run
+
+from .conftest import (
+    ANNOTATED,
+    DIFFUSION,
+    MIRAGE,
+    TULU,
+    annotated_project,
+    build_into,
+    run_annotate,
+)
 
 READING = "content/annotations/reading.yaml"
 
@@ -25,7 +33,7 @@ READING = "content/annotations/reading.yaml"
 def test_concurrent_annotate_runs_all_keep_their_edits(
     make_project: Callable[..., Path],
 ) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     runs = [
         subprocess.Popen(
             [sys.executable, "-m", "sitegen", "-C", str(root), "annotate", key, "--tag", tag],
@@ -49,7 +57,7 @@ def test_concurrent_annotate_runs_all_keep_their_edits(
 def test_a_hand_edit_saved_while_annotating_is_kept(
     make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     path = root / READING
     validate = sitegen.annotate._validate
     saved: list[bool] = []
@@ -61,7 +69,7 @@ def test_a_hand_edit_saved_while_annotating_is_kept(
         return validate(*args)
 
     monkeypatch.setattr(sitegen.annotate, "_validate", editor_saves_meanwhile)
-    code, _, err = run(root, MIRAGE, "--status", "read")
+    code, _, err = run_annotate(root, MIRAGE, "--status", "read")
     assert code == 0, err
     entry = yaml.safe_load(path.read_text())[MIRAGE]
     assert (entry["status"], entry["rating"]) == ("read", 5)
@@ -70,7 +78,7 @@ def test_a_hand_edit_saved_while_annotating_is_kept(
 def test_annotate_refuses_rather_than_lose_a_file_that_keeps_changing(
     make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
     path = root / READING
     validate = sitegen.annotate._validate
     saves = iter(range(1000))
@@ -80,7 +88,7 @@ def test_annotate_refuses_rather_than_lose_a_file_that_keeps_changing(
         return validate(*args)
 
     monkeypatch.setattr(sitegen.annotate, "_validate", editor_keeps_saving)
-    code, _, err = run(root, MIRAGE, "--status", "read")
+    code, _, err = run_annotate(root, MIRAGE, "--status", "read")
     assert code == 1
     assert "kept changing" in err and "nothing was written" in err
     assert yaml.safe_load(path.read_text())[MIRAGE]["status"] == "reading"
@@ -90,8 +98,8 @@ def test_entry_using_a_merge_key(make_project: Callable[..., Path]) -> None:
     notes = (
         f"{DIFFUSION}: &base\n  status: read\n  rating: 4\n{MIRAGE}:\n  <<: *base\n  tags: [x]\n"
     )
-    root = make(make_project, notes)
-    code, _, err = run(root, MIRAGE, "--status", "queued", "--note", "Merged.")
+    root = annotated_project(make_project, notes)
+    code, _, err = run_annotate(root, MIRAGE, "--status", "queued", "--note", "Merged.")
     assert code == 0, err
     data = yaml.safe_load((root / READING).read_text())
     assert data[MIRAGE] == {"status": "queued", "rating": 4, "tags": ["x"], "notes": "Merged.\n"}
@@ -100,17 +108,17 @@ def test_entry_using_a_merge_key(make_project: Callable[..., Path]) -> None:
 
 def test_tab_after_a_colon_that_check_accepts(make_project: Callable[..., Path]) -> None:
     notes = f"{MIRAGE}:\n  status:\treading\n  rating:\t3  # tabs\n"
-    root = make(make_project, notes)
-    code, _, err = run(root, MIRAGE, "--rating", "4")
+    root = annotated_project(make_project, notes)
+    code, _, err = run_annotate(root, MIRAGE, "--rating", "4")
     assert code == 0, err
     assert (root / READING).read_text() == f"{MIRAGE}:\n  status:\treading\n  rating:\t4  # tabs\n"
 
 
 def test_cr_only_files_keep_their_line_endings(make_project: Callable[..., Path]) -> None:
-    root = make(make_project, None)
+    root = annotated_project(make_project, None)
     path = root / READING
     path.write_bytes(f"# old Mac file\r{MIRAGE}:\r  status: reading\r".encode())
-    code, _, err = run(root, MIRAGE, "--tag", "audio", "--note", "Two\n\nparagraphs.")
+    code, _, err = run_annotate(root, MIRAGE, "--tag", "audio", "--note", "Two\n\nparagraphs.")
     assert code == 0, err
     written = path.read_bytes()
     assert b"\n" not in written
@@ -121,17 +129,17 @@ def test_cr_only_files_keep_their_line_endings(make_project: Callable[..., Path]
 def test_control_characters_in_options_blame_the_option(
     make_project: Callable[..., Path], option: str, value: str
 ) -> None:
-    root = make(make_project)
-    code, _, err = run(root, MIRAGE, option, value)
+    root = annotated_project(make_project)
+    code, _, err = run_annotate(root, MIRAGE, option, value)
     assert code == 1
     assert f"{option} holds a control character" in err and "fix it first" not in err
-    assert (root / READING).read_text() == NOTES
+    assert (root / READING).read_text() == ANNOTATED
 
 
 def test_field_spelled_with_a_look_alike_letter_is_an_error(
     make_project: Callable[..., Path],
 ) -> None:
-    root = make(make_project, f"{MIRAGE}:\n  st\u0430tus: read\n")
+    root = annotated_project(make_project, f"{MIRAGE}:\n  st\u0430tus: read\n")
     result = CliRunner().invoke(cli, ["-C", str(root), "check"])
     assert result.exit_code == 1
     assert (
@@ -143,7 +151,7 @@ def test_field_spelled_with_a_look_alike_letter_is_an_error(
 def test_control_characters_written_as_yaml_escapes_never_reach_papers_bib(
     make_project: Callable[..., Path], tmp_path: Path
 ) -> None:
-    root = make(make_project, f'{MIRAGE}:\n  notes: "ring\\a the \\x1b[31mbell"\n')
+    root = annotated_project(make_project, f'{MIRAGE}:\n  notes: "ring\\a the \\x1b[31mbell"\n')
     (root / "sitegen.yaml").write_text("export_notes: true\n")
     bib = (build_into(load_settings(root)[0], tmp_path / "out") / "papers.bib").read_text()
     assert "annote = {ring the [31mbell}" in bib
@@ -161,16 +169,16 @@ def test_a_huge_abstract_is_a_warning_naming_its_line(make_project: Callable[...
 def test_a_full_disk_is_one_line_and_the_file_is_unchanged(
     make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    root = make(make_project)
+    root = annotated_project(make_project)
 
     def full(self: Path, data: bytes) -> int:
         raise OSError(28, "No space left on device", str(self))
 
     monkeypatch.setattr(Path, "write_bytes", full)
-    code, _, err = run(root, MIRAGE, "--status", "read")
+    code, _, err = run_annotate(root, MIRAGE, "--status", "read")
     assert code == 1
     assert err.splitlines() == [
         f"error: content/annotations/.reading.yaml.{os.getpid()}.tmp: No space left on device; "
         "nothing was changed (free some space or make the project writable, then run again)"
     ]
-    assert (root / READING).read_text() == NOTES
+    assert (root / READING).read_text() == ANNOTATED

@@ -19,13 +19,12 @@ from sitegen.cli import cli
 from sitegen.model import InputError, SourceEntry
 from sitegen.settings import load_settings
 from sitegen.sources import read_seed_file
-from tests.conftest import build_into
 
-DATA = Path(__file__).parent / "data" / "bibliographies"
+from .conftest import BIBLIOGRAPHIES, build_into
 
 
 def read(name: str) -> tuple[list[SourceEntry], list[str]]:
-    entries, problems = read_seed_file(DATA / name, f"seeds/{name}")
+    entries, problems = read_seed_file(BIBLIOGRAPHIES / name, f"seeds/{name}")
     return entries, [str(p) for p in problems]
 
 
@@ -36,7 +35,7 @@ def titles(entries: list[SourceEntry]) -> list[str]:
 def project(make_project: Callable[..., Path], *names: str) -> Path:
     root = make_project()
     for name in names:
-        shutil.copy(DATA / name, root / "seeds" / name)
+        shutil.copy(BIBLIOGRAPHIES / name, root / "seeds" / name)
     return root
 
 

@@ -21,7 +21,8 @@ from sitegen.cli import cli
 from sitegen.locks import exclusive
 from sitegen.output_guard import lock_path
 
-REPO = Path(__file__).resolve().parent.parent
+from .conftest import REPO, tree
+
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 SEEDS = {
     "seeds/000_dump.txt": (
@@ -40,14 +41,6 @@ SEEDS = {
 def build(root: Path, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["-C", str(root), "build", *args])
     return result.exit_code, result.stderr
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def leftovers(out: Path) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -14,8 +13,9 @@ from sitegen.clean import MATHML_TAGS, clean_plain, clean_text
 from sitegen.model import RichText
 from sitegen.sources import read_seeds
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+from .conftest import REPO
+
+SEEDS = REPO / "seeds"
 NBSP = "\xa0"
 
 
@@ -221,7 +221,7 @@ def test_malformed_latex_never_raises(raw: str) -> None:
 
 
 def test_no_latex_reaches_any_seed_page() -> None:
-    entries, problems = read_seeds(SEEDS, ROOT)
+    entries, problems = read_seeds(SEEDS, REPO)
     assert not problems
     assert len(entries) == 172
     texts = [text for entry in entries for text in (entry.title, entry.abstract) if text]

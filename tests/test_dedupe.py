@@ -13,7 +13,7 @@ from sitegen.catalog.dedupe import compatible, normalise, substantial
 from sitegen.cli import cli
 from sitegen.settings import load_settings
 
-DATA = Path(__file__).parent / "data" / "bibliographies"
+from .conftest import BIBLIOGRAPHIES
 
 REPRODUCTION = r"""
 @article{a1, title={Deep residual learning for image recognition}, year={2016}, abstract={Not available}}
@@ -31,7 +31,7 @@ ABSTRACT = (
 def load_files(make_project: Callable[..., Path], *names: str, **texts: str) -> Loaded:
     root = make_project({f"seeds/{name}": text for name, text in texts.items()})
     for name in names:
-        shutil.copy(DATA / name, root / "seeds" / name)
+        shutil.copy(BIBLIOGRAPHIES / name, root / "seeds" / name)
     settings, _ = load_settings(root)
     return load(settings)
 
@@ -133,7 +133,7 @@ def test_check_counts_and_verbose_check_lists_each_merge(
     make_project: Callable[..., Path],
 ) -> None:
     root = make_project({"seeds/lib.bib": REPRODUCTION})
-    shutil.copy(DATA / "mendeley-arxiv.bib", root / "seeds" / "mendeley-arxiv.bib")
+    shutil.copy(BIBLIOGRAPHIES / "mendeley-arxiv.bib", root / "seeds" / "mendeley-arxiv.bib")
     result = CliRunner().invoke(cli, ["-C", str(root), "-v", "check"])
     assert result.exit_code == 0, result.output
     assert (

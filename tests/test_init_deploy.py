@@ -15,8 +15,8 @@ from click.testing import CliRunner, Result
 
 from sitegen.cli import cli
 
-REPO = Path(__file__).resolve().parent.parent
-FIRST_KEY = "sparse-progress-rewards-for-long-horizon-web-agents"
+from .conftest import FIRST_KEY
+
 STARTER_FILES = {
     "sitegen.yaml",
     ".gitignore",

@@ -18,9 +18,8 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 
-from .conftest import QuietHandler, serve_folder
+from .conftest import BASE, QuietHandler, serve_folder
 
-BASE = "/reading-list/"
 CSS_URL = re.compile(r"""url\(\s*(['"]?)(.*?)\1\s*\)""")
 
 

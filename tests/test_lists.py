@@ -12,9 +12,7 @@ from hypothesis import strategies as st
 from sitegen.catalog.lists import ITEM_FIELDS, LIST_FIELDS, load_lists
 from sitegen.model import ListItem, Problem, ReadingList, Severity, SourceRef
 
-from .conftest import MIRAGE
-
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import MIRAGE, REPO
 
 TULU = "tulu-3-pushing-frontiers-in-open-language-model-post"
 VIDEOPHY = "videophy-evaluating-physical-commonsense-for-video"
@@ -346,7 +344,7 @@ def sample_keys() -> list[str]:
     from sitegen.catalog.titles import infer_title
     from sitegen.sources import read_seeds
 
-    entries, problems = read_seeds(ROOT / "seeds", ROOT)
+    entries, problems = read_seeds(REPO / "seeds", REPO)
     assert problems == []
     merged = [merge(group) for group in group_duplicates([clean_entry(e) for e in entries])]
     titles = [m.title.plain if m.title else infer_title(m.abstract.plain) for m in merged]
@@ -356,7 +354,7 @@ def sample_keys() -> list[str]:
 def test_sample_lists_load_cleanly_against_the_real_keys() -> None:
     keys = sample_keys()
     assert len(keys) == 169
-    lists, problems = load_lists(ROOT / "content", ROOT, keys)
+    lists, problems = load_lists(REPO / "content", REPO, keys)
     assert problems == []
     by_slug = {r.slug: r for r in lists}
     assert set(by_slug) >= {"rlhf-start-here", "video-generation-reading-group"}

@@ -22,8 +22,8 @@ import sitegen
 from sitegen import DISTRIBUTION
 from sitegen.cli import cli
 
-REPO = Path(__file__).resolve().parent.parent
-FIRST_KEY = "sparse-progress-rewards-for-long-horizon-web-agents"
+from .conftest import FIRST_KEY, REPO
+
 INSTALL_LINE = re.compile(r'pip install "(?P<name>[\w.-]+)==(?P<version>[^"]+)"')
 OFFLINE = {"PIP_NO_INDEX": "1", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
 

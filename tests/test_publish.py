@@ -33,7 +33,8 @@ from sitegen.pages import Page
 from sitegen.references import page_bibtex
 from sitegen.render import CHUNK_BYTES
 from sitegen.settings import Settings, load_settings
-from tests.conftest import MIRAGE, build_into
+
+from .conftest import MIRAGE, build_into
 
 BASE = "https://example.org/reading-list/"
 DOMAIN = "papers.example.org"

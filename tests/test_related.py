@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import sitegen.related
 from sitegen.related import related_papers
 from sitegen.sources import read_seeds
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import REPO
 
 TEXTS = [
     "Video diffusion models generate video from text prompts.",  # 0
@@ -73,7 +71,7 @@ def test_degenerate_inputs() -> None:
 
 
 def test_on_the_sample_rlhf_papers_are_related_to_each_other() -> None:
-    entries, _ = read_seeds(ROOT / "seeds", ROOT)
+    entries, _ = read_seeds(REPO / "seeds", REPO)
     titles = [entry.title or "" for entry in entries]
     texts = [f"{entry.title or ''}. {entry.abstract}" for entry in entries]
     related = related_papers(texts, count=5)

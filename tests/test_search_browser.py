@@ -10,13 +10,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import MIRAGE
+from .conftest import BASE, MIRAGE, TIMEOUT
 
 pytestmark = pytest.mark.browser
-
-BASE = "/reading-list/"
-
-TIMEOUT = 15_000  # ms
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from sitegen.search.pagefind import shard_count
 from sitegen.search.terminal import index_dir
 from sitegen.settings import load_settings
 
-from .conftest import MIRAGE, copy_sample_project
+from .conftest import MIRAGE, copy_sample_project, tree
 
 
 def _data(path: Path) -> Any:
@@ -93,14 +93,6 @@ def find(output: Path, word: str) -> set[str]:
                     data = gzip.decompress(fragment.read_bytes())
                     urls.add(json.loads(data[data.index(b"{") :])["url"])
     return urls
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def test_one_record_per_paper_with_filters_sorts_and_metadata(searchable_site: Path) -> None:

@@ -14,11 +14,9 @@ import sitegen.search.pagefind
 from sitegen.build import build_site
 from sitegen.settings import load_settings
 
-from .conftest import copy_sample_project, serve_folder
+from .conftest import TIMEOUT, copy_sample_project, serve_folder
 
 pytestmark = pytest.mark.browser
-
-TIMEOUT = 15_000  # ms
 
 
 @pytest.fixture(scope="module")

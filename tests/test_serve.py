@@ -25,9 +25,8 @@ from click.testing import CliRunner
 
 from sitegen.cli import cli
 from sitegen.serve import PortInUse, Preview
-from tests.conftest import serve_process
 
-from .conftest import MIRAGE, NOTES, REPO, annotation, wait_for
+from .conftest import MIRAGE, NOTES, REPO, annotation, serve_process, wait_for
 
 PAGE = f"/reading-list/papers/{MIRAGE}/"
 

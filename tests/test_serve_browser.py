@@ -11,11 +11,9 @@ import pytest
 
 from sitegen.serve import Preview
 
-from .conftest import MIRAGE, NOTES, REPO, annotation, wait_for
+from .conftest import MIRAGE, NOTES, REPO, TIMEOUT, annotation, wait_for
 
 pytestmark = pytest.mark.browser
-
-TIMEOUT = 15_000  # ms
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from sitegen.sources import FORMATS, abstracts, daily, parse_seed_text, read_seed_file, read_seeds
 
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "seeds"
+from .conftest import REPO
+
+SEEDS = REPO / "seeds"
 HEADER = "new\n\nGet trending papers in your email inbox!\n\nSubscribe\n\n"
 HEADER += "byAK and the research community\n\nMar 17\n\n"
 
@@ -47,7 +48,7 @@ def test_seed_file_counts(prefix: str, count: int, fmt: str, listed_on: str | No
 
 
 def test_all_seeds_read_in_order() -> None:
-    entries, problems = read_seeds(SEEDS, ROOT)
+    entries, problems = read_seeds(SEEDS, REPO)
     assert not problems
     assert len(entries) == 172
     assert [entry.ref for entry in entries] == sorted(entry.ref for entry in entries)

@@ -15,9 +15,9 @@ import pytest
 
 from sitegen.model import SourceRef, Topic
 from sitegen.topic_match import PatternTimeout, TopicMatcher
-from tests.conftest import serve_process
 
-REPO = Path(__file__).resolve().parent.parent
+from .conftest import REPO, serve_process
+
 SCREAM = "Aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaah!"
 NESTED = "(a+)+$"
 WORDS = r"(\w+\s?)+$"

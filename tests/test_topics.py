@@ -10,7 +10,7 @@ from sitegen.model import Problem, Severity
 from sitegen.sources import read_seeds
 from sitegen.topics import TopicMatcher, apply_topic_changes, load_topics
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import REPO
 
 
 def load(tmp_path: Path, text: str) -> tuple[list[str], list[Problem]]:
@@ -247,10 +247,10 @@ Sample = tuple[TopicMatcher, list[tuple[str, str, tuple[str, ...]]]]
 
 @pytest.fixture(scope="module")
 def sample() -> Sample:
-    topics, problems = load_topics(ROOT / "content" / "topics.yaml", "content/topics.yaml")
+    topics, problems = load_topics(REPO / "content" / "topics.yaml", "content/topics.yaml")
     assert problems == []
     rules = TopicMatcher(topics)
-    entries, seed_problems = read_seeds(ROOT / "seeds", ROOT)
+    entries, seed_problems = read_seeds(REPO / "seeds", REPO)
     assert seed_problems == []
     assert len(entries) == 172
     return rules, [
@@ -265,7 +265,7 @@ def topics_of(sample: Sample, start: str) -> tuple[str, ...]:
 
 
 def test_sample_topics_file_is_clean() -> None:
-    topics, problems = load_topics(ROOT / "content" / "topics.yaml", "content/topics.yaml")
+    topics, problems = load_topics(REPO / "content" / "topics.yaml", "content/topics.yaml")
     assert problems == []
     assert len(topics) >= 15
     assert all(t.description for t in topics)
