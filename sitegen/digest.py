@@ -164,15 +164,20 @@ def file_signature(paths: Iterable[Path], root: Path) -> str:
 
 @functools.cache
 def code_signature() -> str:
-    """Which sitegen code is running: its version and its modules' sizes and times.
+    """Which sitegen code is running: its version and its modules' names and bytes.
 
     Part of every page digest and cache key, so editing sitegen itself (a filter,
     the Markdown setup, cleaning rules) never leaves stale pages or cached data.
-    Taken once per process: the code a process runs is what it imported, and a
-    build asked for it half a dozen times (a file-tree walk each).
+    Bytes, not modification times: pip writes an installed package's files with the
+    time of the install, so a fresh install of the same version (a CI job restoring
+    ``.sitegen-cache/``) would otherwise find nothing in the cache. Taken once per
+    process (~2 ms): the code a process runs is what it imported.
     """
     import sitegen
 
     package = Path(sitegen.__file__).parent
     modules = sorted(package.rglob("*.py"))
-    return blake(sitegen.__version__.encode(), file_signature(modules, package).encode()).hex()
+    parts = [sitegen.__version__.encode()]
+    for path in modules:
+        parts += [path.relative_to(package).as_posix().encode(), path.read_bytes()]
+    return blake(*parts).hex()

@@ -6,6 +6,10 @@ incremental build would skip a page whose content changed.
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -81,3 +85,32 @@ def test_only_items_showing_a_changed_value_are_stale() -> None:
     assert recorded.stale("site", {**values, "paper:b": "2'"}) == {"a", "b"}
     assert recorded.stale("site", {**values, "paper:d": "4"}) == set()
     assert recorded.stale("other site", values) is None
+
+
+def _signature_of(package_copy: Path) -> str:
+    """``code_signature()`` in a process running the sitegen copied under ``package_copy``."""
+    script = "from sitegen.digest import code_signature; print(code_signature())"
+    env = {**os.environ, "PYTHONPATH": str(package_copy)}
+    done = subprocess.run(  # run in the copy's folder: ``-c`` puts the working folder first
+        [sys.executable, "-c", script],
+        cwd=package_copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_a_fresh_install_of_the_same_code_has_the_same_code_signature(tmp_path: Path) -> None:
+    # pip writes installed files with the time of the install: a CI job that installs
+    # sitegen and restores .sitegen-cache/ must still find its stages and references.
+    first, second = tmp_path / "first", tmp_path / "second"
+    for copy, when in ((first, 1_000_000_000), (second, 1_600_000_000)):
+        shutil.copytree(REPO / "sitegen", copy / "sitegen", ignore=shutil.ignore_patterns("*.pyc"))
+        for path in (copy / "sitegen").rglob("*"):
+            os.utime(path, (when, when))
+    assert _signature_of(first) == _signature_of(second)
+    cleaning = second / "sitegen" / "clean.py"
+    cleaning.write_text(cleaning.read_text() + "\n# a change\n")
+    assert _signature_of(first) != _signature_of(second)
