@@ -13,6 +13,7 @@ import pytest
 import yaml
 from click.testing import CliRunner, Result
 
+from sitegen import installed_version
 from sitegen.cli import cli
 
 from .conftest import FIRST_KEY
@@ -100,6 +101,16 @@ def test_workflow_builds_with_the_pages_url_and_deploys(tmp_path: Path) -> None:
     runs = [step["run"] for step in build["steps"] if "run" in step]
     assert any(run.startswith('pip install "sitegen-reading-list==') for run in runs)
     assert 'sitegen build --base-url "${{ steps.pages.outputs.base_url }}/"' in runs
+    # The stage cache is restored before the build (and saved after it by the same step).
+    cache = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/cache@"))
+    build_step = next(s for s in build["steps"] if s.get("run", "").startswith("sitegen build"))
+    assert build["steps"].index(cache) < build["steps"].index(build_step)
+    assert cache["with"]["path"] == ".sitegen-cache"
+    version = installed_version()
+    assert cache["with"]["key"] == (
+        f"sitegen-{version}-${{{{ hashFiles('sitegen.yaml', 'seeds/**', 'content/**') }}}}"
+    )
+    assert cache["with"]["restore-keys"].split() == [f"sitegen-{version}-"]
     configure = next(s for s in build["steps"] if "configure-pages" in s.get("uses", ""))
     assert configure["id"] == "pages"
     upload = next(s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", ""))
