@@ -158,11 +158,15 @@ def test_an_edited_summary_is_found_by_its_new_words_after_an_incremental_build(
     build_site(settings, jobs=1)
     assert find(settings.output_path, "zyxqu") == {f"/papers/{MIRAGE}/"}
 
+    fragments = set((settings.output_path / "pagefind" / "0" / "fragment").iterdir())
     _edit_summary(root, "blorpt")
     result = build_site(settings, jobs=1)
     assert result.rendered < 20  # incremental
     assert find(settings.output_path, "blorpt") == {f"/papers/{MIRAGE}/"}
     assert find(settings.output_path, "zyxqu") == set()
+    # the other papers' files were left as they were: a deploy uploads Mirage's anew
+    after = set((settings.output_path / "pagefind" / "0" / "fragment").iterdir())
+    assert len(fragments - after) == len(after - fragments) == 1
 
     clean = build_site(settings.with_overrides(output_dir=str(tmp_path / "clean")), jobs=1)
     assert tree(settings.output_path / "pagefind") == tree(clean.output / "pagefind")
@@ -247,9 +251,7 @@ def test_background_indexing_returns_a_future(tmp_path: Path) -> None:
     settings, _ = load_settings(copy_sample_project(tmp_path / "project"))
     build_site(settings, jobs=1, index_search=False)
     assert not (settings.output_path / "pagefind").exists()
-    future = index_site(
-        load_catalog(settings), settings, settings.output_path, full=True, background=True
-    )
+    future = index_site(load_catalog(settings), settings, settings.output_path, background=True)
     result = future.result(timeout=120)
     assert result.browser
     assert (settings.output_path / "pagefind" / "shards.json").is_file()

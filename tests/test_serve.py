@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import http.client
-import importlib.machinery
 import json
 import os
 import shutil
 import signal
 import socket
-import sys
 import threading
 import time
-import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +20,9 @@ import tornado.httpclient
 import tornado.websocket
 from click.testing import CliRunner
 
+import sitegen.serve.preview
 from sitegen.cli import cli
+from sitegen.model import Catalog
 from sitegen.serve import PortInUse, Preview
 
 from .conftest import MIRAGE, NOTES, REPO, annotation, serve_process, wait_for
@@ -303,33 +302,27 @@ def test_ctrl_c_stops_the_command_cleanly(project: Path, stop: signal.Signals) -
 def test_search_indexing_runs_after_the_reload_without_blocking_it(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls: list[tuple[list[str], bool]] = []
+    indexed: list[str] = []  # Mirage's summary as each index run received it
     release = threading.Event()
 
-    def index_site(
-        catalog: object, settings: object, output: Path, *, changed: list[str], full: bool
-    ) -> None:
-        calls.append((list(changed), full))
+    def index_site(catalog: Catalog, settings: object, output: Path) -> None:
+        (mirage,) = [paper for paper in catalog.papers if paper.key == MIRAGE]
+        indexed.append(mirage.summary or "")
         release.wait(20)
 
-    search = types.ModuleType("sitegen.search")
-    search.__spec__ = importlib.machinery.ModuleSpec("sitegen.search", None)
-    search.index_site = index_site  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "sitegen.search", search)
+    monkeypatch.setattr(sitegen.serve.preview, "index_site", index_site)
     server = Preview(project, port=0, echo=lambda line: None)
     server.start()
     try:
-        wait_for(lambda: len(calls) == 1)  # the first index is full, and it is still running
+        wait_for(lambda: len(indexed) == 1)  # the first index is still running
         (project / NOTES).write_text(annotation("Indexed-later"), encoding="utf-8")
         wait_for(lambda: "Indexed-later" in page_text(server))
-        assert server.rebuilds == 1 and len(calls) == 1
+        assert server.rebuilds == 1 and len(indexed) == 1
     finally:
         release.set()
-        wait_for(lambda: len(calls) == 2)
+        wait_for(lambda: len(indexed) == 2)
         server.stop()
-    assert calls[0][1] is True
-    changed, full = calls[1]
-    assert f"papers/{MIRAGE}/index.html" in changed and full is False
+    assert "Indexed-later" not in indexed[0] and "Indexed-later" in indexed[1]
 
 
 def _get(port: int, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:

@@ -3,8 +3,8 @@
 The browser index is made from the catalogue: a search record per visible paper
 (``records.py``), fed to Pagefind's service (``service.py``) shard by shard
 (``pagefind.py``). ``sitegen build`` starts that as soon as pages are planned
-(``start_indexing``): shards whose records changed are written beside the
-output while pages render, and swapped in once the pages are in place
+(``start_indexing``): shards whose records changed are made in memory while
+pages render, and written into the output once the pages are in place
 (``IndexJob.finish``). The terminal index in ``.sitegen-cache/whoosh/`` is made
 by the first ``sitegen search``; once it exists, builds keep it current too.
 
@@ -18,9 +18,7 @@ chain the next one on it) before starting another.
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,10 +108,9 @@ class IndexJob:
         return IndexResult(bool(shards), terminal, shards)
 
     def abandon(self) -> None:
-        """Wait for the thread and drop what it staged (the build failed)."""
+        """Wait for the thread and drop what it made (the build failed)."""
         self._thread.join()
-        if self._staged is not None:
-            shutil.rmtree(self._staged.staging, ignore_errors=True)
+        self._staged = None
 
 
 def start_indexing(
@@ -130,9 +127,6 @@ def index_site(
     settings: Settings,
     output: Path,
     *,
-    changed: Iterable[str] = (),
-    full: bool = False,
-    verbose: bool = False,
     background: Literal[False] = False,
 ) -> IndexResult: ...
 
@@ -143,9 +137,6 @@ def index_site(
     settings: Settings,
     output: Path,
     *,
-    changed: Iterable[str] = (),
-    full: bool = False,
-    verbose: bool = False,
     background: Literal[True],
 ) -> Future[IndexResult]: ...
 
@@ -155,20 +146,15 @@ def index_site(
     settings: Settings,
     output: Path,
     *,
-    changed: Iterable[str] = (),
-    full: bool = False,
-    verbose: bool = False,
     background: bool = False,
 ) -> IndexResult | Future[IndexResult]:
     """Update both search indexes for a built site.
 
     The browser index rewrites the shards whose records differ from the ones it
-    last indexed, whatever the build wrote (``changed``, ``full`` and ``verbose``
-    are accepted for callers that pass them). Raises ``SearchIndexError``; with
+    last indexed. Raises ``SearchIndexError``; with
     ``background=True`` returns a future instead, and the error comes from
     ``future.result()``.
     """
-    del changed, full, verbose
     if not background:
         return start_indexing(catalog, settings, output).finish()
     future: Future[IndexResult] = Future()

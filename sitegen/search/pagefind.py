@@ -8,11 +8,10 @@ about the bytes one bundle would. ``pagefind/shards.json`` lists the shards
 with a digest of the records each holds: it is the index's own record of what
 it last indexed. A run rebuilds only the shards whose digest differs (an edit
 to one paper re-indexes one shard) and writes the list last, so a run that
-fails or is killed is redone by the next one. Each shard is written outside
-the output (``<output>.pagefind-staging``), made canonical (``canonical.py``:
-the same records give the same bytes) and swapped in with renames, so a
-browser searching during a rebuild sees the old or the new shard, never half
-of one.
+fails or is killed is redone by the next one. Each shard is made in memory,
+made canonical (``canonical.py``: the same records give the same bytes) and
+written into the output file by file, its entry file last, so a browser
+searching during a rebuild sees the old or the new shard, never half of one.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +49,8 @@ FORMAT = 2
 PAPERS_PER_SHARD = 1_500
 """Papers per shard above which a site is split (docs/builds.md says why)."""
 MAX_SHARDS = 6
+ENTRY = "pagefind-entry.json"
+"""The file of a shard that names its other files: written last."""
 
 
 def shard_count(papers: int) -> int:
@@ -97,7 +98,7 @@ def indexed(output: Path) -> dict[str, str]:
         return {
             str(name): str(digest)
             for name, digest in shards.items()
-            if (output / BUNDLE / str(name) / "pagefind.js").is_file()
+            if (output / BUNDLE / str(name) / ENTRY).is_file()
         }
     except (OSError, ValueError, KeyError, AttributeError):
         return {}
@@ -105,51 +106,36 @@ def indexed(output: Path) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class StagedIndex:
-    """Shards written beside the output, to be swapped in by ``install_index``."""
+    """Shards made in memory, to be put in the output by ``install_index``."""
 
     shards: Sequence[Shard]
     """Every shard the index is to hold."""
-    staged: Sequence[str]
-    """Names of the shards written into ``staging``."""
-    staging: Path
-
-
-def staging_folder(output: Path) -> Path:
-    """Where shards are written before they are swapped into the output."""
-    return output.with_name(output.name + ".pagefind-staging")
+    bundles: Mapping[str, Mapping[str, bytes]]
+    """The files of each shard made again (path within the shard → bytes), by name."""
 
 
 def stage_index(
     records: Sequence[SearchRecord], output: Path, language: str, *, fresh: bool = False
 ) -> StagedIndex:
-    """Write the shards whose records differ from what ``output`` holds (every shard if
-    ``fresh``: the output is being replaced whole) into a staging folder."""
+    """Make the shards whose records differ from what ``output`` holds (every shard if
+    ``fresh``: the output is being replaced whole)."""
     shards = plan_shards(records)
     have = {} if fresh else indexed(output)
     stale = [shard for shard in shards if have.get(shard.name) != shard.digest]
-    staging = staging_folder(output)
-    shutil.rmtree(staging, ignore_errors=True)
+    bundles = {}
     if stale:
-        staging.mkdir(parents=True)
-        try:
-            with PagefindService() as service:
-                for shard in stale:
-                    _write_shard(service, shard, staging / shard.name, language)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-    return StagedIndex(shards, [shard.name for shard in stale], staging)
+        with PagefindService() as service:
+            for shard in stale:
+                bundles[shard.name] = _make_shard(service, shard, language)
+    return StagedIndex(shards, bundles)
 
 
 def install_index(staged: StagedIndex, output: Path) -> list[str]:
-    """Swap the staged shards into ``output/pagefind/``, drop shards no longer
-    planned and write the list of shards last; the names of the shards swapped in."""
+    """Put the staged shards in ``output/pagefind/``, drop shards no longer planned and
+    write the list of shards last; the names of the shards put in."""
     bundle = output / BUNDLE
-    try:
-        for name in staged.staged:
-            _swap_in(staged.staging / name, bundle / name, staged.staging / "old")
-    finally:
-        shutil.rmtree(staged.staging, ignore_errors=True)
+    for name, files in sorted(staged.bundles.items()):
+        _install_shard(files, bundle / name)
     names = {shard.name for shard in staged.shards}
     for extra in sorted(bundle.iterdir()) if bundle.is_dir() else ():
         if extra.is_dir() and extra.name not in names:
@@ -157,8 +143,10 @@ def install_index(staged: StagedIndex, output: Path) -> list[str]:
     shards = {shard.name: shard.digest for shard in staged.shards}
     manifest = {"format": FORMAT, "shards": shards}
     bundle.mkdir(parents=True, exist_ok=True)
-    _write_atomic(bundle / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return list(staged.staged)
+    _write_atomic(
+        bundle / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
+    )
+    return sorted(staged.bundles)
 
 
 def write_index(records: Sequence[SearchRecord], output: Path, language: str) -> list[str]:
@@ -166,31 +154,36 @@ def write_index(records: Sequence[SearchRecord], output: Path, language: str) ->
     return install_index(stage_index(records, output, language), output)
 
 
-def _write_shard(service: PagefindService, shard: Shard, folder: Path, language: str) -> None:
+def _make_shard(service: PagefindService, shard: Shard, language: str) -> dict[str, bytes]:
     index = service.new_index(language)
     for record in shard.records:
         service.add_file(index, record.url, record.html)
     files = service.get_files(index)
     service.delete_index(index)
-    if "pagefind.js" not in files:
+    if ENTRY not in files:
         raise PagefindError(f"Pagefind made no index for shard {shard.name}")
-    for name, data in sorted(canonicalize(files, shard.chunk_locations).items()):
+    return canonicalize(files, shard.chunk_locations)
+
+
+def _install_shard(files: Mapping[str, bytes], folder: Path) -> None:
+    """Write the files of a shard that ``folder`` lacks, then its entry file (which names
+    the rest: a browser sees the old shard or the new one, never half of one), then
+    delete the files the new shard does not have. Most files are named after their
+    content, so an edit to one paper writes a few of them, not the whole shard."""
+    for name, data in sorted(files.items()):
         path = folder / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        if name != ENTRY and not (path.is_file() and path.read_bytes() == data):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write_atomic(path, data)
+    _write_atomic(folder / ENTRY, files[ENTRY])
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.relative_to(folder).as_posix() not in files:
+            path.unlink()
 
 
-def _swap_in(new: Path, target: Path, old: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
-    shutil.rmtree(old, ignore_errors=True)
-
-
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.sitegen-tmp")
-    temporary.write_text(text, encoding="utf-8")
+    temporary.write_bytes(data)
     os.replace(temporary, path)
 
 

@@ -12,9 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
-import importlib.util
-import inspect
 import json
 import socket
 import threading
@@ -30,6 +27,7 @@ import tornado.websocket
 
 from sitegen.build import BuildMemory, BuildResult, OutputRefused, build_site, check_outputs
 from sitegen.model import InputError, Problem, Severity
+from sitegen.search import index_site
 from sitegen.serve.http import IDLE_SECONDS, ServedSite, application, listen
 from sitegen.serve.watch import (
     DEBOUNCE,
@@ -89,7 +87,6 @@ class Preview:
         self._stopping = threading.Event()
         self._indexer: ThreadPoolExecutor | None = None
         self._warnings: tuple[Problem, ...] = ()
-        self._indexed_once = False
         self._checker: threading.Thread | None = None
         """Checks the outputs between builds (``check_outputs``); joined before the next."""
 
@@ -246,18 +243,14 @@ class Preview:
 
     def _index(self, result: BuildResult, settings: Settings) -> None:
         """Update the search index in the background, after browsers were told to reload."""
-        index_site = _search_indexer() if self.search else None
-        if index_site is None:
+        if not self.search:
             return
         if self._indexer is None:
             self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sitegen-index")
-        full, self._indexed_once = not self._indexed_once, True
-
-        changed = result.written + result.removed
 
         def run() -> None:
             try:
-                index_site(result.catalog, settings, result.output, changed=changed, full=full)
+                index_site(result.catalog, settings, result.output)
             except Exception as exc:  # the site is served either way; say why search lags
                 self.echo(f"search index not updated: {exc}")
 
@@ -370,20 +363,3 @@ class Preview:
 def _names(changed: Sequence[str]) -> str:
     shown = ", ".join(changed[:3])
     return shown + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-
-
-def _search_indexer() -> Callable[..., object] | None:
-    """``sitegen.search.index_site`` when it exists with the expected signature."""
-    if importlib.util.find_spec("sitegen.search") is None:
-        return None
-    try:
-        index_site = getattr(importlib.import_module("sitegen.search"), "index_site", None)
-    except Exception:
-        return None
-    if not callable(index_site):
-        return None
-    try:
-        inspect.signature(index_site).bind(None, None, None, changed=[], full=False)
-    except (TypeError, ValueError):
-        return None
-    return index_site  # type: ignore[no-any-return]
