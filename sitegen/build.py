@@ -209,8 +209,8 @@ def build_site(
             from sitegen.search import start_indexing  # not imported by a no-change build
         indexing = start_indexing(catalog, settings, output, fresh=full) if index_search else None
         with timer.phase("digest"):
-            reused = memory.plan.reused
-            digests = page_digests(renderer, pages, settings, catalog, memory.digests, reused)
+            replanned = memory.plan.replanned
+            digests = page_digests(renderer, pages, settings, catalog, memory.digests, replanned)
             todo = (
                 range(len(pages)) if full else _stale_pages(pages, digests, cache, memory, output)
             )

@@ -8,8 +8,10 @@
 - Planning records, on each paper page, the keys of the values it shows
   (``Page.shows``) and keeps the page in a ``Recorded`` with those keys.
 - The next build in the same process (``sitegen serve``) compares the old and new
-  values key by key (``Recorded.stale``): only pages that show a changed value are
-  planned again; the rest are the last plan's, with their digests. A change to
+  values key by key (``changed_values``, over what the last plan's pages showed,
+  ``Shown``): papers by digest, lists, citation keys, and neighbours only in the
+  topics whose order moved. Only pages that show a changed value are planned again
+  (``Recorded.stale``); the rest are the last plan's, with their digests. A change to
   what every page shows (settings, topics, which papers are visible) plans all.
 
 Pages that list many papers (home, topic, tag and list pages, exports, feeds)
@@ -74,8 +76,6 @@ class Recorded(Generic[T]):
 
     site: str = ""
     """``site_values`` of the plan that made the items."""
-    values: dict[str, str] = field(default_factory=dict)
-    """Every value's digest as of that plan."""
     items: dict[str, T] = field(default_factory=dict)
     shows: dict[str, frozenset[str]] = field(default_factory=dict)
     """Item key → keys of the values it shows."""
@@ -84,16 +84,17 @@ class Recorded(Generic[T]):
     changed: frozenset[str] | None = None
     """Value keys changed since the plan before (None: everything, a first or full plan)."""
 
-    def stale(self, site: str, values: Mapping[str, str]) -> Collection[str] | None:
-        """Keys of the items to make again for these values, or None for every item."""
-        if site != self.site or not self.items:
+    def stale(self, site: str, changed: Collection[str] | None) -> Collection[str] | None:
+        """Keys of the items to make again now that the values named ``changed`` changed
+        (None: any value may have, and the items to make are not the same), or None for
+        every item."""
+        if changed is None or site != self.site or not self.items:
             self.changed = None
             self.clear()
             return None
-        changed = {key for key, _ in values.items() ^ self.values.items()}
         self.changed = frozenset(changed)
         stale: set[str] = set()
-        for key in changed:
+        for key in self.changed:
             stale.update(self.shown_by.get(key, ()))
         return stale
 
@@ -110,13 +111,54 @@ class Recorded(Generic[T]):
             self.shown_by.setdefault(value, set()).add(key)
         self.items[key], self.shows[key] = item, shown
 
-    def finish(self, site: str, values: dict[str, str], keys: Collection[str]) -> None:
-        """End a plan: remember its values, and only the items it has (``keys``)."""
-        self.site, self.values = site, values
-        present = keys if isinstance(keys, (set, frozenset, dict)) else set(keys)
-        for gone in [key for key in self.items if key not in present]:
-            self.record(gone, self.items[gone], ())
-            del self.items[gone], self.shows[gone]
+    def finish(self, site: str) -> None:
+        """End a plan: remember what every item shows (``site_values``)."""
+        self.site = site
+
+
+@dataclass
+class Shown:
+    """What the paper pages of the last plan showed besides their own paper, by key: what
+    the next plan compares to tell which values changed (``changed_values``)."""
+
+    papers: dict[str, str] = field(default_factory=dict)
+    """Paper key → ``Paper.digest``."""
+    lists: dict[str, str] = field(default_factory=dict)
+    """Reading list slug → digest."""
+    orders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Topic slug → its papers' keys in page order (a paper's neighbours come from these)."""
+    citations: Mapping[str, str] = field(default_factory=dict)
+    """Paper key → citation key."""
+
+
+def neighbours(order: Sequence[str], index: int) -> tuple[str | None, str | None]:
+    """The keys before and after ``order[index]`` (None at either end)."""
+    before = order[index - 1] if index > 0 else None
+    return before, order[index + 1] if index + 1 < len(order) else None
+
+
+def changed_values(
+    last: Shown, now: Shown, papers: Collection[str], first_topic: Callable[[str], str | None]
+) -> set[str]:
+    """Keys of the values that changed from ``last`` to ``now`` (the same papers):
+    ``paper:`` of the ``papers`` changed, ``list:``, ``cite:`` and ``near:`` (a paper's
+    neighbours in its ``first_topic``, compared only in the topics whose order moved)."""
+    changed = {f"paper:{key}" for key in papers}
+    changed.update(f"list:{slug}" for slug, _ in last.lists.items() ^ now.lists.items())
+    if last.citations != now.citations:
+        cites = now.citations
+        changed.update(f"cite:{k}" for k, c in cites.items() if last.citations.get(k) != c)
+    for slug, order in now.orders.items():
+        before = last.orders.get(slug, ())
+        if before == order:
+            continue
+        at = {key: index for index, key in enumerate(before)}
+        for index, key in enumerate(order):
+            if first_topic(key) != slug:
+                continue
+            if key not in at or neighbours(order, index) != neighbours(before, at[key]):
+                changed.add(f"near:{key}")
+    return changed
 
 
 @dataclass
@@ -209,8 +251,11 @@ class PlanMemory:
     """Topic, tag and feed orderings by name."""
     feed_entries: Texts[tuple[str, str, str]] = field(default_factory=Texts)
     """Atom feed entries by paper digest, page URL and feed writer (``FeedWriter.key``)."""
-    reused: frozenset[str] = frozenset()
-    """URLs of the pages the last plan took over from the one before, unchanged."""
+    shown: Shown = field(default_factory=Shown)
+    """What the paper pages of the last plan showed."""
+    replanned: frozenset[str] | None = None
+    """URLs of the paper pages the last plan made again (None: every page); the others
+    are the plan's before, unchanged."""
 
     @property
     def changed_papers(self) -> frozenset[str] | None:
@@ -228,7 +273,10 @@ class PlanMemory:
         last = self.paper_pages
         if not last.items or last.site != site_values(catalog, settings):
             return None
-        return changed_papers(last.values, catalog_values(catalog))
+        shown = self.shown.papers
+        return frozenset(
+            paper.key for paper in catalog.papers if shown.get(paper.key) != paper.digest
+        )
 
     def finish(self) -> None:
         """End a plan (called when its files are written: feeds fill ``feed_entries``)."""

@@ -55,13 +55,13 @@ def page_digests(
     settings: Settings,
     catalog: Catalog,
     last: PageDigests | None = None,
-    reused: Collection[str] = (),
+    replanned: Collection[str] | None = None,
 ) -> list[str]:
     """What each page is made from: site-wide inputs, its context and its templates.
 
-    A page the plan took over from the last one (``reused``: URLs;
-    ``sitegen.incremental``) keeps its digest from ``last`` when the site-wide inputs
-    and templates are unchanged; ``last`` is then updated to this build's.
+    A paper page the plan took over from the last one (not in ``replanned``: URLs;
+    None: none was; ``sitegen.incremental``) keeps its digest from ``last`` when the
+    site-wide inputs and templates are unchanged; ``last`` is then updated to this build's.
     """
     site = site_digest(settings, catalog, renderer.extra_head, renderer.browse)
     # A few templates, 10,000 pages: each template's digest is looked up once.
@@ -69,13 +69,17 @@ def page_digests(
     for page in pages:
         if page.template not in templates:
             templates[page.template] = renderer.template_digest(page.template or "")
-    kept = {}
+    kept: dict[str, str] = {}
     if last is not None and last.site == site and last.templates == templates:
         kept = last.by_url
+    if replanned is None:
+        kept, replanned = {}, ()
     digester = Digester()
     digests = []
     for page in pages:
-        digest = kept.get(page.url) if page.url in reused else None
+        digest = None
+        if page.kind == "paper" and page.url not in replanned:
+            digest = kept.get(page.url)
         if digest is None:
             what = (page.url, page.template, page.title, page.description, page.kind, page.feeds)
             shown = page.context if page.inputs is None else page.inputs

@@ -13,7 +13,14 @@ from functools import cached_property
 from typing import Any, cast
 
 from sitegen.citations import Citations, citations
-from sitegen.incremental import PlanMemory, catalog_values, site_values
+from sitegen.incremental import (
+    PlanMemory,
+    Shown,
+    changed_values,
+    neighbours,
+    site_values,
+    value_digest,
+)
 from sitegen.model import Catalog, Paper, ReadingList, Topic
 from sitegen.reading import (
     TopicNode,
@@ -123,31 +130,39 @@ def _paper_pages(
     memory: PlanMemory,
     site: str,
 ) -> list[Page]:
-    """Every paper's page; in a long-lived process only those showing a changed value
-    are planned again (``Recorded.stale``)."""
+    """Every paper's page; in a long-lived process only those showing a value changed
+    since the last plan (``changed_values``) are planned again (``Recorded.stale``)."""
     placements = _placements(catalog)
-    values = catalog_values(catalog)
-    near: dict[str, tuple[Paper | None, Paper | None]] = {}
-    for slug, siblings in topic_members.items():
-        for index, paper in enumerate(siblings):
-            if paper.topics and paper.topics[0] == slug:
-                before = siblings[index - 1] if index > 0 else None
-                after = siblings[index + 1] if index + 1 < len(siblings) else None
-                near[paper.key] = (before, after)
-                values[f"near:{paper.key}"] = f"{before and before.key}\0{after and after.key}"
-    values.update((f"cite:{key}", citation) for key, citation in cited.keys.items())
+    orders = {slug: tuple(p.key for p in papers) for slug, papers in topic_members.items()}
+    lists = {rl.slug: value_digest(rl) for rl in catalog.lists}
+    shown = Shown(memory.shown.papers, lists, orders, cited.keys)
+    values: set[str] | None = None  # keys of the values changed since the last plan
+    if cited.changed is not None:  # the papers changed since then (None: any may have)
+
+        def first_topic(key: str) -> str | None:
+            return catalog.paper(key).topics[0]
+
+        values = changed_values(memory.shown, shown, cited.changed, first_topic)
     recorded = memory.paper_pages
     stale = recorded.stale(site, values)
+    at: dict[str, dict[str, int]] = {}  # topic slug → position of each paper, as needed
     for paper in (
         catalog.papers
         if stale is None
         else (catalog.paper(k) for k in sorted(stale) if catalog.get(k))
     ):
-        prev_paper, next_paper = near.get(paper.key, (None, None))
+        prev_paper = next_paper = None
+        if paper.topics and paper.topics[0] in orders:
+            order = orders[paper.topics[0]]
+            if paper.topics[0] not in at:
+                at[paper.topics[0]] = {key: index for index, key in enumerate(order)}
+            before, after = neighbours(order, at[paper.topics[0]][paper.key])
+            prev_paper = catalog.paper(before) if before else None
+            next_paper = catalog.paper(after) if after else None
         related = [catalog.paper(key) for key in paper.related if catalog.get(key)]
         in_lists = placements.get(paper.key, [])
-        shown = [paper, *related, *(p for p in (prev_paper, next_paper) if p is not None)]
-        shows = {f"paper:{p.key}" for p in shown}
+        shown_papers = [paper, *related, *(p for p in (prev_paper, next_paper) if p is not None)]
+        shows = {f"paper:{p.key}" for p in shown_papers}
         shows.update(f"list:{place.reading_list.slug}" for place in in_lists)
         shows.update((f"cite:{paper.key}", f"near:{paper.key}"))
         context = {
@@ -171,13 +186,15 @@ def _paper_pages(
             shows=frozenset(shows),
         )
         recorded.record(paper.key, page, shows)
-    keys = [paper.key for paper in catalog.papers]
-    recorded.finish(site, values, keys)
-    if stale is not None:
-        memory.reused = frozenset(paper_url(key) for key in keys if key not in stale)
+    recorded.finish(site)
+    if stale is None:
+        shown.papers = {paper.key: paper.digest for paper in catalog.papers}
+        memory.replanned = None
     else:
-        memory.reused = frozenset()
-    return cast(list[Page], [recorded.items[key] for key in keys])
+        shown.papers.update((key, catalog.paper(key).digest) for key in cited.changed or ())
+        memory.replanned = frozenset(paper_url(key) for key in stale)
+    memory.shown = shown
+    return cast(list[Page], [recorded.items[paper.key] for paper in catalog.papers])
 
 
 def _topic_trail(catalog: Catalog, paper: Paper) -> list[Topic]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from sitegen.catalog import load
 from sitegen.catalog.stages import CatalogMemory
 from sitegen.digest import Digester
-from sitegen.incremental import Recorded, catalog_values, changed_papers
+from sitegen.incremental import Recorded, Shown, catalog_values, changed_papers, changed_values
 from sitegen.settings import Settings, load_settings
 
 from .conftest import REPO
@@ -76,15 +76,28 @@ def test_a_paper_digest_follows_its_content_and_only_its_own(tmp_path: Path) -> 
 
 def test_only_items_showing_a_changed_value_are_stale() -> None:
     recorded: Recorded[str] = Recorded()
-    values = {"paper:a": "1", "paper:b": "2", "paper:c": "3"}
-    assert recorded.stale("site", values) is None  # nothing recorded yet: make all
+    assert recorded.stale("site", set()) is None  # nothing recorded yet: make all
     recorded.record("a", "page a", ["paper:a", "paper:b"])
     recorded.record("b", "page b", ["paper:b"])
     recorded.record("c", "page c", ["paper:c"])
-    recorded.finish("site", values, ["a", "b", "c"])
-    assert recorded.stale("site", {**values, "paper:b": "2'"}) == {"a", "b"}
-    assert recorded.stale("site", {**values, "paper:d": "4"}) == set()
-    assert recorded.stale("other site", values) is None
+    recorded.finish("site")
+    assert recorded.stale("site", {"paper:b"}) == {"a", "b"}
+    assert recorded.stale("site", {"paper:d"}) == set()
+    assert recorded.stale("site", None) is None  # any value may have changed
+    assert recorded.items == {}
+    recorded.record("a", "page a", ["paper:a"])
+    recorded.finish("site")
+    assert recorded.stale("other site", set()) is None
+
+
+def test_changed_values_compare_what_pages_showed() -> None:
+    last = Shown({"a": "1", "b": "2"}, {"rl": "x"}, {"t": ("a", "b", "c")}, {"a": "k1"})
+    now = Shown({"a": "1", "b": "2"}, {"rl": "y"}, {"t": ("b", "a", "c")}, {"a": "k2"})
+    first = {"a": "t", "b": "t", "c": "u"}.get
+    changed = changed_values(last, now, {"b"}, first)
+    # b moved before a: both have new neighbours; c's first topic is another one.
+    assert changed == {"paper:b", "list:rl", "cite:a", "near:a", "near:b"}
+    assert changed_values(last, last, (), first) == set()
 
 
 def _signature_of(package_copy: Path) -> str:
