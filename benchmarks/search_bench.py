@@ -8,8 +8,8 @@ in headless Chromium (the system's ``chromium``), counts the bytes and requests
 to open the search page, for a first query and for a second query: with the
 index as sitegen shards it, and with the same records in one Pagefind bundle
 (the browser's cost before sharding), side by side. It times rewriting the
-browser index after one paper's record changed (what ``sitegen serve`` does in
-the background after an edit). Then it times ``sitegen search`` as a user runs
+browser index after one paper's record changed, and what ``sitegen serve``
+does after an edit (rebuild, then update its preview index of small shards). Then it times ``sitegen search`` as a user runs
 it (a new process each time): cold (no index yet: load the catalogue, index
 every paper), warm (index current) and after editing one annotation. Not a
 test: figures go to stdout, and with ``--record`` are appended to a results file.
@@ -190,6 +190,45 @@ def one_bundle_copy(project: Path, site: Path, into: Path) -> tuple[int, float]:
     return shards, seconds
 
 
+def preview_lag(project: Path, site: Path, edits: int = 3) -> dict[str, float]:
+    """What ``sitegen serve`` does after an edit, in one warm process: rebuild, then
+    update the preview index (small shards); medians of ``edits`` summary edits. Run
+    last: ``site``'s index is left in the preview layout."""
+    from sitegen.build import BuildMemory, build_site, check_outputs
+    from sitegen.search import index_site
+    from sitegen.settings import load_settings
+
+    settings, _ = load_settings(project)
+    settings = settings.with_overrides(output_dir=str(site))
+    annotation = sorted((project / "content" / "annotations").glob("*.yaml"))[0]
+    text = annotation.read_text()
+    memory = BuildMemory.for_project(project)
+    start = time.perf_counter()
+    result = build_site(settings, memory=memory, index_search=False)
+    index_site(result.catalog, settings, site, preview=True)
+    first = time.perf_counter() - start
+    check_outputs(settings, memory)
+    rebuild, index = [], []
+    try:
+        for number in range(edits):
+            annotation.write_text(text.replace("  summary: ", f"  summary: Edit {number}. ", 1))
+            start = time.perf_counter()
+            result = build_site(settings, memory=memory, index_search=False)
+            built = time.perf_counter()
+            index_site(result.catalog, settings, site, preview=True)
+            rebuild.append(built - start)
+            index.append(time.perf_counter() - built)
+            check_outputs(settings, memory)
+    finally:
+        annotation.write_text(text)
+    return {
+        "first": first,
+        "rebuild": statistics.median(rebuild),
+        "index": statistics.median(index),
+        "shards": len(list((site / "pagefind").glob("*/pagefind-entry.json"))),
+    }
+
+
 def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
@@ -218,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     browser = browser_figures(site)
     single = browser_figures(work / "site-one-bundle")
     terminal = terminal_figures(project)
+    preview = preview_lag(project, site)
 
     def versus(label: str) -> str:
         ours, theirs = browser[label], single[label]
@@ -252,6 +292,15 @@ def main(argv: list[str] | None = None) -> int:
         (
             "`sitegen search` after editing one annotation",
             f"{terminal['edited']:.2f} s ({terminal['edited_log']})",
+        ),
+        (
+            "`sitegen serve`: first build and preview index (small shards)",
+            f"{preview['first']:.1f} s, {preview['shards']:.0f} shards",
+        ),
+        (
+            "`sitegen serve`: an edited summary searchable after (median of 3)",
+            f"{preview['rebuild'] + preview['index']:.2f} s (rebuild "
+            f"{preview['rebuild']:.2f} s, then one preview shard {preview['index']:.2f} s)",
         ),
     ]
     report = "\n".join(

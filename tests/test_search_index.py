@@ -224,6 +224,8 @@ def test_large_catalogues_are_split_into_shards_small_ones_not() -> None:
     assert shard_count(1_500) == 1
     assert shard_count(3_000) == 2
     assert shard_count(10_000) == shard_count(100_000) == 6
+    assert shard_count(10_000, preview=True) == 40
+    assert shard_count(100_000, preview=True) == 64
 
 
 def test_every_word_of_a_sharded_index_is_in_the_chunk_the_browser_loads(
@@ -247,14 +249,27 @@ def test_every_word_of_a_sharded_index_is_in_the_chunk_the_browser_loads(
     assert find(settings.output_path, "mirag") == {f"/papers/{MIRAGE}/"}
 
 
-def test_background_indexing_returns_a_future(tmp_path: Path) -> None:
-    settings, _ = load_settings(copy_sample_project(tmp_path / "project"))
+def test_serve_indexes_in_small_shards_and_the_next_build_makes_the_deployed_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_sample_project(tmp_path / "project")
+    settings, _ = load_settings(root)
+    output = settings.output_path
     build_site(settings, jobs=1, index_search=False)
-    assert not (settings.output_path / "pagefind").exists()
-    future = index_site(load_catalog(settings), settings, settings.output_path, background=True)
-    result = future.result(timeout=120)
-    assert result.browser
-    assert (settings.output_path / "pagefind" / "shards.json").is_file()
+    monkeypatch.setattr(sitegen.search.pagefind, "PREVIEW_PAPERS_PER_SHARD", 50)
+    result = index_site(load_catalog(settings), settings, output, preview=True)
+    assert result.shards == ("0", "1", "2", "3")
+    assert find(output, "mirag") == {f"/papers/{MIRAGE}/"}
+
+    _edit_summary(root, "blorpt")
+    result = index_site(load_catalog(settings), settings, output, preview=True)
+    assert len(result.shards) == 1  # the edited paper's shard only
+    assert find(output, "blorpt") == {f"/papers/{MIRAGE}/"}
+
+    build_site(settings, jobs=1)
+    assert len(_shards(output)) == 1
+    clean = build_site(settings.with_overrides(output_dir=str(tmp_path / "clean")), jobs=1)
+    assert tree(output / "pagefind") == tree(clean.output / "pagefind")
 
 
 def test_the_terminal_index_is_made_by_the_first_search_and_kept_current_by_builds(

@@ -9,20 +9,17 @@ pages render, and written into the output once the pages are in place
 by the first ``sitegen search``; once it exists, builds keep it current too.
 
 For ``sitegen serve``: build with ``build_site(..., index_search=False)`` so new
-pages go live at once, then call ``index_site(..., background=True)``. It
-returns a ``concurrent.futures.Future`` at once; the indexes are swapped in when
-it completes (``future.result()`` re-raises ``SearchIndexError``). Keep at most
-one reindex of an output folder running: wait for the previous future (or
-chain the next one on it) before starting another.
+pages go live at once, then call ``index_site(..., preview=True)`` in a thread,
+one at a time for an output folder. A preview index has shards of 250 papers,
+so an edit re-indexes few; the next ``sitegen build`` makes the deployed
+layout again.
 """
 
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, overload
 
 from sitegen.model import Catalog
 from sitegen.search.pagefind import (
@@ -70,8 +67,11 @@ def _error(exc: BaseException) -> SearchIndexError:
 class IndexJob:
     """The browser index's changed shards being written in a thread (``start_indexing``)."""
 
-    def __init__(self, catalog: Catalog, settings: Settings, output: Path, fresh: bool) -> None:
+    def __init__(
+        self, catalog: Catalog, settings: Settings, output: Path, fresh: bool, preview: bool
+    ) -> None:
         self.catalog, self.settings, self.output = catalog, settings, output
+        self.preview = preview
         self._staged: StagedIndex | None = None
         self._failure: BaseException | None = None
         self._thread = threading.Thread(
@@ -84,7 +84,9 @@ class IndexJob:
             return
         try:
             records = search_records(self.catalog, self.settings.language)
-            self._staged = stage_index(records, self.output, self.settings.language, fresh=fresh)
+            language = self.settings.language
+            staged = stage_index(records, self.output, language, fresh=fresh, preview=self.preview)
+            self._staged = staged
         except BaseException as exc:  # re-raised by finish()
             self._failure = exc
 
@@ -114,58 +116,23 @@ class IndexJob:
 
 
 def start_indexing(
-    catalog: Catalog, settings: Settings, output: Path, *, fresh: bool = False
+    catalog: Catalog,
+    settings: Settings,
+    output: Path,
+    *,
+    fresh: bool = False,
+    preview: bool = False,
 ) -> IndexJob:
     """Start writing the browser index's changed shards (all of them if ``fresh``: the
-    output is about to be replaced whole); ``finish()`` once the pages are in place."""
-    return IndexJob(catalog, settings, output, fresh)
-
-
-@overload
-def index_site(
-    catalog: Catalog,
-    settings: Settings,
-    output: Path,
-    *,
-    background: Literal[False] = False,
-) -> IndexResult: ...
-
-
-@overload
-def index_site(
-    catalog: Catalog,
-    settings: Settings,
-    output: Path,
-    *,
-    background: Literal[True],
-) -> Future[IndexResult]: ...
+    output is about to be replaced whole; ``preview`` shards for ``sitegen serve``);
+    ``finish()`` once the pages are in place."""
+    return IndexJob(catalog, settings, output, fresh, preview)
 
 
 def index_site(
-    catalog: Catalog,
-    settings: Settings,
-    output: Path,
-    *,
-    background: bool = False,
-) -> IndexResult | Future[IndexResult]:
-    """Update both search indexes for a built site.
-
-    The browser index rewrites the shards whose records differ from the ones it
-    last indexed. Raises ``SearchIndexError``; with
-    ``background=True`` returns a future instead, and the error comes from
-    ``future.result()``.
-    """
-    if not background:
-        return start_indexing(catalog, settings, output).finish()
-    future: Future[IndexResult] = Future()
-
-    def run() -> None:
-        if not future.set_running_or_notify_cancel():
-            return
-        try:
-            future.set_result(start_indexing(catalog, settings, output).finish())
-        except BaseException as exc:
-            future.set_exception(exc)
-
-    threading.Thread(target=run, name="sitegen-search-reindex", daemon=True).start()
-    return future
+    catalog: Catalog, settings: Settings, output: Path, *, preview: bool = False
+) -> IndexResult:
+    """Update both search indexes for a built site (``preview``: as ``sitegen serve``
+    keeps it). The browser index rewrites the shards whose records differ from the
+    ones it last indexed. Raises ``SearchIndexError``."""
+    return start_indexing(catalog, settings, output, preview=preview).finish()

@@ -49,12 +49,19 @@ FORMAT = 2
 PAPERS_PER_SHARD = 1_500
 """Papers per shard above which a site is split (docs/builds.md says why)."""
 MAX_SHARDS = 6
+PREVIEW_PAPERS_PER_SHARD = 250
+"""The same for ``sitegen serve``, whose browser is on the same machine: many small
+shards, so an edit re-indexes 250 papers, not 1,500."""
+PREVIEW_MAX_SHARDS = 64
 ENTRY = "pagefind-entry.json"
 """The file of a shard that names its other files: written last."""
 
 
-def shard_count(papers: int) -> int:
-    """How many shards a catalogue of ``papers`` is split into (1 for small sites)."""
+def shard_count(papers: int, *, preview: bool = False) -> int:
+    """How many shards a catalogue of ``papers`` is split into (1 for small sites), for
+    a deployed site or for ``sitegen serve``'s ``preview``."""
+    if preview:
+        return max(1, min(PREVIEW_MAX_SHARDS, -(-papers // PREVIEW_PAPERS_PER_SHARD)))
     return max(1, min(MAX_SHARDS, -(-papers // PAPERS_PER_SHARD)))
 
 
@@ -80,9 +87,9 @@ class Shard:
         return digest.hexdigest()
 
 
-def plan_shards(records: Sequence[SearchRecord]) -> list[Shard]:
+def plan_shards(records: Sequence[SearchRecord], *, preview: bool = False) -> list[Shard]:
     """The shards ``records`` fill (each in key order)."""
-    count = shard_count(len(records))
+    count = shard_count(len(records), preview=preview)
     groups: list[list[SearchRecord]] = [[] for _ in range(count)]
     for record in sorted(records, key=lambda record: record.key):
         groups[shard_of(record.key, count)].append(record)
@@ -115,11 +122,16 @@ class StagedIndex:
 
 
 def stage_index(
-    records: Sequence[SearchRecord], output: Path, language: str, *, fresh: bool = False
+    records: Sequence[SearchRecord],
+    output: Path,
+    language: str,
+    *,
+    fresh: bool = False,
+    preview: bool = False,
 ) -> StagedIndex:
     """Make the shards whose records differ from what ``output`` holds (every shard if
-    ``fresh``: the output is being replaced whole)."""
-    shards = plan_shards(records)
+    ``fresh``: the output is being replaced whole), in ``preview`` shards or not."""
+    shards = plan_shards(records, preview=preview)
     have = {} if fresh else indexed(output)
     stale = [shard for shard in shards if have.get(shard.name) != shard.digest]
     bundles = {}

@@ -250,7 +250,7 @@ class Preview:
 
         def run() -> None:
             try:
-                index_site(result.catalog, settings, result.output)
+                index_site(result.catalog, settings, result.output, preview=True)
             except Exception as exc:  # the site is served either way; say why search lags
                 self.echo(f"search index not updated: {exc}")
 
