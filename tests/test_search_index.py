@@ -22,6 +22,7 @@ from sitegen.catalog import load_catalog
 from sitegen.cli import cli
 from sitegen.search import index_site
 from sitegen.search.pagefind import shard_count
+from sitegen.search.records import RecordMemory
 from sitegen.search.terminal import index_dir
 from sitegen.settings import load_settings
 
@@ -257,12 +258,13 @@ def test_serve_indexes_in_small_shards_and_the_next_build_makes_the_deployed_ind
     output = settings.output_path
     build_site(settings, jobs=1, index_search=False)
     monkeypatch.setattr(sitegen.search.pagefind, "PREVIEW_PAPERS_PER_SHARD", 50)
-    result = index_site(load_catalog(settings), settings, output, preview=True)
+    memory: RecordMemory = {}
+    result = index_site(load_catalog(settings), settings, output, preview=memory)
     assert result.shards == ("0", "1", "2", "3")
     assert find(output, "mirag") == {f"/papers/{MIRAGE}/"}
 
     _edit_summary(root, "blorpt")
-    result = index_site(load_catalog(settings), settings, output, preview=True)
+    result = index_site(load_catalog(settings), settings, output, preview=memory)
     assert len(result.shards) == 1  # the edited paper's shard only
     assert find(output, "blorpt") == {f"/papers/{MIRAGE}/"}
 

@@ -9,8 +9,8 @@ pages render, and written into the output once the pages are in place
 by the first ``sitegen search``; once it exists, builds keep it current too.
 
 For ``sitegen serve``: build with ``build_site(..., index_search=False)`` so new
-pages go live at once, then call ``index_site(..., preview=True)`` in a thread,
-one at a time for an output folder. A preview index has shards of 250 papers,
+pages go live at once, then call ``index_site(..., preview=memory)`` in a thread,
+one at a time for an output folder, with the same ``RecordMemory`` each time. A preview index has shards of 250 papers,
 so an edit re-indexes few; the next ``sitegen build`` makes the deployed
 layout again.
 """
@@ -29,7 +29,7 @@ from sitegen.search.pagefind import (
     remove_index,
     stage_index,
 )
-from sitegen.search.records import search_records
+from sitegen.search.records import RecordMemory, search_records
 from sitegen.search.terminal import (
     IndexBusy,
     IndexUpdate,
@@ -68,10 +68,15 @@ class IndexJob:
     """The browser index's changed shards being written in a thread (``start_indexing``)."""
 
     def __init__(
-        self, catalog: Catalog, settings: Settings, output: Path, fresh: bool, preview: bool
+        self,
+        catalog: Catalog,
+        settings: Settings,
+        output: Path,
+        fresh: bool,
+        records: RecordMemory | None,
     ) -> None:
         self.catalog, self.settings, self.output = catalog, settings, output
-        self.preview = preview
+        self.records = records
         self._staged: StagedIndex | None = None
         self._failure: BaseException | None = None
         self._thread = threading.Thread(
@@ -83,9 +88,10 @@ class IndexJob:
         if not self.catalog.papers:
             return
         try:
-            records = search_records(self.catalog, self.settings.language)
             language = self.settings.language
-            staged = stage_index(records, self.output, language, fresh=fresh, preview=self.preview)
+            records = search_records(self.catalog, language, self.records)
+            preview = self.records is not None
+            staged = stage_index(records, self.output, language, fresh=fresh, preview=preview)
             self._staged = staged
         except BaseException as exc:  # re-raised by finish()
             self._failure = exc
@@ -121,18 +127,19 @@ def start_indexing(
     output: Path,
     *,
     fresh: bool = False,
-    preview: bool = False,
+    preview: RecordMemory | None = None,
 ) -> IndexJob:
     """Start writing the browser index's changed shards (all of them if ``fresh``: the
-    output is about to be replaced whole; ``preview`` shards for ``sitegen serve``);
-    ``finish()`` once the pages are in place."""
+    output is about to be replaced whole; with a ``preview`` memory of records,
+    ``sitegen serve``'s layout); ``finish()`` once the pages are in place."""
     return IndexJob(catalog, settings, output, fresh, preview)
 
 
 def index_site(
-    catalog: Catalog, settings: Settings, output: Path, *, preview: bool = False
+    catalog: Catalog, settings: Settings, output: Path, *, preview: RecordMemory | None = None
 ) -> IndexResult:
-    """Update both search indexes for a built site (``preview``: as ``sitegen serve``
-    keeps it). The browser index rewrites the shards whose records differ from the
-    ones it last indexed. Raises ``SearchIndexError``."""
+    """Update both search indexes for a built site (with a ``preview`` memory of records
+    kept between calls: as ``sitegen serve`` keeps it). The browser index rewrites the
+    shards whose records differ from the ones it last indexed. Raises
+    ``SearchIndexError``."""
     return start_indexing(catalog, settings, output, preview=preview).finish()

@@ -93,7 +93,8 @@ def plan_shards(records: Sequence[SearchRecord], *, preview: bool = False) -> li
     groups: list[list[SearchRecord]] = [[] for _ in range(count)]
     for record in sorted(records, key=lambda record: record.key):
         groups[shard_of(record.key, count)].append(record)
-    chunk = PAGEFIND_CHUNK // count
+    # a preview's browser is local: its many shards keep the deployed chunk size
+    chunk = PAGEFIND_CHUNK // min(count, MAX_SHARDS)
     return [Shard(str(number), group, chunk) for number, group in enumerate(groups)]
 
 

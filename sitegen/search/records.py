@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 
 from markdown_it import MarkdownIt
@@ -35,11 +35,12 @@ class SearchRecord:
     """Root-relative URL of the paper page (the search page adds the base path)."""
     html: str
     """The document Pagefind indexes."""
+    digest: str = field(init=False, repr=False)
+    """Changes exactly when what the index holds for this paper changes."""
 
-    @property
-    def digest(self) -> str:
-        """Changes exactly when what the index holds for this paper changes."""
-        return hashlib.blake2b(f"{self.url}\0{self.html}".encode(), digest_size=16).hexdigest()
+    def __post_init__(self) -> None:
+        text = f"{self.url}\0{self.html}".encode()
+        object.__setattr__(self, "digest", hashlib.blake2b(text, digest_size=16).hexdigest())
 
 
 def sort_date(paper: Paper) -> str:
@@ -92,9 +93,28 @@ def paper_record(
     return SearchRecord(paper.key, f"/papers/{paper.key}/", html)
 
 
-def search_records(catalog: Catalog, language: str) -> list[SearchRecord]:
-    """A record per visible paper, in key order (the order the index is built in)."""
+RecordMemory = dict[str, tuple[tuple[str, str], SearchRecord]]
+"""Records kept between index runs of one process (``sitegen serve``), by paper key,
+with what they were made from: the paper's digest and the topic names and language."""
+
+
+def search_records(
+    catalog: Catalog, language: str, memory: RecordMemory | None = None
+) -> list[SearchRecord]:
+    """A record per visible paper, in key order (the order the index is built in); with
+    a ``memory``, made again only for papers whose digest (or the topics' names) changed."""
     md = make_markdown()
     names = {topic.slug: topic.name for topic in catalog.topics}
-    papers = sorted(catalog.papers, key=lambda paper: paper.key)
-    return [paper_record(paper, names, language, md) for paper in papers]
+    context = f"{language}\0{sorted(names.items())}"
+    made = []
+    for paper in sorted(catalog.papers, key=lambda paper: paper.key):
+        stamp = (paper.digest, context)
+        held = memory.get(paper.key) if memory is not None and paper.digest else None
+        record = held[1] if held is not None and held[0] == stamp else None
+        if record is None:
+            record = paper_record(paper, names, language, md)
+        made.append((stamp, record))
+    if memory is not None:
+        memory.clear()
+        memory.update((record.key, (stamp, record)) for stamp, record in made)
+    return [record for _, record in made]

@@ -28,6 +28,7 @@ import tornado.websocket
 from sitegen.build import BuildMemory, BuildResult, OutputRefused, build_site, check_outputs
 from sitegen.model import InputError, Problem, Severity
 from sitegen.search import index_site
+from sitegen.search.records import RecordMemory
 from sitegen.serve.http import IDLE_SECONDS, ServedSite, application, listen
 from sitegen.serve.watch import (
     DEBOUNCE,
@@ -86,6 +87,7 @@ class Preview:
         self._idle = threading.Event()
         self._stopping = threading.Event()
         self._indexer: ThreadPoolExecutor | None = None
+        self._records: RecordMemory = {}  # the search records the last index run made
         self._warnings: tuple[Problem, ...] = ()
         self._checker: threading.Thread | None = None
         """Checks the outputs between builds (``check_outputs``); joined before the next."""
@@ -250,7 +252,7 @@ class Preview:
 
         def run() -> None:
             try:
-                index_site(result.catalog, settings, result.output, preview=True)
+                index_site(result.catalog, settings, result.output, preview=self._records)
             except Exception as exc:  # the site is served either way; say why search lags
                 self.echo(f"search index not updated: {exc}")
 
