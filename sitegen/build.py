@@ -34,6 +34,7 @@ import click
 from sitegen.browse_pages import browse_pages
 from sitegen.cache import RACY_SECONDS, BuildCache, Manifest
 from sitegen.catalog import Loaded, load
+from sitegen.citation_styles import own_style_file
 from sitegen.citations import citations
 from sitegen.collection_feeds import collection_feeds
 from sitegen.digest import code_signature
@@ -110,8 +111,12 @@ class BuildResult:
 
 
 def _input_files(settings: Settings) -> Iterator[Path]:
-    """Every file a build reads: settings, seeds, content, site and theme templates and static."""
+    """Every file a build reads: settings (and a ``.csl`` style of the project's), seeds,
+    content, site and theme templates and static."""
     yield settings.root / SETTINGS_FILE
+    own_style = own_style_file(settings.citation_style, settings.root)
+    if own_style is not None:
+        yield own_style
     theme = theme_dir()
     folders = [settings.root / name for name in INPUT_FOLDERS]
     folders += [theme / "templates", theme / "static"]

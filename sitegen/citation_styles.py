@@ -29,6 +29,12 @@ def style_path(style: str, root: Path) -> Path | None:
         return None
 
 
+def own_style_file(style: str, root: Path) -> Path | None:
+    """The project's own ``.csl`` file if ``citation_style`` names one: an input of the
+    build like ``sitegen.yaml`` (editing it renders every page again)."""
+    return style_path(style, root) if style.endswith(".csl") else None
+
+
 def style_problem(style: str, root: Path) -> str | None:
     """Why ``style`` cannot be the site's ``citation_style``, or None when it can."""
     path = style_path(style, root)

