@@ -10,9 +10,9 @@ by the first ``sitegen search``; once it exists, builds keep it current too.
 
 For ``sitegen serve``: build with ``build_site(..., index_search=False)`` so new
 pages go live at once, then call ``index_site(..., preview=memory)`` in a thread,
-one at a time for an output folder, with the same ``RecordMemory`` each time. A preview index has shards of 250 papers,
-so an edit re-indexes few; the next ``sitegen build`` makes the deployed
-layout again.
+one at a time for an output folder, with the same ``RecordMemory`` each time. A
+preview index has shards of 250 papers, so an edit re-indexes few; the next
+``sitegen build`` makes the deployed layout again.
 """
 
 from __future__ import annotations
