@@ -201,37 +201,37 @@ def build_site(
             if not clean and _nothing_changed(cache, inputs, output, index_search):
                 return _unchanged(cache, settings, memory, strict, timer, start)
         catalog = _catalog_of(load(settings, timer, stages, memory.catalog), strict)
-        with timer.phase("plan"):
-            cited = citations(catalog, settings, memory.plan)
-            pages = plan_pages(catalog, settings, memory.plan, cited=cited)
-            pages += browse_pages(catalog)
-            pages += collection_feeds(catalog, settings, memory.plan)
-            pages += publish_pages(catalog, settings, pages, cited, memory.plan)
-            renderer = _renderer(catalog, settings, extra_head, memory)
-            statics = static_files(settings)
         full = clean or not (output / MARKER).exists() or not cache.records
-        if index_search:  # while pages render: records come from the catalogue, not pages
+        if index_search:  # while pages are planned and render: records come from the catalogue
             from sitegen.search import start_indexing  # not imported by a no-change build
         indexing = start_indexing(catalog, settings, output, fresh=full) if index_search else None
-        with timer.phase("digest"):
-            replanned = memory.plan.replanned
-            digests = page_digests(renderer, pages, settings, catalog, memory.digests, replanned)
-            todo = (
-                range(len(pages)) if full else _stale_pages(pages, digests, cache, memory, output)
+        with indexing or contextlib.nullcontext():  # a failure drops what indexing made
+            with timer.phase("plan"):
+                cited = citations(catalog, settings, memory.plan)
+                pages = plan_pages(catalog, settings, memory.plan, cited=cited)
+                pages += browse_pages(catalog)
+                pages += collection_feeds(catalog, settings, memory.plan)
+                pages += publish_pages(catalog, settings, pages, cited, memory.plan)
+                renderer = _renderer(catalog, settings, extra_head, memory)
+                statics = static_files(settings)
+            with timer.phase("digest"):
+                replanned = memory.plan.replanned
+                digests = page_digests(
+                    renderer, pages, settings, catalog, memory.digests, replanned
+                )
+                todo = (
+                    range(len(pages))
+                    if full
+                    else _stale_pages(pages, digests, cache, memory, output)
+                )
+            folder = output.with_name(
+                output.name + (".sitegen-staging" if full else ".sitegen-pending")
             )
-        folder = output.with_name(
-            output.name + (".sitegen-staging" if full else ".sitegen-pending")
-        )
-        with timer.phase("render"):
-            todo_pages = [pages[i] for i in todo]
-            if todo_pages:  # before workers fork: they inherit what is kept
-                renderer.references.load(stages)
-            try:
+            with timer.phase("render"):
+                todo_pages = [pages[i] for i in todo]
+                if todo_pages:  # before workers fork: they inherit what is kept
+                    renderer.references.load(stages)
                 rendered = _render(renderer, todo_pages, folder, full, output, jobs, progress)
-            except BaseException:
-                if indexing is not None:
-                    indexing.abandon()
-                raise
         with timer.phase("write"):
             done = [(pages[i].output, digests[i], r) for i, r in zip(todo, rendered)]
             produced = [page.output for page in pages]

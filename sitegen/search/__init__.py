@@ -120,6 +120,14 @@ class IndexJob:
         self._thread.join()
         self._staged = None
 
+    def __enter__(self) -> IndexJob:
+        return self
+
+    def __exit__(self, failure: type[BaseException] | None, *_: object) -> None:
+        """Leaving the pages' part of a build: ``abandon`` if it failed."""
+        if failure is not None:
+            self.abandon()
+
 
 def start_indexing(
     catalog: Catalog,
