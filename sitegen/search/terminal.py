@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,27 +188,3 @@ def topics_in_index(settings: Settings) -> list[str]:
             )
     finally:
         ix.close()
-
-
-def format_hits(hits: Sequence[Hit], width: int | None) -> list[str]:
-    """Aligned ``key  title  [topics]  file`` lines, cut to ``width`` columns if given."""
-    if not hits:
-        return []
-    rows = [(h.key, h.title, f"[{', '.join(h.topics)}]" if h.topics else "", h.file) for h in hits]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    if width is not None:
-        widths[0] = min(widths[0], 40)
-        widths[2] = min(widths[2], 40)
-        # The title gives way first (down to 20 columns), then the line is cut.
-        others = sum(w + 2 for i, w in enumerate(widths) if i != 1 and w)
-        widths[1] = max(min(widths[1], width - others), 20)
-    lines = []
-    for row in rows:
-        cells = [_cut(cell, w).ljust(w) for cell, w in zip(row, widths) if w]
-        line = "  ".join(cells).rstrip()
-        lines.append(_cut(line, width) if width is not None else line)
-    return lines
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
