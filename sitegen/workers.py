@@ -1,11 +1,17 @@
 """Render pages into a folder, in worker processes when there are enough of them.
 
-Workers are forked with the renderer and the pages already in memory (nothing is
-pickled on the way in) and write the files themselves, so page bytes never travel
-back nor pile up: only a size and a stat token come back per page, and the references
-a worker formatted (``sitegen.references``) with each batch. Pages go out
-in interleaved batches, so the costly topic pages and exports, planned last, spread
-over every worker. The output is byte-identical whatever the number of workers.
+Workers are forked with the renderer already in memory and write the files
+themselves, so page bytes never travel back nor pile up: only a size and a stat
+token come back per page, and the references a worker formatted
+(``sitegen.references``) with each batch. Memory (docs/builds.md): a forked worker
+shares the main process's memory until it touches it (a reference count changing
+copies the page that holds it), so it gets its pages as pickled batches of
+``BATCH_PAGES`` instead of reading the catalogue and plan it inherited, and the
+collector's generations are frozen before forking so that a worker's collector
+leaves the inherited objects alone. Data pages (no template: exports, feeds, the
+sitemap), which read the whole catalogue, are written by the main process meanwhile.
+Batches are interleaved, so the costly topic pages, planned last, spread over
+every worker. The output is byte-identical whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -38,7 +44,9 @@ PR_SET_PDEATHSIG = 1
 PARENT_CHECK_SECONDS = 1.0
 """How often a worker checks that the build that forked it still runs."""
 BATCHES_PER_JOB = 8
-"""Batches of pages per worker: enough to even out, few enough to cost little to send."""
+"""Batches of pages per worker at least: enough to even out."""
+BATCH_PAGES = 200
+"""Pages in a batch at most: a worker holds one batch's copy of their data at a time."""
 
 
 def default_jobs() -> int:
@@ -155,7 +163,7 @@ def _write_chunks(path: Path, chunks: Iterable[bytes]) -> int:
 
 # Worker state for parallel rendering: set once per worker process by the pool
 # initializer (inherited through fork, never pickled), never touched by the parent.
-_worker: tuple[Renderer, Sequence[Page], Destination] | None = None
+_worker: tuple[Renderer, Destination] | None = None
 
 
 def _die_with_parent(parent: int) -> None:
@@ -184,21 +192,23 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="sitegen-parent-watch", daemon=True).start()
 
 
-def _init_worker(renderer: Renderer, pages: Sequence[Page], to: Destination, parent: int) -> None:
+def _init_worker(renderer: Renderer, to: Destination, parent: int) -> None:
     global _worker
     _die_with_parent(parent)
-    _worker = (renderer, pages, to)
-    gc.enable()  # paused in the parent (``_collector_paused``); a worker renders for long
+    _worker = (renderer, to)
+    # Paused in the parent (``_collector_paused``); a worker renders for long. What it
+    # inherited is frozen (``render_pages``): the collector passes over its own objects.
+    gc.enable()
     renderer.fragments.enabled = False  # what a worker keeps dies with it
 
 
 def _render_chunk(
-    indexes: Sequence[int],
+    batch: Sequence[tuple[int, Page]],
 ) -> tuple[list[tuple[int, Rendered | Problem]], References]:
-    """Render some pages; with the references made meanwhile, for the parent to keep."""
+    """Render some pages (numbered); with the references made meanwhile, for the parent."""
     assert _worker is not None
-    renderer, pages, to = _worker
-    done = [(index, _render_one(renderer, pages[index], to)) for index in indexes]
+    renderer, to = _worker
+    done = [(index, _render_one(renderer, page, to)) for index, page in batch]
     return done, renderer.references.take_made()
 
 
@@ -223,23 +233,45 @@ def render_pages(
                 progress(1)
     else:
         renderer.env  # noqa: B018 -- build the environment once, before forking
-        # Interleaved batches: the costly pages (topic pages, the big exports) come last
-        # in plan order, and contiguous batches would leave one worker with all of them.
-        count = min(len(pages) // 16 or 1, jobs * BATCHES_PER_JOB)
-        batches = [list(range(first, len(pages), count)) for first in range(count)]
-        with ProcessPoolExecutor(
-            max_workers=jobs,
-            mp_context=get_context("fork"),
-            initializer=_init_worker,
-            initargs=(renderer, pages, to, os.getpid()),
-        ) as pool:
-            for batch, references in pool.map(_render_chunk, batches):
-                renderer.references.add(references)
-                for index, value in batch:
-                    results[index] = value
-                if progress:
-                    progress(len(batch))
+        sent = [index for index, page in enumerate(pages) if page.template is not None]
+        local = [index for index, page in enumerate(pages) if page.template is None]
+        gc.freeze()  # what the workers inherit: their collector leaves it alone
+        try:
+            with ProcessPoolExecutor(
+                max_workers=jobs,
+                mp_context=get_context("fork"),
+                initializer=_init_worker,
+                initargs=(renderer, to, os.getpid()),
+            ) as pool:
+                try:
+                    done = pool.map(_render_chunk, _batches(pages, sent, jobs))
+                    for index in local:  # while the workers render
+                        results[index] = _render_one(renderer, pages[index], to)
+                        if progress:
+                            progress(1)
+                    for batch, references in done:
+                        renderer.references.add(references)
+                        for index, value in batch:
+                            results[index] = value
+                        if progress:
+                            progress(len(batch))
+                except BaseException:
+                    pool.shutdown(cancel_futures=True)  # not the batches still queued
+                    raise
+        finally:
+            gc.unfreeze()
     problems = {str(r): r for r in results if isinstance(r, Problem)}
     if problems:
         raise InputError(list(problems.values()))
     return [r for r in results if isinstance(r, Rendered)]
+
+
+def _batches(
+    pages: Sequence[Page], indexes: Sequence[int], jobs: int
+) -> Iterator[list[tuple[int, Page]]]:
+    """The pages at ``indexes`` in interleaved batches of at most ``BATCH_PAGES``, at
+    least ``BATCHES_PER_JOB`` per worker: the costly pages (topic pages) come last in
+    plan order, and contiguous batches would leave one worker with all of them."""
+    count = min(len(indexes), max(jobs * BATCHES_PER_JOB, -(-len(indexes) // BATCH_PAGES)))
+    for first in range(count):
+        yield [(index, pages[index]) for index in indexes[first::count]]
