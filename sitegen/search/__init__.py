@@ -73,10 +73,10 @@ class IndexJob:
         settings: Settings,
         output: Path,
         fresh: bool,
-        records: RecordMemory | None,
+        preview: RecordMemory | None,
     ) -> None:
         self.catalog, self.settings, self.output = catalog, settings, output
-        self.records = records
+        self.preview = preview
         self._staged: StagedIndex | None = None
         self._failure: BaseException | None = None
         self._thread = threading.Thread(
@@ -89,8 +89,8 @@ class IndexJob:
             return
         try:
             language = self.settings.language
-            records = search_records(self.catalog, language, self.records)
-            preview = self.records is not None
+            records = search_records(self.catalog, language, self.preview)
+            preview = self.preview is not None
             staged = stage_index(records, self.output, language, fresh=fresh, preview=preview)
             self._staged = staged
         except BaseException as exc:  # re-raised by finish()
