@@ -55,7 +55,7 @@ from sitegen.pages import Page, plan_pages
 from sitegen.render import Renderer, kept_renderer, theme_dir
 from sitegen.settings import SETTINGS_FILE, Settings
 from sitegen.timing import PhaseTimer
-from sitegen.workers import Destination, Rendered, default_jobs, render_pages
+from sitegen.workers import Destination, Rendered, default_jobs, index_first, render_pages
 
 __all__ = ["MARKER", "BuildMemory", "BuildResult", "OutputRefused", "build_site", "check_outputs"]
 
@@ -231,6 +231,9 @@ def build_site(
                 todo_pages = [pages[i] for i in todo]
                 if todo_pages:  # before workers fork: they inherit what is kept
                     renderer.references.load(stages)
+                jobs = jobs or default_jobs()
+                if indexing and index_first(len(catalog.papers), len(todo_pages), jobs):
+                    indexing.wait()
                 rendered = _render(renderer, todo_pages, folder, full, output, jobs, progress)
         with timer.phase("write"):
             done = [(pages[i].output, digests[i], r) for i, r in zip(todo, rendered)]

@@ -49,6 +49,23 @@ BATCH_PAGES = 200
 """Pages in a batch at most: a worker holds one batch's copy of their data at a time."""
 
 
+INDEX_FIRST_PAPERS = 20_000
+"""Papers from which the browser index is made before pages render rather than
+meanwhile: Pagefind's peak of memory (about 16 KB a paper) then does not add to the
+render workers'. It still runs while pages are planned."""
+
+
+def index_first(papers: int, pages: int, jobs: int) -> bool:
+    """Whether a build of ``papers`` papers that renders ``pages`` pages with ``jobs``
+    processes waits for the browser index before rendering (only when it forks workers)."""
+    return papers >= INDEX_FIRST_PAPERS and _forks(pages, jobs)
+
+
+def _forks(pages: int, jobs: int) -> bool:
+    """Whether rendering this many pages with this many processes forks workers."""
+    return jobs > 1 and pages >= PARALLEL_THRESHOLD and sys.platform != "win32"
+
+
 def default_jobs() -> int:
     """The cores this process may use."""
     try:
@@ -226,7 +243,7 @@ def render_pages(
     template error; the caller then discards ``to.folder``.
     """
     results: list[Rendered | Problem | None] = [None] * len(pages)
-    if jobs <= 1 or len(pages) < PARALLEL_THRESHOLD or sys.platform == "win32":
+    if not _forks(len(pages), jobs):
         for index, page in enumerate(pages):
             results[index] = _render_one(renderer, page, to)
             if progress:

@@ -12,7 +12,16 @@ import pytest
 
 import sitegen.workers
 from sitegen.pages import Page
-from sitegen.workers import BATCH_PAGES, BATCHES_PER_JOB, Destination, _batches, render_pages
+from sitegen.workers import (
+    BATCH_PAGES,
+    BATCHES_PER_JOB,
+    INDEX_FIRST_PAPERS,
+    PARALLEL_THRESHOLD,
+    Destination,
+    _batches,
+    index_first,
+    render_pages,
+)
 
 
 def _pages(count: int) -> list[Page]:
@@ -77,3 +86,10 @@ def test_workers_render_template_pages_and_the_main_process_data_pages(
     assert (to.folder / "papers.json").read_text() == "[]"
     makers = {(to.folder / f"p/{n}/index.html").read_text().split(" by ")[1] for n in range(40)}
     assert str(os.getpid()) not in makers and makers
+
+
+def test_a_large_build_makes_the_browser_index_before_forking_workers() -> None:
+    assert index_first(INDEX_FIRST_PAPERS, PARALLEL_THRESHOLD, jobs=2)
+    assert not index_first(INDEX_FIRST_PAPERS - 1, 100_000, jobs=2)  # small: meanwhile
+    assert not index_first(100_000, PARALLEL_THRESHOLD - 1, jobs=2)  # an edit: no workers
+    assert not index_first(100_000, 100_000, jobs=1)

@@ -115,6 +115,12 @@ class IndexJob:
             raise _error(exc) from exc
         return IndexResult(bool(shards), terminal, shards)
 
+    def wait(self) -> None:
+        """Wait until the changed shards are made (in memory; ``finish`` puts them in
+        place): a large build waits before forking render workers, so that Pagefind's
+        peak of memory does not add to theirs."""
+        self._thread.join()
+
     def abandon(self) -> None:
         """Wait for the thread and drop what it made (the build failed)."""
         self._thread.join()
