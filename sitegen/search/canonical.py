@@ -16,7 +16,10 @@ the bytes one bundle would (docs/builds.md, "Smaller chunks in shards"). And
 Pagefind cuts each chunk's upper bound to a prefix of its last word (``"b"`` for
 a chunk ``behaviorclon``..``by``), so the browser, which takes the first chunk
 whose bounds hold a word, looks for some words in the wrong chunk and misses
-them; here the upper bound is the last word whole.
+them; here the upper bound is the last word whole. And the browser loads, for each
+query word, the chunk holding the word as typed and the one holding its stem
+(``diffusion`` and ``diffus``): a chunk is not closed between a word and the words
+that extend it (up to twice its size), so the two are one chunk, not two.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ SIGNATURE = b"pagefind_dcd"
 """What Pagefind's compressed files start with once decompressed."""
 PAGEFIND_CHUNK = 20_000
 """Locations per word-index chunk Pagefind 1.5.2 aims at (``chunk_index``)."""
+FAMILY_STEM = 5
+"""Shortest word whose family (the words starting with it) a chunk keeps whole."""
+FAMILY_LIMIT = 2
+"""How many times its size a chunk may grow to keep a family whole."""
 
 
 def _read(files: dict[str, bytes], name: str) -> Any:
@@ -83,23 +90,30 @@ def _add_chunk(files: dict[str, bytes], like: str, words: list[Any]) -> list[str
 def rechunk(files: dict[str, bytes], meta: Any, locations: int) -> None:
     """Cut the word index ``meta`` lists into chunks of about ``locations`` postings
     (Pagefind's rule: a chunk closes once its words' pages and locations reach the
-    size), in place: ``meta[2]`` is replaced and the chunk files with it. A chunk's
-    bounds are its first word cut to the shortest start that sorts after the chunk
-    before, and its last word. One of Pagefind's chunks is decoded at a time."""
+    size), in place: ``meta[2]`` is replaced and the chunk files with it. A full chunk
+    stays open while the words that follow extend one of its words of ``FAMILY_STEM``
+    letters or more, up to ``FAMILY_LIMIT`` times the size. A chunk's bounds are its
+    first word cut to the shortest start that sorts after the chunk before, and its
+    last word. One of Pagefind's chunks is decoded at a time."""
     old = [f"index/{name}.pf_index" for _, _, name in meta[2]]
     bounds: list[list[str]] = []
     chunk: list[Any] = []
     size = 0
+    stems: list[str] = []  # words of the chunk that the words since all extend
     for name in old:
         words = _read(files, name)[0]
         del files[name]
         for word in words:
-            chunk.append(word)
             # a word is [word, [[page, locations, meta locations], ...], variants]
-            size += sum(len(page[1]) + len(page[2]) + 1 for page in word[1])
-            if size >= locations:
+            while stems and not word[0].startswith(stems[-1]):
+                stems.pop()
+            if size >= locations and (not stems or size >= FAMILY_LIMIT * locations):
                 bounds.append(_add_chunk(files, name, chunk))
-                chunk, size = [], 0
+                chunk, size, stems = [], 0, []
+            chunk.append(word)
+            size += sum(len(page[1]) + len(page[2]) + 1 for page in word[1])
+            if len(word[0]) >= FAMILY_STEM:
+                stems.append(word[0])
     if chunk:
         bounds.append(_add_chunk(files, old[-1], chunk))
     for before, after in itertools.pairwise(bounds):

@@ -44,7 +44,7 @@ BUNDLE = "pagefind"
 """Folder of the index inside the output (``/pagefind/`` on the site)."""
 MANIFEST = "shards.json"
 """The list of shards in ``BUNDLE``, with the digest of each one's records."""
-FORMAT = 2
+FORMAT = 3
 """Bump when the bundles' layout or records change: every shard is rebuilt."""
 PAPERS_PER_SHARD = 1_500
 """Papers per shard above which a site is split (docs/builds.md says why)."""
