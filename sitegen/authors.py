@@ -58,6 +58,14 @@ class AuthorLinks:
         """The slug of the page of the person who wrote under ``name``."""
         return self.aliases.get(name) or author_slug(name)
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled for a render worker started afresh (``sitegen.workers``)."""
+        return _author_links, (dict(self.aliases), self.any)
+
+
+def _author_links(aliases: dict[str, str], any_author: bool) -> AuthorLinks:
+    return AuthorLinks(MappingProxyType(aliases), any_author)
+
 
 @dataclass(frozen=True, slots=True)
 class _Name:

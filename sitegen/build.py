@@ -205,6 +205,10 @@ def build_site(
         if index_search:  # while pages are planned and render: records come from the catalogue
             from sitegen.search import start_indexing  # not imported by a no-change build
         indexing = start_indexing(catalog, settings, output, fresh=full) if index_search else None
+        jobs = jobs or default_jobs()
+        if indexing and full and index_first(len(catalog.papers), len(catalog.papers), jobs):
+            with timer.phase("index"):  # a large cold build: Pagefind's peak before the plan's
+                indexing.wait()
         with indexing or contextlib.nullcontext():  # a failure drops what indexing made
             with timer.phase("plan"):
                 cited = citations(catalog, settings, memory.plan)
@@ -231,9 +235,8 @@ def build_site(
                 todo_pages = [pages[i] for i in todo]
                 if todo_pages:  # before workers fork: they inherit what is kept
                     renderer.references.load(stages)
-                jobs = jobs or default_jobs()
                 if indexing and index_first(len(catalog.papers), len(todo_pages), jobs):
-                    indexing.wait()
+                    indexing.wait()  # Pagefind's peak before the workers'
                 rendered = _render(renderer, todo_pages, folder, full, output, jobs, progress)
         with timer.phase("write"):
             done = [(pages[i].output, digests[i], r) for i, r in zip(todo, rendered)]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -109,6 +109,15 @@ class Renderer:
     browse: Browse = field(default_factory=Browse)
     """Author links and which browse pages (authors, years) exist, for the navigation."""
     _digests: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a render worker started afresh gets (``sitegen.workers``): not the Jinja
+        environment (remade there) nor the parsed citation style (parsed again)."""
+        state = dict(self.__dict__)
+        state.pop("env", None)
+        if "references" in state:
+            state["references"] = replace(state["references"])
+        return state
 
     @cached_property
     def template_dirs(self) -> list[Path]:

@@ -45,6 +45,11 @@ PARENT_CHECK_SECONDS = 1.0
 """How often a worker checks that the build that forked it still runs."""
 BATCHES_PER_JOB = 8
 """Batches of pages per worker at least: enough to even out."""
+SPAWN_PAGES = 20_000
+"""Pages from which workers start afresh (``spawn``) instead of being forked: a forked
+worker shares the main process's memory only until either of them touches it, and the
+main process touches all of it as it pickles the batches (reference counts), so each
+page of it would end up held twice. A fresh worker costs a second or two to start."""
 BATCH_PAGES = 200
 """Pages in a batch at most: a worker holds one batch's copy of their data at a time."""
 
@@ -249,14 +254,16 @@ def render_pages(
             if progress:
                 progress(1)
     else:
-        renderer.env  # noqa: B018 -- build the environment once, before forking
+        fresh = len(pages) >= SPAWN_PAGES
+        if not fresh:
+            renderer.env  # noqa: B018 -- build the environment once, before forking
         sent = [index for index, page in enumerate(pages) if page.template is not None]
         local = [index for index, page in enumerate(pages) if page.template is None]
         gc.freeze()  # what the workers inherit: their collector leaves it alone
         try:
             with ProcessPoolExecutor(
                 max_workers=jobs,
-                mp_context=get_context("fork"),
+                mp_context=get_context("spawn" if fresh else "fork"),
                 initializer=_init_worker,
                 initargs=(renderer, to, os.getpid()),
             ) as pool:

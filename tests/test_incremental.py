@@ -345,10 +345,15 @@ def test_an_unreadable_or_outdated_cache_means_a_full_build(project: Path) -> No
     assert _tree(out) == reference
 
 
-def test_jobs_do_not_change_the_output(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_jobs_do_not_change_the_output(
+    project: Path, monkeypatch: pytest.MonkeyPatch, start: str
+) -> None:
     if sys.platform == "win32":
         pytest.skip("parallel rendering forks")
     monkeypatch.setattr(sitegen.workers, "PARALLEL_THRESHOLD", 0)  # use workers even for 40 pages
+    if start == "spawn":  # as a large site's workers start
+        monkeypatch.setattr(sitegen.workers, "SPAWN_PAGES", 0)
     one = _build(project, "one", jobs=1)
     two = _build(project, "two", jobs=2)
     assert one.rendered == two.rendered > 30
