@@ -3,12 +3,12 @@ the paper pages and every export), made again only for the papers that changed."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from sitegen.bibliography import bibtex_entry, citation_keys, citation_stem, csl_item
 from sitegen.incremental import PlanMemory
+from sitegen.json_text import indented_json
 from sitegen.model import Catalog, Paper
 from sitegen.settings import Settings
 
@@ -31,9 +31,7 @@ class Citations:
 def csl_text(paper: Paper, key: str, *, notes: bool = False) -> str:
     """A paper's CSL-JSON item as it stands in the export's list (one level in)."""
     # JSON strings never hold a raw newline.
-    return json.dumps(csl_item(paper, key, notes=notes), ensure_ascii=False, indent=1).replace(
-        "\n", "\n "
-    )
+    return indented_json(csl_item(paper, key, notes=notes)).replace("\n", "\n ")
 
 
 def citations(catalog: Catalog, settings: Settings, memory: PlanMemory) -> Citations:

@@ -19,7 +19,6 @@ disk (a function may also return one str).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import partial
 from urllib.parse import urlsplit
@@ -29,6 +28,7 @@ from sitegen.bibliography import bibtex_file, citation_keys
 from sitegen.citations import Citations, csl_text, papers_to_make
 from sitegen.feeds import FeedWriter, newest
 from sitegen.incremental import PlanMemory, joined_digest, value_digest
+from sitegen.json_text import indented_json
 from sitegen.model import Catalog, Paper
 from sitegen.pages import Page, paper_url, topic_url
 from sitegen.settings import Settings
@@ -98,7 +98,7 @@ def _paper_record(p: Paper, base: str) -> str:
         "related": list(p.related),
     }
     # Two levels in: inside the top object and its list (JSON strings hold no raw newline).
-    return json.dumps(record, ensure_ascii=False, indent=1).replace("\n", "\n  ")
+    return indented_json(record).replace("\n", "\n  ")
 
 
 def feed_pages(catalog: Catalog, settings: Settings, memory: PlanMemory) -> list[Page]:
