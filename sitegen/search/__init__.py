@@ -18,6 +18,7 @@ preview index has shards of 250 papers, so an edit re-indexes few; the next
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from sitegen.search.pagefind import (
     remove_index,
     stage_index,
 )
-from sitegen.search.records import RecordMemory, search_records
+from sitegen.search.records import RecordMemory, SearchRecord, search_records
 from sitegen.search.terminal import (
     IndexBusy,
     IndexUpdate,
@@ -89,10 +90,19 @@ class IndexJob:
             return
         try:
             language = self.settings.language
-            records = search_records(self.catalog, language, self.preview)
+            papers = {paper.key: paper for paper in self.catalog.papers}
+
+            def records_of(keys: Sequence[str]) -> list[SearchRecord]:
+                chosen = [papers[key] for key in keys]
+                return search_records(self.catalog, language, self.preview, chosen)
+
             preview = self.preview is not None
-            staged = stage_index(records, self.output, language, fresh=fresh, preview=preview)
-            self._staged = staged
+            self._staged = stage_index(
+                papers, records_of, self.output, language, fresh=fresh, preview=preview
+            )
+            if self.preview is not None:  # papers no longer shown
+                for key in self.preview.keys() - papers.keys():
+                    del self.preview[key]
         except BaseException as exc:  # re-raised by finish()
             self._failure = exc
 

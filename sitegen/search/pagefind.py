@@ -16,11 +16,12 @@ searching during a rebuild sees the old or the new shard, never half of one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,30 +73,29 @@ def shard_of(key: str, shards: int) -> int:
 
 @dataclass(frozen=True)
 class Shard:
-    """The records of one bundle and their digest."""
+    """One bundle of the index: its name and the digest of the records it holds."""
 
     name: str
-    records: Sequence[SearchRecord]
-    chunk_locations: int
-    """Postings per word-index chunk (``canonical.rechunk``)."""
-
-    @property
-    def digest(self) -> str:
-        digest = hashlib.blake2b(f"{FORMAT} {self.chunk_locations}".encode(), digest_size=16)
-        for record in self.records:
-            digest.update(record.digest.encode())
-        return digest.hexdigest()
+    digest: str
 
 
-def plan_shards(records: Sequence[SearchRecord], *, preview: bool = False) -> list[Shard]:
-    """The shards ``records`` fill (each in key order)."""
-    count = shard_count(len(records), preview=preview)
-    groups: list[list[SearchRecord]] = [[] for _ in range(count)]
-    for record in sorted(records, key=lambda record: record.key):
-        groups[shard_of(record.key, count)].append(record)
-    # a preview's browser is local: its many shards keep the deployed chunk size
-    chunk = PAGEFIND_CHUNK // min(count, MAX_SHARDS)
-    return [Shard(str(number), group, chunk) for number, group in enumerate(groups)]
+def shard_digest(records: Sequence[SearchRecord], chunk_locations: int) -> str:
+    """Changes exactly when a shard of these records, cut into chunks of
+    ``chunk_locations`` postings, would differ."""
+    digest = hashlib.blake2b(f"{FORMAT} {chunk_locations}".encode(), digest_size=16)
+    for record in records:
+        digest.update(record.digest.encode())
+    return digest.hexdigest()
+
+
+def plan_shards(keys: Iterable[str], *, preview: bool = False) -> list[list[str]]:
+    """The paper keys of each shard, in key order."""
+    ordered = sorted(keys)
+    count = shard_count(len(ordered), preview=preview)
+    groups: list[list[str]] = [[] for _ in range(count)]
+    for key in ordered:
+        groups[shard_of(key, count)].append(key)
+    return groups
 
 
 def indexed(output: Path) -> dict[str, str]:
@@ -123,7 +123,8 @@ class StagedIndex:
 
 
 def stage_index(
-    records: Sequence[SearchRecord],
+    keys: Iterable[str],
+    records_of: Callable[[Sequence[str]], Sequence[SearchRecord]],
     output: Path,
     language: str,
     *,
@@ -131,15 +132,23 @@ def stage_index(
     preview: bool = False,
 ) -> StagedIndex:
     """Make the shards whose records differ from what ``output`` holds (every shard if
-    ``fresh``: the output is being replaced whole), in ``preview`` shards or not."""
-    shards = plan_shards(records, preview=preview)
+    ``fresh``: the output is being replaced whole), in ``preview`` shards or not. The
+    records of the papers ``keys`` names are asked of ``records_of`` one shard at a
+    time, so only one shard's are held while Pagefind (~100 KB a record) makes it."""
+    groups = plan_shards(keys, preview=preview)
+    # a preview's browser is local: its many shards keep the deployed chunk size
+    chunk = PAGEFIND_CHUNK // min(len(groups), MAX_SHARDS)
     have = {} if fresh else indexed(output)
-    stale = [shard for shard in shards if have.get(shard.name) != shard.digest]
-    bundles = {}
-    if stale:
-        with PagefindService() as service:
-            for shard in stale:
-                bundles[shard.name] = _make_shard(service, shard, language)
+    shards, bundles = [], {}
+    with contextlib.ExitStack() as started:
+        service: PagefindService | None = None
+        for number, group in enumerate(groups):
+            name, records = str(number), records_of(group)
+            shard = Shard(name, shard_digest(records, chunk))
+            if have.get(name) != shard.digest:
+                service = service or started.enter_context(PagefindService())
+                bundles[name] = _make_shard(service, name, records, chunk, language)
+            shards.append(shard)
     return StagedIndex(shards, bundles)
 
 
@@ -164,18 +173,26 @@ def install_index(staged: StagedIndex, output: Path) -> list[str]:
 
 def write_index(records: Sequence[SearchRecord], output: Path, language: str) -> list[str]:
     """Bring ``output/pagefind/`` up to date with ``records``; the shards rewritten."""
-    return install_index(stage_index(records, output, language), output)
+    by_key = {record.key: record for record in records}
+    staged = stage_index(by_key, lambda keys: [by_key[key] for key in keys], output, language)
+    return install_index(staged, output)
 
 
-def _make_shard(service: PagefindService, shard: Shard, language: str) -> dict[str, bytes]:
+def _make_shard(
+    service: PagefindService,
+    name: str,
+    records: Sequence[SearchRecord],
+    chunk_locations: int,
+    language: str,
+) -> dict[str, bytes]:
     index = service.new_index(language)
-    for record in shard.records:
+    for record in records:
         service.add_file(index, record.url, record.html)
     files = service.get_files(index)
     service.delete_index(index)
     if ENTRY not in files:
-        raise PagefindError(f"Pagefind made no index for shard {shard.name}")
-    return canonicalize(files, shard.chunk_locations)
+        raise PagefindError(f"Pagefind made no index for shard {name}")
+    return canonicalize(files, chunk_locations)
 
 
 def _install_shard(files: Mapping[str, bytes], folder: Path) -> None:

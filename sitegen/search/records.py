@@ -12,7 +12,7 @@ headings, so a result's snippet is the paper's own words.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
@@ -99,15 +99,19 @@ with what they were made from: the paper's digest and the topic names and langua
 
 
 def search_records(
-    catalog: Catalog, language: str, memory: RecordMemory | None = None
+    catalog: Catalog,
+    language: str,
+    memory: RecordMemory | None = None,
+    papers: Sequence[Paper] | None = None,
 ) -> list[SearchRecord]:
-    """A record per visible paper, in key order (the order the index is built in); with
-    a ``memory``, made again only for papers whose digest (or the topics' names) changed."""
+    """A record per visible paper (or per paper of ``papers``, one shard's), in key
+    order (the order the index is built in); with a ``memory``, made again only for
+    papers whose digest (or the topics' names) changed."""
     md = make_markdown()
     names = {topic.slug: topic.name for topic in catalog.topics}
     context = f"{language}\0{sorted(names.items())}"
     made = []
-    for paper in sorted(catalog.papers, key=lambda paper: paper.key):
+    for paper in sorted(catalog.papers if papers is None else papers, key=lambda p: p.key):
         stamp = (paper.digest, context)
         held = memory.get(paper.key) if memory is not None and paper.digest else None
         record = held[1] if held is not None and held[0] == stamp else None
@@ -115,6 +119,7 @@ def search_records(
             record = paper_record(paper, names, language, md)
         made.append((stamp, record))
     if memory is not None:
-        memory.clear()
+        if papers is None:
+            memory.clear()
         memory.update((record.key, (stamp, record)) for stamp, record in made)
     return [record for _, record in made]
