@@ -21,6 +21,7 @@ from sitegen.build import build_site
 from sitegen.catalog import load_catalog
 from sitegen.cli import cli
 from sitegen.search import index_site
+from sitegen.search.canonical import FAMILY_LIMIT, FAMILY_STEM
 from sitegen.search.pagefind import shard_count
 from sitegen.search.records import RecordMemory
 from sitegen.search.terminal import index_dir
@@ -246,13 +247,15 @@ def test_every_word_of_a_sharded_index_is_in_the_chunk_the_browser_loads(
         held = {}  # word -> (its chunk, whether the chunk grew to its limit)
         for _, _, name in chunks:
             words = cbor2.loads(_data(shard / "index" / f"{name}.pf_index"))[0]
-            full = sum(len(p[1]) + len(p[2]) + 1 for w in words for p in w[1]) >= 2 * 500
+            full = sum(len(p[1]) + len(p[2]) + 1 for w in words for p in w[1]) >= FAMILY_LIMIT * 500
             for word, *_ in words:
                 assert chunk_for(chunks, word) == name, (shard.name, word)
                 held[word] = (name, full)
         # The browser loads the chunks of a query word and of its stem: a stem and the
-        # words that extend it are not cut apart (unless that chunk is twice its size).
-        extended = [(a, b) for a, b in itertools.pairwise(held) if b.startswith(a) and len(a) >= 5]
+        # words that extend it are not cut apart (unless that chunk grew to its limit).
+        extended = [
+            (a, b) for a, b in itertools.pairwise(held) if b.startswith(a) and len(a) >= FAMILY_STEM
+        ]
         assert extended
         for stem, word in extended:
             assert held[stem][0] == held[word][0] or held[stem][1], (shard.name, stem, word)
