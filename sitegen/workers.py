@@ -1,17 +1,17 @@
 """Render pages into a folder, in worker processes when there are enough of them.
 
-Workers are forked with the renderer already in memory and write the files
-themselves, so page bytes never travel back nor pile up: only a size and a stat
-token come back per page, and the references a worker formatted
-(``sitegen.references``) with each batch. Memory (docs/builds.md): a forked worker
-shares the main process's memory until it touches it (a reference count changing
-copies the page that holds it), so it gets its pages as pickled batches of
-``BATCH_PAGES`` instead of reading the catalogue and plan it inherited, and the
-collector's generations are frozen before forking so that a worker's collector
-leaves the inherited objects alone. Data pages (no template: exports, feeds, the
-sitemap), which read the whole catalogue, are written by the main process meanwhile.
-Batches are interleaved, so the costly topic pages, planned last, spread over
-every worker. The output is byte-identical whatever the number of workers.
+Workers are forked with the renderer already in memory (started afresh, with it
+pickled, from ``SPAWN_PAGES`` pages) and write the files themselves, so page bytes
+never travel back nor pile up: only a size and a stat token come back per page, and
+the references a worker formatted (``sitegen.references``) with each batch. Memory
+(docs/builds.md): a forked worker shares the main process's memory until it touches
+it (a reference count changing copies the page that holds it), so it gets its pages
+as pickled batches of ``BATCH_PAGES`` instead of reading the catalogue and plan it
+inherited, and the collector's generations are frozen before forking so that a
+worker's collector leaves the inherited objects alone. Data pages (no template:
+exports, feeds, the sitemap), which read the whole catalogue, are written by the main
+process meanwhile. Batches are interleaved, so the costly topic pages, planned last,
+spread over every worker. The output is byte-identical whatever the number of workers.
 """
 
 from __future__ import annotations
@@ -184,7 +184,8 @@ def _write_chunks(path: Path, chunks: Iterable[bytes]) -> int:
 
 
 # Worker state for parallel rendering: set once per worker process by the pool
-# initializer (inherited through fork, never pickled), never touched by the parent.
+# initializer (inherited when forked, pickled when started afresh), never touched by
+# the parent.
 _worker: tuple[Renderer, Destination] | None = None
 
 
