@@ -106,7 +106,8 @@ def search_records(
 ) -> list[SearchRecord]:
     """A record per visible paper (or per paper of ``papers``, one shard's), in key
     order (the order the index is built in); with a ``memory``, made again only for
-    papers whose digest (or the topics' names) changed."""
+    papers whose digest (or the topics' names) changed, and kept there (the caller
+    drops the records of papers no longer shown: ``IndexJob``)."""
     md = make_markdown()
     names = {topic.slug: topic.name for topic in catalog.topics}
     context = f"{language}\0{sorted(names.items())}"
@@ -119,7 +120,5 @@ def search_records(
             record = paper_record(paper, names, language, md)
         made.append((stamp, record))
     if memory is not None:
-        if papers is None:
-            memory.clear()
         memory.update((record.key, (stamp, record)) for stamp, record in made)
     return [record for _, record in made]
