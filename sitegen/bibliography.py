@@ -147,12 +147,6 @@ def bibtex_entry(paper: Paper, citation_key: str, *, notes: bool = False) -> str
     return f"@{kind}{{{citation_key},\n{body}\n}}\n"
 
 
-def bibtex_entries(papers: Sequence[Paper], *, notes: bool = False) -> dict[str, str]:
-    """Paper key → its BibTeX entry, keys unique across the catalogue."""
-    keys = citation_keys(papers)
-    return {paper.key: bibtex_entry(paper, keys[paper.key], notes=notes) for paper in papers}
-
-
 def bibtex_file(papers: Sequence[Paper], entries: Mapping[str, str]) -> Iterator[str]:
     """A ``.bib`` file of these papers' entries, blank-line separated, catalogue order.
 
@@ -191,9 +185,3 @@ def csl_item(paper: Paper, citation_key: str, *, notes: bool = False) -> dict[st
     if notes and paper.notes:
         item["note"] = paper.notes
     return item
-
-
-def csl_items(papers: Sequence[Paper], *, notes: bool = False) -> list[dict[str, Any]]:
-    """CSL-JSON items for papers, ids being the same citation keys as in BibTeX."""
-    keys = citation_keys(papers)
-    return [csl_item(paper, keys[paper.key], notes=notes) for paper in papers]

@@ -24,8 +24,8 @@ from functools import partial
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from sitegen.bibliography import bibtex_file, citation_keys
-from sitegen.citations import Citations, csl_text, papers_to_make
+from sitegen.bibliography import bibtex_file
+from sitegen.citations import Citations, papers_to_make
 from sitegen.feeds import FeedWriter, newest
 from sitegen.incremental import PlanMemory, joined_digest, value_digest
 from sitegen.json_text import indented_json
@@ -192,13 +192,6 @@ def csl_json_of(items: Sequence[str]) -> Iterator[str]:
     yield "[\n "
     yield from joined(items, ",\n ")
     yield "\n]\n"
-
-
-def csl_json(papers: Sequence[Paper]) -> Iterator[str]:
-    """The CSL-JSON export: exactly ``json.dumps(csl_items(papers), ensure_ascii=False,
-    indent=1)`` and a newline, without holding every item (or the text) at once."""
-    keys = citation_keys(papers)
-    return csl_json_of([csl_text(paper, keys[paper.key]) for paper in papers])
 
 
 def sitemap_files(settings: Settings, planned: Sequence[Page]) -> dict[str, str]:

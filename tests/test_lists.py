@@ -339,14 +339,14 @@ def test_any_yaml_shape_never_raises(tmp_path: Path, data: Any) -> None:
 def sample_keys() -> list[str]:
     """The sample project's paper keys, computed as the catalogue does, without annotations."""
     from sitegen.catalog import clean_entry
-    from sitegen.catalog.dedupe import group_duplicates, merge
+    from sitegen.catalog.dedupe import find_duplicates, merge
     from sitegen.catalog.keys import assign_keys
     from sitegen.catalog.titles import infer_title
     from sitegen.sources import read_seeds
 
     entries, problems = read_seeds(REPO / "seeds", REPO)
     assert problems == []
-    merged = [merge(group) for group in group_duplicates([clean_entry(e) for e in entries])]
+    merged = [merge(group) for group, _ in find_duplicates([clean_entry(e) for e in entries])]
     titles = [m.title.plain if m.title else infer_title(m.abstract.plain) for m in merged]
     return assign_keys(titles)
 

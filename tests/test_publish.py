@@ -6,9 +6,10 @@ import datetime as dt
 import html
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import bibtexparser
 import feedparser
@@ -24,9 +25,10 @@ from citeproc import (
 from citeproc.source.json import CiteProcJSON
 
 from sitegen import exports
-from sitegen.bibliography import bibtex_entries, bibtex_escape, citation_keys, csl_items
+from sitegen.bibliography import bibtex_entry, bibtex_escape, citation_keys, csl_item
 from sitegen.build import build_site
-from sitegen.feeds import FEED_LIMIT, UNKNOWN_DATE, entry_date, feed_order
+from sitegen.citations import csl_text
+from sitegen.feeds import FEED_LIMIT, UNKNOWN_DATE, entry_date
 from sitegen.init import init_project
 from sitegen.model import Catalog, Paper
 from sitegen.pages import Page
@@ -66,6 +68,22 @@ def bib_entries(text: str) -> dict[str, str]:
         m.group(1): m.group(0)
         for m in re.finditer(r"^@\w+\{([^,\n]+),\n.*?^\}\n", text, re.MULTILINE | re.DOTALL)
     }
+
+
+def csl_items(papers: Sequence[Paper]) -> list[dict[str, Any]]:
+    keys = citation_keys(papers)
+    return [csl_item(paper, keys[paper.key]) for paper in papers]
+
+
+def feed_order(papers: Sequence[Paper]) -> list[Paper]:
+    """Newest first: by reading date, then annotated papers, then by listing date,
+    then the papers latest in the seeds."""
+
+    def recency(item: tuple[int, Paper]) -> tuple[dt.date, bool, str, int]:
+        index, paper = item
+        return (paper.read_on or dt.date.min, paper.annotated, paper.listed_on or "", index)
+
+    return [paper for _, paper in sorted(enumerate(papers), key=recency, reverse=True)]
 
 
 def test_site_feed_holds_the_newest_papers_with_absolute_links(
@@ -237,7 +255,8 @@ def test_topic_bib_has_that_topics_papers(site: Path, sample_catalog: Catalog) -
 
 def test_streamed_exports_hold_exactly_the_whole_text(site: Path, sample_catalog: Catalog) -> None:
     papers = sample_catalog.papers
-    entries = bibtex_entries(papers)
+    keys = citation_keys(papers)
+    entries = {paper.key: bibtex_entry(paper, keys[paper.key]) for paper in papers}
     bib = (site / "papers.bib").read_bytes()
     assert len(bib) > 3 * CHUNK_BYTES, "written in several chunks"
     assert bib == "\n".join(entries[p.key] for p in papers).encode()
@@ -253,7 +272,8 @@ def test_streamed_exports_hold_exactly_the_whole_text(site: Path, sample_catalog
 @pytest.mark.parametrize("count", [0, 1, 2, 169])
 def test_csl_json_is_the_json_of_its_items(sample_catalog: Catalog, count: int) -> None:
     papers = sample_catalog.papers[:count]
-    text = "".join(exports.csl_json(papers))
+    keys = citation_keys(papers)
+    text = "".join(exports.csl_json_of([csl_text(paper, keys[paper.key]) for paper in papers]))
     assert text == json.dumps(csl_items(papers), ensure_ascii=False, indent=1) + "\n"
     assert json.loads(text) == csl_items(papers)
 

@@ -148,11 +148,6 @@ class _Groups:
         return True
 
 
-def group_duplicates(items: Sequence[CleanEntry]) -> list[list[CleanEntry]]:
-    """Entries grouped by paper (see ``find_duplicates``)."""
-    return [group for group, _ in find_duplicates(items)]
-
-
 def find_duplicates(
     items: Sequence[CleanEntry],
 ) -> list[tuple[list[CleanEntry], list[Merge]]]:
