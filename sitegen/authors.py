@@ -119,40 +119,12 @@ def author_slug(name: str) -> str:
     return "author-" + hashlib.sha256(_fold(name).encode("utf-8")).hexdigest()[:10]
 
 
-@dataclass(frozen=True, slots=True)
-class AuthorGroups:
-    """Who wrote what, by position in the catalogue: what ``group_authors`` works out,
-    kept (``sitegen serve``) while no paper's key or authors change."""
-
-    signature: tuple[tuple[str, tuple[str, ...]], ...]
-    """Each paper's key and authors, in catalogue order."""
-    people: tuple[tuple[str, str, tuple[int, ...], tuple[str, ...], tuple[str, str]], ...]
-    """Per person: slug, name, positions of their papers, written names, sort key."""
-
-
-def group_authors(
-    papers: Sequence[Paper], last: AuthorGroups | None = None
-) -> tuple[tuple[Author, ...], AuthorGroups]:
+def group_authors(papers: Sequence[Paper]) -> tuple[Author, ...]:
     """Every author of ``papers``, each with their papers, ordered by family then given
-    name; and the grouping, to pass as ``last`` to the next call (reused while the
-    papers' keys and authors are as they were)."""
-    signature = tuple((paper.key, paper.authors) for paper in papers)
-    groups = last if last is not None and last.signature == signature else None
-    if groups is None:
-        groups = AuthorGroups(signature, _people(signature))
-    authors = tuple(
-        Author(slug, name, tuple(papers[i] for i in positions), names, sort_key)
-        for slug, name, positions, names, sort_key in groups.people
-    )
-    return authors, groups
-
-
-def _people(
-    signature: Sequence[tuple[str, tuple[str, ...]]],
-) -> tuple[tuple[str, str, tuple[int, ...], tuple[str, ...], tuple[str, str]], ...]:
+    name."""
     written: dict[str, list[int]] = {}
-    for position, (_, on_paper) in enumerate(signature):
-        for name in dict.fromkeys(on_paper):
+    for position, paper in enumerate(papers):
+        for name in dict.fromkeys(paper.authors):
             if name.strip():
                 written.setdefault(name, []).append(position)
     parsed = {name: _parse(name) for name in written}
@@ -183,7 +155,15 @@ def _people(
             positions = tuple(written[names[0]])  # in catalogue order, each paper once
         else:
             positions = tuple(sorted({i for each in names for i in written[each]}))
-        found.append((slug, name, positions, tuple(names), (key.family, " ".join(key.given))))
+        found.append(
+            Author(
+                slug,
+                name,
+                tuple(papers[i] for i in positions),
+                tuple(names),
+                (key.family, " ".join(key.given)),
+            )
+        )
     return tuple(found)
 
 

@@ -42,20 +42,16 @@ class Browse:
     """Whether the years page exists."""
 
 
-def browse_links(catalog: Catalog, authors: Sequence[Author] | None = None) -> Browse:
-    """The browse sections of a catalogue's site, for the renderer (``authors``: its
-    authors, when already grouped)."""
-    if authors is None:
-        authors = group_authors(catalog.papers)[0]
+def browse_links(catalog: Catalog) -> Browse:
+    """The browse sections of a catalogue's site, for the renderer."""
+    authors = group_authors(catalog.papers)
     years = any(paper.year is not None for paper in catalog.papers)
     return Browse(author_links(authors), years)
 
 
-def browse_pages(catalog: Catalog, authors: Sequence[Author] | None = None) -> list[Page]:
+def browse_pages(catalog: Catalog) -> list[Page]:
     """Author pages and the years page, as far as the papers have authors and years."""
-    if authors is None:
-        authors = group_authors(catalog.papers)[0]
-    return [*author_pages(authors), *years_page(catalog)]
+    return [*author_pages(group_authors(catalog.papers)), *years_page(catalog)]
 
 
 def author_url(slug: str) -> str:

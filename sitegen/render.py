@@ -321,12 +321,10 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return found
 
 
-def renderer_for(
-    catalog: Catalog, settings: Settings, extra_head: str = "", browse: Browse | None = None
-) -> Renderer:
-    """A renderer for this catalogue's site (``browse``: its ``browse_links``, if known)."""
+def renderer_for(catalog: Catalog, settings: Settings, extra_head: str = "") -> Renderer:
+    """A renderer for this catalogue's site."""
     topic_names = {t.slug: t.name for t in catalog.topics}
-    return Renderer(settings, topic_names, extra_head, browse or browse_links(catalog))
+    return Renderer(settings, topic_names, extra_head, browse_links(catalog))
 
 
 def kept_renderer(

@@ -11,7 +11,7 @@ from sitegen.model import Paper, RichText, SourceRef
 
 
 def grouped(papers: list[Paper]) -> tuple[Author, ...]:
-    return group_authors(papers)[0]
+    return group_authors(papers)
 
 
 def paper(key: str, *authors: str, year: int | None = None) -> Paper:
