@@ -240,7 +240,7 @@ def _topic_pages(
                     "subtopics": node.children,
                     "breadcrumbs": ancestors(catalog, topic),
                     "reading_next": reading_next(
-                        catalog, votes=votes, candidates=catalog.papers_in_topic(topic.slug)
+                        catalog, votes, catalog.papers_in_topic(topic.slug)
                     ),
                     "feed_url": feed,
                     "bib_url": f"topics/{topic.slug}/papers.bib",
@@ -324,7 +324,7 @@ def plan_pages(
                 "status_counts": status_counts(catalog.papers),
                 "recent": recent_papers(catalog),
                 "lists": summaries,
-                "reading_next": reading_next(catalog, votes=votes),
+                "reading_next": reading_next(catalog, votes),
             },
             title=settings.title,
             description=settings.description,

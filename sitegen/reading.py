@@ -6,7 +6,7 @@ results into page contexts, and tests call them directly.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sitegen.catalog.keys import tag_slug
@@ -104,35 +104,27 @@ def recent_papers(catalog: Catalog, count: int = RECENT_COUNT) -> list[Paper]:
 
 def reading_next(
     catalog: Catalog,
-    count: int = READ_NEXT_COUNT,
-    within: Collection[str] | None = None,
-    votes: Mapping[str, int] | None = None,
+    votes: Mapping[str, int],
     candidates: Sequence[Paper] | None = None,
+    count: int = READ_NEXT_COUNT,
 ) -> list[Paper]:
-    """What to read next: queued first (rated ones first), then highest-rated unread, then papers
-    most related to those rated 4 or 5; only papers whose keys are ``within``, if given.
-
-    ``votes`` is ``related_votes(catalog)``, when the caller has it already;
-    ``candidates`` the papers to choose from in catalogue order, instead of ``within``.
-    """
+    """What to read next among ``candidates`` (papers in catalogue order; every paper if
+    None): queued first (rated ones first), then highest-rated unread, then papers most related
+    to those rated 4 or 5 (``votes``: ``related_votes(catalog)``)."""
     chosen: dict[str, Paper] = {}
     if candidates is None:
-        candidates = [p for p in catalog.papers if within is None or p.key in within]
-    elif within is None:
-        within = {p.key for p in candidates}
+        candidates = catalog.papers
+    within = {p.key for p in candidates}
     # Among queued papers, a rating says which the reader wants most.
     queued = sorted((p for p in candidates if p.status == "queued"), key=lambda p: -(p.rating or 0))
     rated_unread = sorted(
         (p for p in candidates if p.status == "unread" and p.rating),
         key=lambda p: -(p.rating or 0),
     )
-    votes = related_votes(catalog) if votes is None else votes
     related_unread = [
         catalog.paper(key)
         for key in votes
-        if catalog.get(key) is not None
-        and catalog.paper(key).status == "unread"
-        and (within is None or key in within)
+        if key in within and catalog.paper(key).status == "unread"
     ]
     for paper in [*queued, *rated_unread, *related_unread]:
         if len(chosen) >= count:

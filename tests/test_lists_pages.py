@@ -13,7 +13,7 @@ import yaml
 from sitegen.catalog import load_catalog
 from sitegen.markdown import make_markdown, render_markdown
 from sitegen.model import Catalog
-from sitegen.reading import reading_next
+from sitegen.reading import reading_next, related_votes
 from sitegen.settings import load_settings
 
 from .conftest import REPO, build_into
@@ -203,18 +203,18 @@ def test_reading_next_puts_queued_then_rated_unread_then_related_to_liked(
     make_project: Callable[..., Path],
 ) -> None:
     catalog = scratch_catalog(scratch_project(make_project))
-    chosen = [p.key for p in reading_next(catalog, count=10)]
+    chosen = [p.key for p in reading_next(catalog, related_votes(catalog), count=10)]
     # Queued (the rated one first), then unread by rating, then unread papers related to
     # a paper rated 4-5. Not: read papers, papers related to a paper rated 2, the rest.
     assert chosen == [key(n) for n in ("beta", "alpha", "delta", "gamma", "zeta")]
-    assert [p.key for p in reading_next(catalog, count=3)] == chosen[:3]
+    assert [p.key for p in reading_next(catalog, related_votes(catalog), count=3)] == chosen[:3]
 
 
 def test_reading_next_within_a_topic(make_project: Callable[..., Path]) -> None:
     catalog = scratch_catalog(scratch_project(make_project))
-    greek = {p.key for p in catalog.papers_in_topic("greek")}
-    assert greek == {key(n) for n in ("gamma", "zeta", "theta", "kappa")}
-    chosen = [p.key for p in reading_next(catalog, within=greek)]
+    greek = catalog.papers_in_topic("greek")
+    assert {p.key for p in greek} == {key(n) for n in ("gamma", "zeta", "theta", "kappa")}
+    chosen = [p.key for p in reading_next(catalog, related_votes(catalog), greek)]
     assert chosen == [key("gamma"), key("zeta")]
 
 
