@@ -143,21 +143,16 @@ class BuildCache:
                 records, manifest, stored, generation = {}, None, False, ""
         return cls(path, records, manifest, stored, generation)
 
-    def save(
-        self,
-        records: dict[str, Record],
-        manifest: Manifest | None = None,
-        *,
-        touched: Collection[str] | None = None,
-    ) -> None:
-        """Replace the stored records (and manifest) with this build's.
+    def save(self, records: dict[str, Record], *, touched: Collection[str] | None = None) -> None:
+        """Replace the stored records with this build's, and drop the manifest
+        (``save_manifest`` records the new one once the build is done).
 
         When the file holds the previous build's records, only the rows that
         changed are written (one transaction): an edit at 10,000 pages changes a few.
         ``touched`` names the only records that may differ from the previous ones
         (set or removed); without it every record is compared.
         """
-        if self.stored and self._update(records, manifest, touched):
+        if self.stored and self._update(records, touched):
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,18 +169,15 @@ class BuildCache:
                     "INSERT INTO outputs VALUES (?, ?, ?)",
                     ((name, r.digest, r.stat) for name, r in sorted(records.items())),
                 )
-                _write_manifest(db, manifest)
             db.close()
             temporary.replace(self.path)
             self.stored, self.generation = True, generation
         except (OSError, sqlite3.Error):
             self.stored = False  # a cache that cannot be written only costs the next build time
         self.records = dict(records)
-        self.manifest = manifest
+        self.manifest = None
 
-    def _update(
-        self, records: dict[str, Record], manifest: Manifest | None, touched: Collection[str] | None
-    ) -> bool:
+    def _update(self, records: dict[str, Record], touched: Collection[str] | None) -> bool:
         """Write the rows that differ from the stored ones; False if the file could not be."""
         names = records if touched is None else [n for n in touched if n in records]
         changed = [
@@ -199,7 +191,7 @@ class BuildCache:
             with _connect(self.path) as db:
                 db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)", changed)
                 db.executemany("DELETE FROM outputs WHERE output = ?", removed)
-                _write_manifest(db, manifest)
+                db.execute("DELETE FROM manifest")
                 generation = _new_generation(db)
             db.close()
         except sqlite3.Error:
@@ -207,29 +199,23 @@ class BuildCache:
             return False
         self.generation = generation
         self.records = dict(records)
-        self.manifest = manifest
+        self.manifest = None
         return True
 
     def save_manifest(self, manifest: Manifest) -> None:
         """Record the inputs of the build whose records were just saved."""
         try:
             with _connect(self.path) as db:
-                _write_manifest(db, manifest)
+                db.execute("DELETE FROM manifest")
+                db.execute(
+                    "INSERT INTO manifest VALUES (?, ?)",
+                    (manifest.inputs, _problems_to_json(manifest.problems)),
+                )
                 generation = _new_generation(db)
             db.close()
         except sqlite3.Error:
             return
         self.manifest, self.generation = manifest, generation
-
-
-def _write_manifest(db: sqlite3.Connection, manifest: Manifest | None) -> None:
-    """Replace the stored manifest with ``manifest`` (or none)."""
-    db.execute("DELETE FROM manifest")
-    if manifest is not None:
-        db.execute(
-            "INSERT INTO manifest VALUES (?, ?)",
-            (manifest.inputs, _problems_to_json(manifest.problems)),
-        )
 
 
 def _problems_to_json(problems: tuple[Problem, ...]) -> str:
