@@ -19,7 +19,7 @@ disk (a function may also return one str).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
@@ -29,6 +29,7 @@ from sitegen.citations import Citations, papers_to_make
 from sitegen.feeds import FeedWriter, newest
 from sitegen.incremental import PlanMemory, joined_digest, value_digest
 from sitegen.json_text import indented_json
+from sitegen.markdown import make_markdown
 from sitegen.model import Catalog, Paper
 from sitegen.pages import Page, paper_url, topic_url
 from sitegen.settings import Settings
@@ -44,14 +45,13 @@ def publish_pages(
     settings: Settings,
     planned: Sequence[Page],
     cited: Citations,
-    memory: PlanMemory | None = None,
+    memory: PlanMemory,
 ) -> list[Page]:
     """``papers.json``, feeds, exports and hosting files; the sitemap lists the HTML
     pages in ``planned`` (``plan_pages``); ``cited``: the papers' citation keys and
     entries (``citations``); ``memory`` keeps per-paper texts between builds.
     """
-    changed = cited.changed if memory is not None else None
-    memory = memory if memory is not None else PlanMemory()
+    changed = cited.changed
     base = settings.absolute_base or settings.base_path
     made = papers_to_make(catalog, changed)  # the other records are the last plan's
     memory.records.update(made, partial(_paper_record, base=base), fresh=changed is None)
@@ -130,7 +130,7 @@ def atom_feed_pages(
 ) -> list[Page]:
     """One Atom feed page for each feed: its newest papers, entries kept by what they are
     made from."""
-    writer = FeedWriter.for_site(settings, catalog.topics)
+    writer = FeedWriter(settings, {t.slug: t.name for t in catalog.topics}, make_markdown())
     made_by = value_digest((settings, writer.topic_names))
 
     def entry(paper: Paper, link: str) -> str:
@@ -141,22 +141,9 @@ def atom_feed_pages(
     pages = []
     for url, title, subtitle, home, papers in feeds:
         chosen = memory.orders.get(url, papers, newest)
-        body = partial(atom_feed, writer, url, title, subtitle, home, chosen, entry)
+        body = partial(writer.feed, url, title, subtitle, home, chosen, entry)
         pages.append(Page(url, None, {"body": body}, inputs=(url, title, subtitle, home, chosen)))
     return pages
-
-
-def atom_feed(
-    writer: FeedWriter,
-    url: str,
-    title: str,
-    subtitle: str,
-    home: str,
-    chosen: Sequence[Paper],
-    entry: Callable[[Paper, str], str] | None = None,
-) -> str:
-    """An Atom feed of ``chosen`` papers (newest first) at site-relative ``url``."""
-    return writer.feed(url, title, subtitle, home, chosen, paper_url, entry)
 
 
 def export_pages(catalog: Catalog, cited: Citations) -> list[Page]:

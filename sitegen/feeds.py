@@ -21,8 +21,9 @@ from xml.sax.saxutils import escape, quoteattr
 from markdown_it import MarkdownIt
 
 from sitegen.catalog.keys import cut_slug, slugify
-from sitegen.markdown import make_markdown, render_inline, render_markdown
-from sitegen.model import Paper, Topic
+from sitegen.markdown import render_inline, render_markdown
+from sitegen.model import Paper
+from sitegen.pages import paper_url
 from sitegen.settings import Settings
 
 FEED_LIMIT = 50
@@ -91,11 +92,6 @@ class FeedWriter:
     topic_names: Mapping[str, str]
     md: MarkdownIt
 
-    @classmethod
-    def for_site(cls, settings: Settings, topics: Sequence[Topic]) -> FeedWriter:
-        """A writer for a site and its topics."""
-        return cls(settings, {t.slug: t.name for t in topics}, make_markdown())
-
     def link(self, url: str) -> str:
         """A site-relative URL as feeds show it (absolute when ``base_url`` is)."""
         return (self.settings.absolute_base or self.settings.base_path) + url
@@ -107,12 +103,10 @@ class FeedWriter:
         subtitle: str,
         home: str,
         chosen: Sequence[Paper],
-        paper_url: Callable[[str], str],
-        entry: Callable[[Paper, str], str] | None = None,
+        entry: Callable[[Paper, str], str],
     ) -> str:
         """An Atom feed at site-relative ``url`` of ``chosen`` papers (``newest``);
-        ``entry`` makes (or finds) a paper's ``<entry>``, by default ``self.entry``."""
-        entry = entry or self.entry
+        ``entry`` makes (or finds) a paper's ``<entry>`` (``self.entry``)."""
         updated = max((entry_date(p) for p in chosen), default=UNKNOWN_DATE)
         author = self.settings.author or self.settings.title
         lines = [

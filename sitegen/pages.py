@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, cast
 
-from sitegen.citations import Citations, citations
+from sitegen.citations import Citations
 from sitegen.incremental import (
     PlanMemory,
     Shown,
@@ -294,17 +294,15 @@ def _list_pages(catalog: Catalog) -> list[Page]:
 def plan_pages(
     catalog: Catalog,
     settings: Settings,
-    memory: PlanMemory | None = None,
+    memory: PlanMemory,
     *,
-    cited: Citations | None = None,
+    cited: Citations,
 ) -> list[Page]:
     """Every HTML page of the site, in a stable order (``sitegen.exports`` plans the rest).
 
     ``memory`` holds the previous plan of a long-lived process: paper pages showing no
     changed value are taken from it. ``cited``: ``citations(catalog, settings, memory)``.
     """
-    memory = memory if memory is not None else PlanMemory()
-    cited = cited if cited is not None else citations(catalog, settings, memory)
     tree = topic_tree(catalog)
     members = {
         t.slug: memory.orders.get(f"topic:{t.slug}", catalog.papers_in_topic(t.slug), by_title)

@@ -23,6 +23,8 @@ from sitegen.catalog.annotation_fields import ANNOTATION_FIELDS
 from sitegen.catalog.annotations import load_annotations
 from sitegen.catalog.keys import MAX_KEY_LENGTH, assign_keys
 from sitegen.catalog.titles import infer_title
+from sitegen.citations import citations
+from sitegen.incremental import PlanMemory
 from sitegen.markdown import is_safe_link, make_markdown, render_markdown
 from sitegen.model import STATUSES, Problem
 from sitegen.pages import plan_pages
@@ -339,7 +341,10 @@ def test_any_annotation_renders_an_inert_paper_page_or_reports(fields: dict[str,
         if loaded.errors or loaded.catalog is None:
             assert all(p.file == "content/annotations/a.yaml" for p in loaded.errors)
             return
-        pages = [p for p in plan_pages(loaded.catalog, site) if p.url == f"papers/{KEYS[0]}/"]
+        memory = PlanMemory()
+        cited = citations(loaded.catalog, site, memory)
+        planned = plan_pages(loaded.catalog, site, memory, cited=cited)
+        pages = [p for p in planned if p.url == f"papers/{KEYS[0]}/"]
         html = renderer_for(loaded.catalog, site).render(pages[0]).decode("utf-8")
     parser = _Active()
     parser.feed(html)

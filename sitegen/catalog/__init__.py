@@ -264,10 +264,9 @@ def load(
     return Loaded(catalog, tuple(problems), merges)
 
 
-def load_catalog(settings: Settings, *, strict: bool = False) -> Catalog:
-    """The catalogue, or ``InputError`` listing every error (and warnings when strict)."""
+def load_catalog(settings: Settings) -> Catalog:
+    """The catalogue, or ``InputError`` listing every error."""
     loaded = load(settings)
-    failing = loaded.problems if strict else tuple(loaded.errors)
-    if loaded.catalog is None or failing:
-        raise InputError(list(failing))
+    if loaded.catalog is None or loaded.errors:
+        raise InputError(list(loaded.errors))
     return loaded.catalog
