@@ -319,18 +319,3 @@ class Catalog:
     def subtopics(self, slug: str) -> tuple[Topic, ...]:
         """Direct children of a topic."""
         return tuple(t for t in self.topics if t.parent == slug)
-
-    def tags(self) -> dict[str, int]:
-        """Every tag with its paper count, sorted by tag."""
-        counts: dict[str, int] = {}
-        for paper in self.papers:
-            for tag in paper.tags:
-                counts[tag] = counts.get(tag, 0) + 1
-        return dict(sorted(counts.items()))
-
-    def status_counts(self, papers: tuple[Paper, ...] | None = None) -> dict[str, int]:
-        """Count of papers per status, every status present, in reading order."""
-        counts = dict.fromkeys(STATUSES, 0)
-        for paper in self.papers if papers is None else papers:
-            counts[paper.status] += 1
-        return counts
