@@ -41,8 +41,6 @@ class Author:
     """Their papers, in catalogue order."""
     names: tuple[str, ...] = ()
     """Every form of their name the papers give."""
-    sort_key: tuple[str, str] = ("", "")
-    """(family, given), normalised: the author index's order."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +139,7 @@ def group_authors(papers: Sequence[Paper]) -> tuple[Author, ...]:
             people.setdefault(fitting[0] if len(fitting) == 1 else key, []).append(name)
     found = []
     taken: set[str] = set()
-    for key, names in sorted(
+    for _, names in sorted(
         people.items(), key=lambda item: (item[0].family, item[0].given, item[1][0])
     ):
         name = _display_name(names, written, parsed)
@@ -155,15 +153,7 @@ def group_authors(papers: Sequence[Paper]) -> tuple[Author, ...]:
             positions = tuple(written[names[0]])  # in catalogue order, each paper once
         else:
             positions = tuple(sorted({i for each in names for i in written[each]}))
-        found.append(
-            Author(
-                slug,
-                name,
-                tuple(papers[i] for i in positions),
-                tuple(names),
-                (key.family, " ".join(key.given)),
-            )
-        )
+        found.append(Author(slug, name, tuple(papers[i] for i in positions), tuple(names)))
     return tuple(found)
 
 
