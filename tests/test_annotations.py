@@ -13,11 +13,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import sitegen
 from sitegen.catalog.annotation_fields import ANNOTATION_FIELDS
-from sitegen.catalog.annotations import SCHEMA_PATH, load_annotations
+from sitegen.catalog.annotations import load_annotations
 from sitegen.model import STATUSES, Annotation, Problem, Quote, Severity
 
 from .conftest import MIRAGE
+
+SCHEMA_PATH = Path(sitegen.__file__).parent / "schemas" / "annotations.schema.json"
+"""JSON Schema (draft 2020-12) for annotation files, for editors' autocompletion (README)."""
 
 TULU = "tulu-3-pushing-frontiers-in-open-language-model-post-training"
 QSTAR = "q-star-search-for-reasoning"

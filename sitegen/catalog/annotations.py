@@ -24,9 +24,6 @@ from sitegen.yamlfile import (
     read_text,
 )
 
-SCHEMA_PATH = Path(__file__).parent.parent / "schemas" / "annotations.schema.json"
-"""JSON Schema (draft 2020-12) for annotation files, for editors' autocompletion."""
-
 SUFFIXES = (".yaml", ".yml")
 
 
