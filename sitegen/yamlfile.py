@@ -42,9 +42,6 @@ class YamlDoc:
     """The document as plain Python values (dict, list, str, int, date, ...)."""
     lines: dict[PathKey, int] = field(default_factory=dict)
     """1-based line of each value, keyed by its path of mapping keys and list indexes."""
-    values: int = 0
-    """How many values the document's aliases expanded to (each use of an alias counts its
-    whole value), the count held against ``MAX_NODES``."""
 
     def line(self, *path: Any) -> int | None:
         """Line of the value at ``path``, or of its nearest ancestor that has one."""
@@ -171,7 +168,7 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDoc | None, list[Problem]]:
         Problem(display, line, f"duplicate key {key!r}: each key may appear once in a mapping")
         for line, key in converter.duplicates
     ]
-    return YamlDoc(data, converter.lines, converter.count), problems
+    return YamlDoc(data, converter.lines), problems
 
 
 def _too_deep(text: str) -> int | None:
