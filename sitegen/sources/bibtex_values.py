@@ -38,13 +38,15 @@ class MalformedValue(Exception):
     """A field value that BibTeX would not accept."""
 
 
-def _braced(raw: str, start: int) -> int:
-    """Index after the brace group opening at ``start``.
+def _group_end(raw: str, start: int) -> int:
+    """Index after the brace group or quoted string opening at ``start``.
 
-    ``\\{`` and ``\\}`` are literal braces (LaTeX's escapes) and do not count.
+    ``\\{`` and ``\\}`` are literal braces (LaTeX's escapes) and do not count; a quote
+    inside braces does not end a quoted string.
     """
+    quoted = raw[start] == '"'
     depth = 0
-    index = start
+    index = start + 1 if quoted else start
     while index < len(raw):
         char = raw[index]
         if char == "\\":
@@ -54,29 +56,12 @@ def _braced(raw: str, start: int) -> int:
             depth += 1
         elif char == "}":
             depth -= 1
-            if depth == 0:
+            if depth == 0 and not quoted:
                 return index + 1
-        index += 1
-    raise MalformedValue("a '{' is never closed")
-
-
-def _quoted(raw: str, start: int) -> int:
-    """Index after the quoted string opening at ``start`` (quotes inside braces do not end it)."""
-    depth = 0
-    index = start + 1
-    while index < len(raw):
-        char = raw[index]
-        if char == "\\":
-            index += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-        elif char == '"' and depth <= 0:
+        elif char == '"' and quoted and depth <= 0:
             return index + 1
         index += 1
-    raise MalformedValue("a '\"' is never closed")
+    raise MalformedValue("a '\"' is never closed" if quoted else "a '{' is never closed")
 
 
 def resolve_value(raw: str, strings: Mapping[str, str], warnings: list[str]) -> str:
@@ -98,11 +83,8 @@ def resolve_value(raw: str, strings: Mapping[str, str], warnings: list[str]) -> 
             position += 1
             expect_part = True
             continue
-        if char == "{":
-            end = _braced(raw, position)
-            parts.append(raw[position + 1 : end - 1])
-        elif char == '"':
-            end = _quoted(raw, position)
+        if char in '{"':
+            end = _group_end(raw, position)
             parts.append(raw[position + 1 : end - 1])
         else:
             match = _MACRO.match(raw, position)
