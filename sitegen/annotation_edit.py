@@ -88,17 +88,22 @@ def _step(doc: Any) -> int:
     return 2
 
 
-def _fields(change: Change) -> CommentedMap:
-    """The requested fields as a fresh mapping, in SPEC order."""
-    fields = CommentedMap()
+def _fields(change: Change, fields: CommentedMap | None = None) -> CommentedMap:
+    """``fields`` (by default a fresh mapping) with the change made, as ruamel.yaml will
+    write it; new fields in SPEC order."""
+    fields = CommentedMap() if fields is None else fields
     if change.status is not None:
         fields["status"] = change.status
     if change.rating is not None:
         fields["rating"] = change.rating
     if change.tags:
-        fields["tags"] = flow_list(list(dict.fromkeys(change.tags)))
+        present, added = new_tags(fields.get("tags"), change.tags)
+        if isinstance(fields.get("tags"), CommentedSeq):
+            fields["tags"].extend(quoted_if_needed(tag) for tag in added)
+        else:
+            fields["tags"] = flow_list([*present, *added])
     if change.note is not None:
-        fields["notes"] = literal_block(change.note)
+        fields["notes"] = literal_block(joined_notes(fields.get("notes"), change.note))
     return fields
 
 
@@ -180,18 +185,8 @@ def _rerendered(text: str, key: str, change: Change, step: int) -> str:
         raise EditError(
             f"the annotation of {key!r} is not a mapping of fields; fix it by hand", place.line + 1
         )
-    if change.status is not None:
-        entry["status"] = change.status
-    if change.rating is not None:
-        entry["rating"] = change.rating
-    if change.tags:
-        present, added = new_tags(entry.get("tags"), change.tags)
-        if isinstance(entry.get("tags"), CommentedSeq):
-            entry["tags"].extend(quoted_if_needed(tag) for tag in added)
-        else:
-            entry["tags"] = flow_list([*present, *added])
+    _fields(change, entry)
     if change.note is not None:
-        entry["notes"] = literal_block(joined_notes(entry.get("notes"), change.note))
         entry.fa.set_block_style()
     place.parent[place.key] = entry
     out = round_trip()
