@@ -62,8 +62,7 @@ __all__ = ["MARKER", "BuildMemory", "BuildResult", "OutputRefused", "build_site"
 INPUT_FOLDERS = ("seeds", "content", "templates", "static")
 """Project folders whose files are inputs (besides ``sitegen.yaml``)."""
 SEARCH_BUNDLE = "pagefind/shards.json"
-"""The browser index a build with search leaves (``sitegen.search.pagefind.BUNDLE``); named
-here so a no-change check need not import the search package."""
+"""The browser index's list of shards (``search.pagefind.BUNDLE``), without the import."""
 
 
 @dataclass
@@ -211,6 +210,8 @@ def build_site(
                 indexing.wait()
         with indexing or contextlib.nullcontext():  # a failure drops what indexing made
             with timer.phase("plan"):
+                if not clean:
+                    memory.plan.take_texts(stages)
                 cited = citations(catalog, settings, memory.plan)
                 pages = plan_pages(catalog, settings, memory.plan, cited=cited)
                 pages += browse_pages(catalog)
@@ -260,6 +261,8 @@ def build_site(
         cache.save(placed.records, touched=None if full else placed.touched)
         memory.build_cache = cache
         memory.plan.finish()
+        if not stages.remember:  # a one-off build: the next starts from its texts
+            memory.plan.keep_texts(stages)
         if indexing is not None:
             with timer.phase("index"):  # the part of indexing that waits for the pages
                 indexing.finish()

@@ -19,8 +19,9 @@ are planned every build; their digests are made from the digests of the values
 they show, so they render only when one of those changed. ``PaperTexts`` keeps what
 is made per paper (citation stems, BibTeX entries, CSL-JSON items and ``papers.json``
 records) by paper key, and makes it again only for the papers changed since the last
-plan (``PlanMemory.changed_since``); ``Texts`` keeps feed
-entries by what they are made from. docs/builds.md explains it.
+plan (``PlanMemory.changed_since``); ``sitegen build`` leaves them on disk for the next
+(``KeptTexts``). ``Texts`` keeps feed entries by what they are made from.
+docs/builds.md explains it.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, S
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from sitegen.digest import blake
+from sitegen.cache import StageCache
+from sitegen.digest import blake, code_signature
 from sitegen.model import Catalog, Paper
 from sitegen.settings import Settings
 
@@ -204,6 +206,25 @@ class PaperTexts:
             self.digests[paper.key] = blake(text.encode("utf-8", "surrogatepass")).hex()
 
 
+TEXTS_STAGE = "paper-texts"
+"""The stage cache's name for the per-paper texts a one-off build leaves for the next."""
+
+
+@dataclass
+class KeptTexts:
+    """A plan's per-paper texts as ``sitegen build`` leaves them for the next build, with
+    what ``PlanMemory.changed_since`` compares: the ``site_values`` and paper digests they
+    were made from."""
+
+    site: str
+    papers: dict[str, str]
+    stems: PaperTexts
+    bibtex: PaperTexts
+    csl: PaperTexts
+    records: PaperTexts
+    citation_keys: dict[str, str]
+
+
 @dataclass
 class Orders:
     """Orderings of papers (a topic's by title, a feed's newest), kept by the digest of the
@@ -271,12 +292,28 @@ class PlanMemory:
         None when every paper may have (a first plan, or what every page shows moved:
         the papers' order included, so the same papers in the same order otherwise)."""
         last = self.paper_pages
-        if not last.items or last.site != site_values(catalog, settings):
+        if not last.site or last.site != site_values(catalog, settings):
             return None
         shown = self.shown.papers
         return frozenset(
             paper.key for paper in catalog.papers if shown.get(paper.key) != paper.digest
         )
+
+    def take_texts(self, stages: StageCache) -> None:
+        """Start from the per-paper texts the last ``sitegen build`` left, unless this
+        memory has a plan already: a one-off build then makes only the changed papers'."""
+        kept = None if self.paper_pages.site else stages.get(TEXTS_STAGE, code_signature())
+        if isinstance(kept, KeptTexts):
+            self.paper_pages.site, self.shown.papers = kept.site, kept.papers
+            self.stems, self.bibtex, self.csl = kept.stems, kept.bibtex, kept.csl
+            self.records, self.citation_keys = kept.records, kept.citation_keys
+
+    def keep_texts(self, stages: StageCache) -> None:
+        """Leave this plan's per-paper texts for the next ``sitegen build``."""
+        shown, site = self.shown.papers, self.paper_pages.site
+        texts = (self.stems, self.bibtex, self.csl, self.records)
+        kept = KeptTexts(site, shown, *texts, self.citation_keys)
+        stages.put(TEXTS_STAGE, code_signature(), kept)
 
     def finish(self) -> None:
         """End a plan (called when its files are written: feeds fill ``feed_entries``)."""

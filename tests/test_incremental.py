@@ -485,13 +485,14 @@ def test_one_field_edit_equals_a_clean_build(
 
 
 @pytest.mark.parametrize(("name", "value"), [("authors", ["Ada Lovelace"]), ("year", 2021)])
+@pytest.mark.parametrize("serve", [False, True], ids=["cli", "serve"])
 def test_a_new_citation_key_for_one_paper_equals_a_clean_build(
-    project: Path, name: str, value: Any
+    project: Path, name: str, value: Any, serve: bool
 ) -> None:
     # The last paper in the annotation file: no other annotation moves to another line,
-    # so this paper alone changes, and sitegen serve updates its BibTeX entry alone
-    # unless its citation key changes (it does here: the stem takes the author and year).
-    memory = BuildMemory.for_project(project)
+    # so this paper alone changes, and a build updates its BibTeX entry alone unless its
+    # citation key changes (it does here: the stem takes the author and year).
+    memory = BuildMemory.for_project(project) if serve else None
     keys = _keys(project)
     editor = Editor(project, keys)
     _build(project, memory=memory)
@@ -527,6 +528,8 @@ def test_incremental_builds_equal_clean_builds(
         kept = _build(root, memory=memory)
         fresh = _build(root, "fresh", clean=True)
         assert _tree(kept.output) == _tree(fresh.output)
+        # `sitegen build` starts from the texts the last one (the clean one) left
+        assert _tree(_build(root, "cli").output) == _tree(fresh.output)
         # Every paper whose record in papers.json changed is named as changed (the
         # browser search index redoes those).
         before, records = records, _records(kept.output)
