@@ -201,17 +201,18 @@ def build_site(
                 return _unchanged(cache, settings, memory, strict, timer, start)
         catalog = _catalog_of(load(settings, timer, stages, memory.catalog), strict)
         full = clean or not (output / MARKER).exists() or not cache.records
-        if index_search:  # while pages are planned and render: records come from the catalogue
+        indexing = None  # runs while pages are planned and render: made from the catalogue
+        if index_search:
             from sitegen.search import start_indexing  # not imported by a no-change build
-        indexing = start_indexing(catalog, settings, output, fresh=full) if index_search else None
+
+            indexing = start_indexing(catalog, settings, output, fresh=full, stages=stages)
         jobs = jobs or default_jobs()
         if indexing and full and index_first(len(catalog.papers), len(catalog.papers), jobs):
             with timer.phase("index"):  # a large cold build: Pagefind's peak before the plan's
                 indexing.wait()
         with indexing or contextlib.nullcontext():  # a failure drops what indexing made
             with timer.phase("plan"):
-                if not clean:
-                    memory.plan.take_texts(stages)
+                memory.plan.take_texts(stages)
                 cited = citations(catalog, settings, memory.plan)
                 pages = plan_pages(catalog, settings, memory.plan, cited=cited)
                 pages += browse_pages(catalog)
@@ -368,11 +369,10 @@ def _stale_pages(
         changed = checked[1]
     else:
         changed = changed_outputs(cache.records, output)
-    records = cache.records
     return [
         index
         for index, page in enumerate(pages)
-        if (old := records.get(page.output)) is None
+        if (old := cache.records.get(page.output)) is None
         or old.digest != digests[index]
         or page.output in changed
     ]

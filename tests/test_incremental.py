@@ -108,6 +108,11 @@ def _build(root: Path, out: str = "_site", **options: Any) -> BuildResult:
     return build_site(_settings(root, out), index_search=False, **options)
 
 
+def _fresh(root: Path) -> BuildResult:
+    """A build into ``fresh/`` from nothing: no output, no cache on disk or in memory."""
+    return _build(root, "fresh", clean=True, memory=BuildMemory(StageCache(None, remember=False)))
+
+
 def _tree(folder: Path) -> dict[str, bytes]:
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
@@ -206,7 +211,7 @@ def test_big_outputs_set_aside_before_replacing_leave_the_same_site(
     Editor(project, keys).apply(("annotation", 1, ("status", "read")))
     result = _build(project)
     assert "papers.json" in result.written and f"papers/{keys[1]}/index.html" in result.written
-    assert _tree(out) == _tree(_build(project, "fresh", clean=True).output)
+    assert _tree(out) == _tree(_fresh(project).output)
     assert not list(project.rglob("*sitegen-pending*")) and not list(project.rglob("*.sitegen-tmp"))
 
 
@@ -254,7 +259,7 @@ def test_deleting_a_paper_removes_its_page_and_every_link_to_it(project: Path, s
     assert not (out / "papers" / key).exists()
     for name, data in _tree(out).items():
         assert key.encode() not in data, f"{name} still names the deleted paper"
-    assert _tree(out) == _tree(_build(project, "fresh", clean=True).output)
+    assert _tree(out) == _tree(_fresh(project).output)
 
 
 def test_notes_leave_related_papers_as_they_were(project: Path) -> None:
@@ -292,7 +297,7 @@ def test_annotations_moved_to_other_lines_leave_their_pages_alone(
     result = _build(project, memory=memory)
     papers = [name for name in result.written if name.startswith("papers/")]
     assert papers == [f"papers/{first}/index.html"]
-    assert _tree(result.output) == _tree(_build(project, "fresh", clean=True).output)
+    assert _tree(result.output) == _tree(_fresh(project).output)
 
 
 def test_a_template_change_renders_only_the_pages_using_it(project: Path) -> None:
@@ -481,7 +486,7 @@ def test_one_field_edit_equals_a_clean_build(
     editor.apply(("annotation", 2, (name, value)))
     kept = _build(project, memory=memory)
     assert kept.rendered > 0
-    assert _tree(kept.output) == _tree(_build(project, "fresh", clean=True).output)
+    assert _tree(kept.output) == _tree(_fresh(project).output)
 
 
 @pytest.mark.parametrize(("name", "value"), [("authors", ["Ada Lovelace"]), ("year", 2021)])
@@ -499,7 +504,7 @@ def test_a_new_citation_key_for_one_paper_equals_a_clean_build(
     editor.apply(("annotation", keys.index(max(keys)), (name, value)))
     kept = _build(project, memory=memory)
     assert "papers.bib" in kept.written
-    assert _tree(kept.output) == _tree(_build(project, "fresh", clean=True).output)
+    assert _tree(kept.output) == _tree(_fresh(project).output)
 
 
 @settings(
@@ -526,9 +531,9 @@ def test_incremental_builds_equal_clean_builds(
         for edit in step:
             editor.apply(edit)
         kept = _build(root, memory=memory)
-        fresh = _build(root, "fresh", clean=True)
+        fresh = _fresh(root)
         assert _tree(kept.output) == _tree(fresh.output)
-        # `sitegen build` starts from the texts the last one (the clean one) left
+        # `sitegen build` starts from the texts the last one left
         assert _tree(_build(root, "cli").output) == _tree(fresh.output)
         # Every paper whose record in papers.json changed is named as changed (the
         # browser search index redoes those).

@@ -17,15 +17,18 @@ import pytest
 from click.testing import CliRunner
 
 import sitegen.search.pagefind
-from sitegen.build import build_site
+import sitegen.search.records
+from sitegen.build import BuildMemory, BuildResult, build_site
+from sitegen.cache import StageCache
 from sitegen.catalog import load_catalog
 from sitegen.cli import cli
+from sitegen.model import Paper
 from sitegen.search import index_site
 from sitegen.search.canonical import FAMILY_LIMIT, FAMILY_STEM
 from sitegen.search.pagefind import shard_count
-from sitegen.search.records import RecordMemory
+from sitegen.search.records import RecordMemory, SearchRecord
 from sitegen.search.terminal import index_dir
-from sitegen.settings import load_settings
+from sitegen.settings import Settings, load_settings
 
 from .conftest import MIRAGE, copy_sample_project, tree
 
@@ -170,8 +173,34 @@ def test_an_edited_summary_is_found_by_its_new_words_after_an_incremental_build(
     after = set((settings.output_path / "pagefind" / "0" / "fragment").iterdir())
     assert len(fragments - after) == len(after - fragments) == 1
 
-    clean = build_site(settings.with_overrides(output_dir=str(tmp_path / "clean")), jobs=1)
+    clean = _clean_build(settings, tmp_path / "clean")
     assert tree(settings.output_path / "pagefind") == tree(clean.output / "pagefind")
+
+
+def _clean_build(settings: Settings, out: Path) -> BuildResult:
+    """A build into ``out`` from nothing: no output, no cache on disk or in memory."""
+    memory = BuildMemory(StageCache(None, remember=False))
+    return build_site(settings.with_overrides(output_dir=str(out)), jobs=1, memory=memory)
+
+
+def test_a_build_makes_only_the_changed_papers_records_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_sample_project(tmp_path / "project")
+    settings, _ = load_settings(root)
+    build_site(settings, jobs=1)
+    made: list[str] = []
+    record = sitegen.search.records.paper_record
+
+    def counted(paper: Paper, *args: Any) -> SearchRecord:
+        made.append(paper.key)
+        return record(paper, *args)
+
+    monkeypatch.setattr(sitegen.search.records, "paper_record", counted)
+    _edit_summary(root, "blorpt")
+    build_site(settings, jobs=1)
+    assert made == [MIRAGE]  # the other 168 papers' records were kept from the last build
+    assert find(settings.output_path, "blorpt") == {f"/papers/{MIRAGE}/"}
 
 
 def test_a_build_killed_while_indexing_is_made_good_by_the_next_build(tmp_path: Path) -> None:
@@ -202,7 +231,7 @@ def test_a_build_killed_while_indexing_is_made_good_by_the_next_build(tmp_path: 
 
     build_site(settings, jobs=1)
     assert find(settings.output_path, "blorpt") == {f"/papers/{MIRAGE}/"}
-    clean = build_site(settings.with_overrides(output_dir=str(tmp_path / "clean")), jobs=1)
+    clean = _clean_build(settings, tmp_path / "clean")
     assert tree(settings.output_path / "pagefind") == tree(clean.output / "pagefind")
     leftovers = [p.name for p in tmp_path.iterdir() if "staging" in p.name]
     leftovers += [p.name for p in root.iterdir() if "staging" in p.name]
@@ -282,7 +311,7 @@ def test_serve_indexes_in_small_shards_and_the_next_build_makes_the_deployed_ind
 
     build_site(settings, jobs=1)
     assert len(_shards(output)) == 1
-    clean = build_site(settings.with_overrides(output_dir=str(tmp_path / "clean")), jobs=1)
+    clean = _clean_build(settings, tmp_path / "clean")
     assert tree(output / "pagefind") == tree(clean.output / "pagefind")
 
 

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitegen.cache import StageCache
 from sitegen.model import Catalog
 from sitegen.search.pagefind import (
     PagefindError,
@@ -30,7 +31,7 @@ from sitegen.search.pagefind import (
     remove_index,
     stage_index,
 )
-from sitegen.search.records import RecordMemory, SearchRecord, search_records
+from sitegen.search.records import RecordMemory, SearchRecord, kept_records, search_records
 from sitegen.search.terminal import (
     IndexBusy,
     IndexUpdate,
@@ -75,9 +76,10 @@ class IndexJob:
         output: Path,
         fresh: bool,
         preview: RecordMemory | None,
+        stages: StageCache | None,
     ) -> None:
         self.catalog, self.settings, self.output = catalog, settings, output
-        self.preview = preview
+        self.preview, self.stages = preview, stages
         self._staged: StagedIndex | None = None
         self._failure: BaseException | None = None
         self._thread = threading.Thread(
@@ -92,8 +94,10 @@ class IndexJob:
             language = self.settings.language
             papers = {paper.key: paper for paper in self.catalog.papers}
 
-            def records_of(keys: Sequence[str]) -> list[SearchRecord]:
+            def records_of(shard: str, keys: Sequence[str]) -> list[SearchRecord]:
                 chosen = [papers[key] for key in keys]
+                if self.stages is not None and self.preview is None:
+                    return kept_records(self.catalog, language, chosen, self.stages, shard)
                 return search_records(self.catalog, language, self.preview, chosen)
 
             preview = self.preview is not None
@@ -152,11 +156,13 @@ def start_indexing(
     *,
     fresh: bool = False,
     preview: RecordMemory | None = None,
+    stages: StageCache | None = None,
 ) -> IndexJob:
     """Start writing the browser index's changed shards (all of them if ``fresh``: the
     output is about to be replaced whole; with a ``preview`` memory of records,
-    ``sitegen serve``'s layout); ``finish()`` once the pages are in place."""
-    return IndexJob(catalog, settings, output, fresh, preview)
+    ``sitegen serve``'s layout; else with ``stages``, records kept there from the last
+    build: ``kept_records``); ``finish()`` once the pages are in place."""
+    return IndexJob(catalog, settings, output, fresh, preview, stages)
 
 
 def index_site(

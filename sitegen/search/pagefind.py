@@ -124,7 +124,7 @@ class StagedIndex:
 
 def stage_index(
     keys: Iterable[str],
-    records_of: Callable[[Sequence[str]], Sequence[SearchRecord]],
+    records_of: Callable[[str, Sequence[str]], Sequence[SearchRecord]],
     output: Path,
     language: str,
     *,
@@ -133,8 +133,9 @@ def stage_index(
 ) -> StagedIndex:
     """Make the shards whose records differ from what ``output`` holds (every shard if
     ``fresh``: the output is being replaced whole), in ``preview`` shards or not. The
-    records of the papers ``keys`` names are asked of ``records_of`` one shard at a
-    time, so only one shard's are held while Pagefind (~100 KB a record) makes it."""
+    records of the papers ``keys`` names are asked of ``records_of`` (shard name, keys)
+    one shard at a time, so only one shard's are held while Pagefind (~100 KB a record)
+    makes it."""
     groups = plan_shards(keys, preview=preview)
     # a preview's browser is local: its many shards keep the deployed chunk size
     chunk = PAGEFIND_CHUNK // min(len(groups), MAX_SHARDS)
@@ -143,7 +144,8 @@ def stage_index(
     with contextlib.ExitStack() as started:
         service: PagefindService | None = None
         for number, group in enumerate(groups):
-            name, records = str(number), records_of(group)
+            name = str(number)
+            records = records_of(name, group)
             shard = Shard(name, shard_digest(records, chunk))
             if have.get(name) != shard.digest:
                 service = service or started.enter_context(PagefindService())
@@ -174,7 +176,7 @@ def install_index(staged: StagedIndex, output: Path) -> list[str]:
 def write_index(records: Sequence[SearchRecord], output: Path, language: str) -> list[str]:
     """Bring ``output/pagefind/`` up to date with ``records``; the shards rewritten."""
     by_key = {record.key: record for record in records}
-    staged = stage_index(by_key, lambda keys: [by_key[key] for key in keys], output, language)
+    staged = stage_index(by_key, lambda _, keys: [by_key[key] for key in keys], output, language)
     return install_index(staged, output)
 
 

@@ -18,7 +18,9 @@ from html import escape
 
 from markdown_it import MarkdownIt
 
+from sitegen.cache import StageCache
 from sitegen.clean import drop_forbidden
+from sitegen.digest import code_signature
 from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import Catalog, Paper
 
@@ -94,8 +96,9 @@ def paper_record(
 
 
 RecordMemory = dict[str, tuple[tuple[str, str], SearchRecord]]
-"""Records kept between index runs of one process (``sitegen serve``), by paper key,
-with what they were made from: the paper's digest and the topic names and language."""
+"""Records kept between index runs (by ``sitegen serve`` in memory, by ``sitegen build``
+in the stage cache: ``kept_records``), by paper key, with what they were made from: the
+paper's digest and the topic names and language."""
 
 
 def search_records(
@@ -122,3 +125,19 @@ def search_records(
     if memory is not None:
         memory.update((record.key, (stamp, record)) for stamp, record in made)
     return [record for _, record in made]
+
+
+def kept_records(
+    catalog: Catalog, language: str, papers: Sequence[Paper], stages: StageCache, shard: str
+) -> list[SearchRecord]:
+    """``search_records`` of one shard's ``papers`` for ``sitegen build``: its records are
+    kept in the stage cache (``search-records-<shard>``, under a key of sitegen's code)
+    from one build to the next, so only the changed papers' are made."""
+    stage = f"search-records-{shard}"
+    kept: RecordMemory = stages.get(stage, code_signature()) or {}
+    before = {key: held[0] for key, held in kept.items()}
+    records = search_records(catalog, language, kept, papers)
+    now = {record.key: kept[record.key] for record in records}
+    if {key: held[0] for key, held in now.items()} != before:
+        stages.put(stage, code_signature(), now)
+    return records
