@@ -15,17 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.model import UNSORTED, Problem, Severity, SourceRef, Topic
-from sitegen.topic_match import ABSTRACT_HITS, TopicMatcher, pattern_problem
+from sitegen.topic_match import pattern_problem
 from sitegen.yamlfile import YamlDoc, load_yaml, suggest
-
-__all__ = [
-    "ABSTRACT_HITS",
-    "FIELDS",
-    "SLUG_RE",
-    "TopicMatcher",
-    "apply_topic_changes",
-    "load_topics",
-]
 
 FIELDS: tuple[str, ...] = ("slug", "name", "description", "keywords", "patterns", "parent")
 """Fields a topic may have, in the order the documentation lists them."""

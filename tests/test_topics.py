@@ -8,7 +8,8 @@ import pytest
 
 from sitegen.model import Problem, Severity
 from sitegen.sources import read_seeds
-from sitegen.topics import TopicMatcher, apply_topic_changes, load_topics
+from sitegen.topic_match import TopicMatcher
+from sitegen.topics import apply_topic_changes, load_topics
 
 from .conftest import REPO
 
