@@ -8,7 +8,7 @@ Matches are leftmost-longest and do not overlap: in "reinforcement learning from
 human feedback" the whole phrase is one mention, so a topic listing the phrase
 gets it and a topic listing only "reinforcement learning" does not. The title
 says what a paper is about, so one mention there assigns a topic; an abstract
-mentions many things in passing, so it takes ``abstract_hits`` mentions.
+mentions many things in passing, so it takes ``ABSTRACT_HITS`` mentions.
 
 A topic's own ``patterns`` are the user's regular expressions, and one such as
 ``(a+)+$`` backtracks for ever on the wrong text. They run on the ``regex``
@@ -69,9 +69,8 @@ def pattern_problem(pattern: str) -> str | None:
 class TopicMatcher:
     """Assigns topics to papers by their keywords and patterns; build once, match often."""
 
-    def __init__(self, topics: Sequence[Topic], abstract_hits: int = ABSTRACT_HITS) -> None:
+    def __init__(self, topics: Sequence[Topic]) -> None:
         self.slugs: tuple[str, ...] = tuple(t.slug for t in topics)
-        self.abstract_hits = abstract_hits
         self._lineage = _lineage(topics)
         owners: dict[str, list[int]] = {}
         for number, topic in enumerate(topics):
@@ -80,7 +79,7 @@ class TopicMatcher:
                 if number not in numbers:
                     numbers.append(number)
         self._keywords: list[tuple[re.Pattern[str], tuple[int, ...]]] = [
-            (re.compile(_keyword_regex(k)), tuple(n)) for k, n in owners.items()
+            (re.compile("".join(_atoms(k))), tuple(n)) for k, n in owners.items()
         ]
         self._scanner = _trie_regex(owners) if owners else None
         self._topics = tuple(topics)
@@ -103,7 +102,7 @@ class TopicMatcher:
         in_abstract = self._mentions(abstract, key)
         found: set[int] = set()
         for number in range(len(self.slugs)):
-            if in_title[number] >= 1 or in_abstract[number] >= self.abstract_hits:
+            if in_title[number] >= 1 or in_abstract[number] >= ABSTRACT_HITS:
                 found.update(self._lineage[number])
         return tuple(self.slugs[number] for number in sorted(found))
 
@@ -169,10 +168,6 @@ def _atoms(keyword: str) -> list[str]:
     if prefix:
         atoms.append(_WORD_TAIL)
     return atoms
-
-
-def _keyword_regex(keyword: str) -> str:
-    return "".join(_atoms(keyword))
 
 
 class _Node:
