@@ -19,9 +19,7 @@ from sitegen.render import Renderer
 from sitegen.settings import Settings
 
 
-def site_digest(
-    settings: Settings, catalog: Catalog, extra_head: str, browse: Browse | None = None
-) -> bytes:
+def site_digest(settings: Settings, catalog: Catalog, extra_head: str, browse: Browse) -> bytes:
     """What every page is made from besides its own context and templates.
 
     Templates see the settings (``site``), every topic's name, the statuses and
@@ -62,8 +60,8 @@ def page_digests(
     pages: Sequence[Page],
     settings: Settings,
     catalog: Catalog,
-    last: PageDigests | None = None,
-    replanned: Collection[str] | None = None,
+    last: PageDigests,
+    replanned: Collection[str] | None,
 ) -> list[str]:
     """What each page is made from: site-wide inputs, its context and its templates.
 
@@ -77,7 +75,7 @@ def page_digests(
     templates: dict[str | None, str] = {None: ""}
     before: dict[str | None, str] = {}  # the digests of the templates kept digests used
     kept: dict[str, str] = {}
-    if last is not None and last.site == site and replanned is not None:
+    if last.site == site and replanned is not None:
         before, kept = last.templates, last.by_url
     else:
         replanned = ()
@@ -101,8 +99,7 @@ def page_digests(
             if kept:
                 kept[page.url] = digest
         digests.append(digest)
-    if last is not None:
-        last.site, last.templates = site, templates
-        if not kept:  # every digest was made now (else ``kept`` is ``last.by_url``, updated)
-            last.by_url = {page.url: digest for page, digest in zip(pages, digests)}
+    last.site, last.templates = site, templates
+    if not kept:  # every digest was made now (else ``kept`` is ``last.by_url``, updated)
+        last.by_url = {page.url: digest for page, digest in zip(pages, digests)}
     return digests
