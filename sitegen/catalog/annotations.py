@@ -141,19 +141,15 @@ def read_annotation_file(
 
 
 def _read_file(path: Path, root: Path, known: Known) -> AnnotationFile:
+    """Read and validate a whole file as one YAML document."""
     display = display_path(path, root)
-    text, read_problems = read_text(path, display)
+    text, problems = read_text(path, display)
     if text is None:
-        return AnnotationFile(display, tuple(read_problems), ())
-    return _parse_file(text, display, known)
-
-
-def _parse_file(text: str, display: str, known: Known) -> AnnotationFile:
-    """Validate a whole file's text as one YAML document."""
-    doc, yaml_problems = parse_yaml(text, display)
+        return AnnotationFile(display, tuple(problems), ())
+    doc, problems = parse_yaml(text, display)
     if doc is None:
-        return AnnotationFile(display, tuple(yaml_problems), ())
-    problems = _duplicate_paper_problems(yaml_problems, doc, text, display)
+        return AnnotationFile(display, tuple(problems), ())
+    problems = _duplicate_paper_problems(problems, doc, text, display)
     entries = [
         _entry(raw_key, fields, field_path, doc, display, known)
         for raw_key, fields, field_path in _entries(doc, display, problems)
