@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import enum
 import functools
 import hashlib
 import os
@@ -101,25 +100,9 @@ class Digester:
             digest = b"D" + blake(name, *[self.token(getattr(value, n)) for n in names])
             self._memo[id(value)] = (value, digest)
             return digest
-        if isinstance(value, Mapping):
-            return self._container(value)
-        if isinstance(value, (set, frozenset)):
-            return b"<" + b"\x1f".join(sorted(self.token(item) for item in value)) + b">"
-        if isinstance(value, enum.Enum):
-            return repr(value).encode()
-        if isinstance(value, functools.partial):
-            # A data page's body made at render time: known by the function and its inputs.
-            name = f"{value.func.__module__}.{value.func.__qualname__}".encode()
-            return b"P" + blake(name, self.token(value.args), self.token(value.keywords))
-        if callable(value):
-            return b"?" + os.urandom(16)  # unknown until it runs: matches no other build
-        if isinstance(value, (str, int, float)):
-            # Subclasses such as Markup: their type is part of what they mean.
-            return kind.__qualname__.encode() + b"(" + self.token(kind.__mro__[-2](value)) + b")"
-        if isinstance(value, (list, tuple)):
-            return kind.__qualname__.encode() + self.token(list(value))
-        # Anything else by its repr, unless the repr shows only the object's address
-        # (which a later object may reuse): then a token that matches no other build.
+        # Anything else (no page context holds one) by its type and repr, unless the repr
+        # shows only the object's address (which a later object may reuse), as a function's
+        # does: then a token that matches no other build.
         text = repr(value)
         if " at 0x" in text:
             return b"?" + os.urandom(16)
