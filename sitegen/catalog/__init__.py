@@ -33,7 +33,6 @@ from sitegen.model import (
     InputError,
     Paper,
     Problem,
-    RichText,
     Severity,
 )
 from sitegen.settings import Settings
@@ -93,7 +92,7 @@ def _paper(
     topics: tuple[str, ...],
 ) -> Paper:
     inferred = merged.title is None
-    title = merged.title or _inferred_title(merged.abstract)
+    title = merged.title or clean_text(infer_title(merged.abstract.plain))
     if note and note.title:
         title = clean_text(note.title)
         inferred = False
@@ -125,10 +124,6 @@ def _paper(
         annotation=note.ref.file if note else None,
         hidden=note.hidden if note else False,
     )
-
-
-def _inferred_title(abstract: RichText) -> RichText:
-    return clean_text(infer_title(abstract.plain))
 
 
 def _with_related(

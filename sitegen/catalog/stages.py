@@ -217,7 +217,10 @@ def load_notes(
     paths = annotation_files(content_dir)
     names = blake("\0".join(keys).encode(), "\0".join(slugs).encode())
     try:
-        files = [blake(_file_name(path, root), path.read_bytes(), names) for path in paths]
+        files = [
+            blake(path.relative_to(root).as_posix().encode(), path.read_bytes(), names)
+            for path in paths
+        ]
     except (OSError, ValueError):
         return load_annotations(content_dir, root, keys, slugs)  # reports what is unreadable
     key = blake(code_signature().encode(), str(root).encode(), str(content_dir).encode(), *files)
@@ -232,10 +235,6 @@ def load_notes(
         return merge_annotation_files(parsed.values(), frozenset(keys))
 
     return stages.compute("annotations", key.hex(), compute)
-
-
-def _file_name(path: Path, root: Path) -> bytes:
-    return path.relative_to(root).as_posix().encode()
 
 
 def related_texts(papers: Sequence[Paper]) -> list[str]:
