@@ -54,7 +54,7 @@ def style_problem(style: str, root: Path) -> str | None:
 
 def load_style(path: Path) -> Any:
     """The CSL style in ``path``, parsed (lxml or citeproc raise on a broken one), with
-    its style-only answers kept (``sitegen.csl_memo``: about 40% less CPU a reference)."""
+    its style-only answers kept (``sitegen.csl_memo``: APA ~12 -> ~1.9 ms a reference)."""
     from sitegen.csl_memo import MemoStyle
 
     with warnings.catch_warnings():
