@@ -9,11 +9,13 @@ reads a paper's fields from a record.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 
 from bibtexparser.entrypoint import parse_string
 
+from sitegen.clean import clean_plain
 from sitegen.model import Problem, SourceEntry, SourceRef
 from sitegen.sources import bibtex_fields as fields_of
 from sitegen.sources.bibtex_records import (
@@ -80,7 +82,7 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     records = with_crossrefs(
         list(read_records(library, strings, display, problems)), display, problems
     )
-    decode = fields_of.Decoder()
+    decode = functools.cache(clean_plain)
     entries = [entry for record in records if (entry := _entry(record, display, problems, decode))]
     problems.sort(key=lambda p: p.line or 0)
     return entries, problems

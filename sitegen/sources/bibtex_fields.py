@@ -7,7 +7,7 @@ keywords are decoded from LaTeX here, since nothing downstream does.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from bibtexparser.middlewares.names import (
     InvalidNameError,
@@ -15,7 +15,6 @@ from bibtexparser.middlewares.names import (
     split_multiple_persons_names,
 )
 
-from sitegen.clean import clean_plain
 from sitegen.sources.identifiers import arxiv_id, arxiv_in_text, arxiv_in_volume, year_in
 
 _URL_COMMAND = re.compile(r"^\\url\{(.*)\}$", re.DOTALL)
@@ -24,21 +23,10 @@ _OTHERS = re.compile(r"[\s{}]*others[\s{}]*", re.IGNORECASE)
 """``and others`` (or ``{Others}``) is BibTeX's "et al.", not a person."""
 
 
-class Decoder:
-    """LaTeX to plain text for names, venues and keywords, each distinct text decoded once.
-
-    pylatexenc takes about a millisecond a name; a bibliography repeats its authors
-    and venues, so one parse remembers what it decoded.
-    """
-
-    def __init__(self) -> None:
-        self.seen: dict[str, str] = {}
-
-    def __call__(self, text: str) -> str:
-        found = self.seen.get(text)
-        if found is None:
-            found = self.seen[text] = clean_plain(text)
-        return found
+Decoder = Callable[[str], str]
+"""LaTeX to plain text for names, venues and keywords: ``clean_plain``, each distinct text
+decoded once per file (``functools.cache``). pylatexenc takes about a millisecond a name,
+and a bibliography repeats its authors and venues."""
 
 
 def _person(raw: str, decode: Decoder) -> str | None:
