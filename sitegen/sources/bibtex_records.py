@@ -58,28 +58,21 @@ class Record:
         return f"@{self.type}{{{self.key}}}"
 
 
-class _Warnings:
-    """Warnings about one entry, each message once."""
-
-    def __init__(self, display: str, line: int, problems: list[Problem]) -> None:
-        self.display, self.line, self.problems = display, line, problems
-        self.seen: set[str] = set()
-
-    def add(self, message: str) -> None:
-        if message not in self.seen:
-            self.seen.add(message)
-            self.problems.append(Problem(self.display, self.line, message, Severity.WARNING))
-
-
 def _record(
     entry: bib.Entry, line: int, strings: Mapping[str, str], display: str, problems: list[Problem]
 ) -> Record | None:
     record = Record(entry.entry_type.lower(), str(entry.key), line, {})
-    warn = _Warnings(display, line, problems)
+    seen: set[str] = set()
+
+    def warn(message: str) -> None:  # each message once
+        if message not in seen:
+            seen.add(message)
+            problems.append(Problem(display, line, message, Severity.WARNING))
+
     for item in entry.fields:
         name = str(item.key).strip().lower()
         if name in record.fields:
-            warn.add(f"{record.label}: field {name!r} is given twice; the first is used")
+            warn(f"{record.label}: field {name!r} is given twice; the first is used")
             continue
         warnings: list[str] = []
         try:
@@ -88,7 +81,7 @@ def _record(
             problems.append(skipped(display, line, f"{record.label}: field {name!r}: {exc}"))
             return None
         for message in warnings:
-            warn.add(f"{record.label}: {message}")
+            warn(f"{record.label}: {message}")
     return record
 
 
