@@ -54,16 +54,6 @@ def sniff(text: str, suffix: str) -> bool:
     return _looks_like_items(_items_of(data))
 
 
-class _Lines:
-    """Offsets to 1-based line numbers."""
-
-    def __init__(self, text: str) -> None:
-        self.starts = [match.end() for match in re.finditer("\n", text)]
-
-    def __call__(self, offset: int) -> int:
-        return bisect.bisect_right(self.starts, offset) + 1
-
-
 def _skip_space(text: str, position: int) -> int:
     match = _SPACE.match(text, position)
     return match.end() if match else position
@@ -255,14 +245,15 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     if not isinstance(items, list):
         expected = 'a JSON array of CSL items, or an object with an "items" array'
         return [], [Problem(display, 1, f"expected {expected}")]
-    line_of = _Lines(text)
+    line_starts = [match.end() for match in re.finditer("\n", text)]  # of lines 2, 3, ...
     offsets = _item_offsets(text)
     if len(offsets) != len(items):  # cannot happen for valid JSON; never guess a wrong line
         offsets = [0] * len(items)
     problems: list[Problem] = []
     entries: list[SourceEntry] = []
     for item, offset in zip(items, offsets):
-        entry = _entry(item, SourceRef(display, line_of(offset)), problems)
+        line = bisect.bisect_right(line_starts, offset) + 1
+        entry = _entry(item, SourceRef(display, line), problems)
         if entry is not None:
             entries.append(entry)
     return entries, problems
