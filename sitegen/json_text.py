@@ -1,4 +1,4 @@
-"""JSON text as ``json.dumps(value, ensure_ascii=False, indent=...)`` writes it, made
+"""JSON text as ``json.dumps(value, ensure_ascii=False, indent=1)`` writes it, made
 without the reference cycles that call leaves behind.
 
 With an indent, ``json.dumps`` encodes through nested functions that refer to one
@@ -20,18 +20,18 @@ class _OtherKey(Exception):
     """A dictionary key that is not a string (``json`` converts those): use ``json``."""
 
 
-def indented_json(value: object, indent: int = 1) -> str:
-    """``json.dumps(value, ensure_ascii=False, indent=indent)``, leaving no garbage."""
+def indented_json(value: object) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=1)``, leaving no garbage."""
     out: list[str] = []
     try:
-        _write(value, " " * indent, "\n", out)
+        _write(value, "\n", out)
     except _OtherKey:
-        return json.dumps(value, ensure_ascii=False, indent=indent)
+        return json.dumps(value, ensure_ascii=False, indent=1)
     return "".join(out)
 
 
-def _write(value: object, step: str, newline: str, out: list[str]) -> None:
-    inner = newline + step
+def _write(value: object, newline: str, out: list[str]) -> None:
+    inner = newline + " "
     if isinstance(value, dict):
         if not value:
             out.append("{}")
@@ -43,7 +43,7 @@ def _write(value: object, step: str, newline: str, out: list[str]) -> None:
             out.append(separator)
             out.append(json.dumps(key, ensure_ascii=False))
             out.append(": ")
-            _write(item, step, inner, out)
+            _write(item, inner, out)
             separator = "," + inner
         out.append(newline + "}")
     elif isinstance(value, list | tuple):
@@ -53,7 +53,7 @@ def _write(value: object, step: str, newline: str, out: list[str]) -> None:
         separator = "[" + inner
         for item in value:
             out.append(separator)
-            _write(item, step, inner, out)
+            _write(item, inner, out)
             separator = "," + inner
         out.append(newline + "]")
     else:

@@ -211,10 +211,10 @@ def _topic_trail(catalog: Catalog, paper: Paper) -> list[Topic]:
         trail.append(current)
 
 
-def _excerpt(text: str, limit: int = 200) -> str:
-    if len(text) <= limit:
+def _excerpt(text: str) -> str:
+    if len(text) <= 200:
         return text
-    return text[:limit].rsplit(" ", 1)[0] + "…"
+    return text[:200].rsplit(" ", 1)[0] + "…"
 
 
 def _topic_pages(

@@ -93,13 +93,13 @@ def list_summary(catalog: Catalog, reading_list: ReadingList) -> ListSummary:
     return ListSummary(reading_list, len(present), sum(p.status in DONE_STATUSES for p in present))
 
 
-def recent_papers(catalog: Catalog, count: int = RECENT_COUNT) -> list[Paper]:
+def recent_papers(catalog: Catalog) -> list[Paper]:
     """Latest annotated papers: most recently read first, then in annotation order."""
     refs = catalog.annotation_refs
     annotated = [p for p in catalog.papers if p.key in refs]
     annotated.sort(key=lambda p: refs[p.key])
     annotated.sort(key=lambda p: p.read_on.toordinal() if p.read_on else 0, reverse=True)
-    return annotated[:count]
+    return annotated[:RECENT_COUNT]
 
 
 def reading_next(

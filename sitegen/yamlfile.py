@@ -228,12 +228,12 @@ def load_yaml_mapping(
     return doc.data, lines, problems
 
 
-def suggest(word: str, choices: Iterable[str], prefix: str = "; did you mean ") -> str:
+def suggest(word: str, choices: Iterable[str]) -> str:
     """A did-you-mean hint naming the closest choices, or an empty string."""
     close = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
     if not close:
         return ""
-    return prefix + " or ".join(repr(c) for c in close) + "?"
+    return "; did you mean " + " or ".join(repr(c) for c in close) + "?"
 
 
 def lookalike(word: str, choices: Iterable[str]) -> str | None:
