@@ -28,7 +28,6 @@ from sitegen.annotation_yaml import (
     flow_list,
     insert_lines,
     joined_notes,
-    line_count,
     literal_block,
     load_document,
     new_tags,
@@ -277,7 +276,7 @@ def edit_text(text: str, key: str, change: Change) -> str:
     doc = load_document(text)
     if change.note is not None:
         change = Change(change.status, change.rating, change.tags, change.note.strip("\n"))
-    place = find_entry(doc, key, line_count(text))
+    place = find_entry(doc, key, len(text.splitlines()))
     if place is None:
         new = _append_entry(text, doc, key, change)
         if not _appended_as_asked(_plain(text), _plain(new), key, change):
@@ -311,5 +310,5 @@ def edit_text(text: str, key: str, change: Change) -> str:
 
 def key_line(text: str, key: str) -> int | None:
     """1-based line of ``key``'s entry in an annotation file's text."""
-    place = find_entry(load_document(text), key, line_count(text))
+    place = find_entry(load_document(text), key, len(text.splitlines()))
     return place.line + 1 if place else None

@@ -124,7 +124,7 @@ class LineEditor:
         if isinstance(old, CommentedSeq):
             start, end = field_span(lines, entry, "tags", place.end)
             row, column = entry.lc.value("tags")
-            if _body_starts(lines, row, column, "["):
+            if 0 <= row < len(lines) and lines[row].startswith("[", column):  # a flow list
                 if end == start + 1 and self._extend_flow(lines, entry, start, added):
                     return
             elif old:
@@ -175,11 +175,6 @@ class LineEditor:
                     self.text = "".join(lines)
                     return
         self._put_field("notes", literal_block(joined_notes(old, paragraph)))
-
-
-def _body_starts(lines: list[str], row: int, column: int, text: str) -> bool:
-    """Whether the text at a ruamel.yaml position starts with ``text``."""
-    return 0 <= row < len(lines) and lines[row].startswith(text, column)
 
 
 def filled_key_line(match: re.Match[str], token: str) -> str:

@@ -106,10 +106,6 @@ def load_document(text: str) -> Any:
         raise EditError(f"not valid YAML: {exc}; fix it first") from exc
 
 
-def line_count(text: str) -> int:
-    return len(text.splitlines())
-
-
 def find_entry(doc: Any, key: str, total: int) -> Place | None:
     """The paper's entry in either file form: ``key: {...}`` or ``- key: {...}``."""
     if isinstance(doc, CommentedMap):
