@@ -62,14 +62,11 @@ def entry_date(paper: Paper) -> dt.date:
     return UNKNOWN_DATE
 
 
-def tag_authority(settings: Settings) -> str:
-    """The authority of ``tag:`` ids: the site title as a DNS-style label."""
-    return cut_slug(slugify(settings.title), 63) or "reading-list"
-
-
 def tag_id(settings: Settings, path: str) -> str:
-    """A permanent ``tag:`` URI for a site-relative path."""
-    return f"tag:{tag_authority(settings)},{TAG_DATE}:{path}"
+    """A permanent ``tag:`` URI for a site-relative path; its authority is the site title
+    as a DNS-style label."""
+    authority = cut_slug(slugify(settings.title), 63) or "reading-list"
+    return f"tag:{authority},{TAG_DATE}:{path}"
 
 
 def _text(value: str) -> str:
