@@ -97,11 +97,6 @@ class TopicSuggestion:
     """Members of the cluster, in catalogue order."""
 
 
-def unsorted_papers(catalog: Catalog) -> list[Paper]:
-    """Papers that fit no topic, in catalogue order."""
-    return [p for p in catalog.papers if p.topics == (UNSORTED.slug,)]
-
-
 def cluster_count(papers: int) -> int:
     """How many topics to propose for this many papers: about sqrt(n/2), at least 1."""
     return max(1, round(math.sqrt(papers / 2)))
@@ -127,7 +122,7 @@ def suggest_topics(
         max_features=MAX_FEATURES,
         dtype=np.float64,
     )
-    taken = set(catalog_slugs(catalog))
+    taken = {t.slug for t in catalog.topics} | {UNSORTED.slug}  # a suggestion's slug is new
     try:
         matrix: csr_matrix = vectorizer.fit_transform([_text(p) for p in corpus]).tocsr()
     except ValueError:
@@ -154,11 +149,6 @@ def suggest_topics(
         taken.add(suggestion.slug)
         suggestions.append(suggestion)
     return suggestions
-
-
-def catalog_slugs(catalog: Catalog) -> list[str]:
-    """Slugs a suggestion must not take: every topic's, and Unsorted's."""
-    return [t.slug for t in catalog.topics] + [UNSORTED.slug]
 
 
 def _text(paper: Paper) -> str:
@@ -285,7 +275,7 @@ def suggest_text(catalog: Catalog, *, every_paper: bool = False, count: int | No
         papers = list(catalog.papers)
         described = f"all {len(papers)} papers"
     else:
-        papers = unsorted_papers(catalog)
+        papers = [p for p in catalog.papers if p.topics == (UNSORTED.slug,)]
         described = f"the {len(papers)} unsorted paper{'' if len(papers) == 1 else 's'}"
     if not papers:
         if every_paper:
