@@ -14,7 +14,6 @@ from pathlib import Path
 from sitegen.model import Problem, Severity, SourceEntry
 from sitegen.sources import abstracts, bibtex, csljson, daily
 from sitegen.sources.bibtex_records import without_comment_lines
-from sitegen.sources.skipped import empty, no_papers
 from sitegen.yamlfile import read_text
 
 LONG_ABSTRACT = 100_000
@@ -57,7 +56,7 @@ def parse_seed_text(
     whose every entry was skipped: neither stops a build.
     """
     if not without_comment_lines(text).strip():
-        return [], [empty(display)]
+        return [], [Problem(display, None, "empty file: no papers in it", Severity.WARNING)]
     fmt = detect_format(text, suffix)
     if fmt is None:
         expected = "; ".join(f.description for f in FORMATS)
@@ -66,7 +65,8 @@ def parse_seed_text(
         ]
     entries, problems = fmt.parse(text, display)
     if not entries and problems and all(p.severity is Severity.WARNING for p in problems):
-        problems.append(no_papers(display))
+        said = "gave 0 papers: every entry was skipped or has neither title nor abstract"
+        problems.append(Problem(display, None, said, Severity.WARNING))
     return entries, problems
 
 

@@ -13,18 +13,3 @@ from sitegen.model import Problem, Severity
 def skipped(file: str, line: int | None, message: str) -> Problem:
     """A warning that the entry at ``file:line`` was skipped, and why."""
     return Problem(file, line, f"{message}; entry skipped", Severity.WARNING)
-
-
-def no_papers(file: str) -> Problem:
-    """A warning that a file gave no papers although it was read."""
-    return Problem(
-        file,
-        None,
-        "gave 0 papers: every entry was skipped or has neither title nor abstract",
-        Severity.WARNING,
-    )
-
-
-def empty(file: str) -> Problem:
-    """A warning that a seed file holds nothing."""
-    return Problem(file, None, "empty file: no papers in it", Severity.WARNING)
