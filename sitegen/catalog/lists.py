@@ -88,22 +88,14 @@ class _ListReader:
         return ""
 
     def title(self, data: dict[Any, Any], path: tuple[Any, ...], what: str) -> str | None:
-        """A required title; None (and an error) when missing or not text."""
-        if "title" not in data or data["title"] is None:
+        """A required title; None (and an error) when missing, not text or empty."""
+        if data.get("title") is None:
             self.report(f"{what} has no title: add `title: ...`", path)
             return None
-        value = data["title"]
-        where = (*path, "title")
-        if not isinstance(value, str):
-            self.report(
-                f"{_label(where)}: expected text, got {describe_value(value)}{quote_hint(value)}",
-                where,
-            )
-            return None
-        if not value.strip():
-            self.report(f"{_label(where)} is empty", where)
-            return None
-        return value.strip()
+        title = self.text(data, "title", path)  # reports a title that is not text
+        if not title and isinstance(data["title"], str):
+            self.report(f"{_label((*path, 'title'))} is empty", (*path, "title"))
+        return title or None
 
     def read_list(self, slug: str) -> ReadingList | None:
         data = self.doc.data
