@@ -52,10 +52,6 @@ def by_title(papers: Iterable[Paper]) -> list[Paper]:
 
 def topic_tree(catalog: Catalog) -> tuple[TopicNode, ...]:
     """Top-level topic nodes, each with nested children."""
-    members: dict[str, list[Paper]] = {t.slug: [] for t in catalog.topics}
-    for paper in catalog.papers:
-        for slug in paper.topics:
-            members.setdefault(slug, []).append(paper)
 
     def node(topic: Topic, seen: frozenset[str]) -> TopicNode:
         children = tuple(
@@ -63,7 +59,7 @@ def topic_tree(catalog: Catalog) -> tuple[TopicNode, ...]:
             for child in catalog.subtopics(topic.slug)
             if child.slug not in seen
         )
-        papers = members.get(topic.slug, [])
+        papers = catalog.papers_in_topic(topic.slug)
         return TopicNode(topic, len(papers), status_counts(papers), children)
 
     return tuple(node(t, frozenset({t.slug})) for t in catalog.topics if t.parent is None)
