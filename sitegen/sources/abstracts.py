@@ -9,8 +9,9 @@ from sitegen.model import Problem, SourceEntry, SourceRef
 NAME = "abstracts"
 DESCRIPTION = "an abstract dump (every non-empty line starts with 'Abstract:')"
 PREFIX = "Abstract:"
-# Only real line breaks: str.splitlines also splits at U+2028 and form feeds, which scraped
-# abstracts may hold, and would then cut the abstract and misnumber later lines.
+# Only real line breaks (daily listings split by it too): str.splitlines also splits at
+# U+2028 and form feeds, which scraped abstracts may hold, and would then cut the abstract
+# and misnumber later lines.
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 

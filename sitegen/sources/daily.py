@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from sitegen.model import Problem, SourceEntry, SourceRef
+from sitegen.sources.abstracts import LINE_BREAK
 
 NAME = "daily"
 DESCRIPTION = (
@@ -23,9 +24,6 @@ HEADER_LINES = frozenset(
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 MAX_TITLE = 300
 """Longest plausible title; a longer line where a title belongs is an abstract missing one."""
-# Only real line breaks: str.splitlines also splits at U+2028 and form feeds, which scraped
-# abstracts may hold, and would then misnumber every line after them.
-LINE_BREAK = re.compile(r"\r\n|\r|\n")
 DATE_LINE = re.compile(r"^(?P<month>[A-Za-z]{3})[a-z]*\.?\s+(?P<day>\d{1,2})(?:,?\s+\d{4})?$")
 
 
