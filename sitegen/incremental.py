@@ -271,7 +271,8 @@ class PlanMemory:
     orders: Orders = field(default_factory=Orders)
     """Topic, tag and feed orderings by name."""
     feed_entries: Texts[tuple[str, str, str]] = field(default_factory=Texts)
-    """Atom feed entries by paper digest, page URL and feed writer (``FeedWriter.key``)."""
+    """Atom feed entries by paper digest, page URL and a digest of what the writer shows
+    (settings, topic names: ``exports.atom_feed_pages``)."""
     shown: Shown = field(default_factory=Shown)
     """What the paper pages of the last plan showed."""
     replanned: frozenset[str] | None = None
