@@ -159,13 +159,6 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-@contextmanager
-def _progress_bar(total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for interactive terminals."""
-    with click.progressbar(length=total, label="Rendering", file=sys.stderr) as bar:
-        yield bar.update
-
-
 @guarded  # one build per output folder at a time; OS errors as one line
 def build_site(
     settings: Settings,
@@ -193,7 +186,7 @@ def build_site(
     stages = memory.stages
     stages.hits.clear()
     cleanup: threading.Thread | None = None
-    with _collector_paused():  # not while indexing: Whoosh makes cycles
+    with _collector_paused():  # not while Whoosh updates the terminal index: it makes cycles
         with timer.phase("load"):
             cache = BuildCache.open(settings.root, output, memory.build_cache)
             inputs, newest = input_signature(settings, (strict, extra_head, index_search))
@@ -246,6 +239,9 @@ def build_site(
             placed = put_in_place(folder, output, full, done, statics, cache.records, produced)
             cleanup = placed.cleanup
             renderer.references.save(stages, {paper.key for paper in catalog.papers})
+        if indexing is not None:  # the collector paused: it doubled the index's Python time
+            with timer.phase("index"):
+                indexing.wait()
     result = BuildResult(
         output=output,
         pages=len(pages) + len(statics) + 1,
@@ -330,10 +326,11 @@ def _render(
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    bar = _progress_bar(len(pages)) if progress and pages else None
+    bar = click.progressbar(length=len(pages), label="Rendering", file=sys.stderr)
     try:
-        with bar or contextlib.nullcontext() as tick:
+        with bar if progress and pages else contextlib.nullcontext() as shown:
             destination = Destination(folder, full, output)
+            tick = shown.update if shown is not None else None
             return render_pages(renderer, pages, destination, jobs or default_jobs(), tick)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
