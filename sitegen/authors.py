@@ -15,6 +15,7 @@ name with the ``author_url`` filter.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -120,9 +121,26 @@ def author_slug(name: str) -> str:
 def group_authors(papers: Sequence[Paper]) -> tuple[Author, ...]:
     """Every author of ``papers``, each with their papers, ordered by family then given
     name."""
+    people = _people(tuple(paper.authors for paper in papers))
+    return tuple(
+        Author(slug, name, tuple(papers[i] for i in positions), names)
+        for slug, name, positions, names in people
+    )
+
+
+_Person = tuple[str, str, tuple[int, ...], tuple[str, ...]]
+"""An author as ``_people`` finds them: slug, name, positions of their papers, names."""
+
+
+@functools.lru_cache(maxsize=1)
+def _people(authors: tuple[tuple[str, ...], ...]) -> tuple[_Person, ...]:
+    """The people behind each paper's ``authors`` (in catalogue order), with the
+    positions of their papers. Kept for the last catalogue's authors: a build asks twice
+    (navigation links, author pages), and ``sitegen serve``'s rebuilds ask again with
+    the same authors unless an edit changed them (~0.3 s at 10,000 papers of 5 authors)."""
     written: dict[str, list[int]] = {}
-    for position, paper in enumerate(papers):
-        for name in dict.fromkeys(paper.authors):
+    for position, listed in enumerate(authors):
+        for name in dict.fromkeys(listed):
             if name.strip():
                 written.setdefault(name, []).append(position)
     parsed = {name: _parse(name) for name in written}
@@ -153,7 +171,7 @@ def group_authors(papers: Sequence[Paper]) -> tuple[Author, ...]:
             positions = tuple(written[names[0]])  # in catalogue order, each paper once
         else:
             positions = tuple(sorted({i for each in names for i in written[each]}))
-        found.append(Author(slug, name, tuple(papers[i] for i in positions), tuple(names)))
+        found.append((slug, name, positions, tuple(names)))
     return tuple(found)
 
 

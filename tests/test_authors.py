@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from sitegen.authors import Author, author_links, author_slug, group_authors
@@ -33,6 +34,19 @@ def test_an_initial_joins_a_full_name_only_when_one_person_fits() -> None:
     assert [(a.name, [p.key for p in a.papers]) for a in one] == [("Kaiming He", ["a", "b"])]
     two = grouped([paper("a", "Kaiming He"), paper("b", "K. He"), paper("c", "Kai He")])
     assert sorted(a.name for a in two) == ["K. He", "Kai He", "Kaiming He"]
+
+
+def test_grouping_again_shows_the_papers_and_authors_as_they_are_now() -> None:
+    papers = [paper("a", "Kaiming He"), paper("b", "K. He")]
+    assert [a.papers for a in grouped(papers)] == [tuple(papers)]
+    papers[1] = replace(papers[1], status="read")  # an edit that leaves the authors
+    (he,) = grouped(papers)
+    assert he.papers[1].status == "read"
+    papers[1] = replace(papers[1], authors=("Ross Girshick",))
+    assert [(a.name, [p.key for p in a.papers]) for a in grouped(papers)] == [
+        ("Ross Girshick", ["b"]),
+        ("Kaiming He", ["a"]),
+    ]
 
 
 def test_written_names_link_to_their_person() -> None:
