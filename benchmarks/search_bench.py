@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -165,8 +166,17 @@ def one_bundle_copy(project: Path, site: Path, into: Path) -> tuple[int, float]:
 
     import sitegen.search.pagefind as pagefind
     from sitegen.catalog import load_catalog
-    from sitegen.search.records import search_records
+    from sitegen.search.records import SearchRecord, search_records
     from sitegen.settings import load_settings
+
+    def write_index(records: list[SearchRecord], output: Path, language: str) -> None:
+        by_key = {record.key: record for record in records}
+
+        def records_of(_: str, keys: Sequence[str]) -> list[SearchRecord]:
+            return [by_key[key] for key in keys]
+
+        staged = pagefind.stage_index(by_key, records_of, output, language)
+        pagefind.install_index(staged, output)
 
     settings, _ = load_settings(project)
     catalog = load_catalog(settings.with_overrides(related_count=0))
@@ -177,16 +187,16 @@ def one_bundle_copy(project: Path, site: Path, into: Path) -> tuple[int, float]:
     per_shard = pagefind.PAPERS_PER_SHARD
     pagefind.PAPERS_PER_SHARD = len(records)
     try:
-        pagefind.write_index(records, into, settings.language)
+        write_index(records, into, settings.language)
     finally:
         pagefind.PAPERS_PER_SHARD = per_shard
     edited = list(records)
     first = edited[0]
     edited[0] = dataclasses.replace(first, html=first.html.replace("<h1", "<p>Edited.</p><h1", 1))
     start = time.perf_counter()
-    pagefind.write_index(edited, site, settings.language)
+    write_index(edited, site, settings.language)
     seconds = time.perf_counter() - start
-    pagefind.write_index(records, site, settings.language)
+    write_index(records, site, settings.language)
     return shards, seconds
 
 

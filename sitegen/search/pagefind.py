@@ -38,7 +38,6 @@ __all__ = [
     "remove_index",
     "shard_count",
     "stage_index",
-    "write_index",
 ]
 
 BUNDLE = "pagefind"
@@ -171,13 +170,6 @@ def install_index(staged: StagedIndex, output: Path) -> list[str]:
         bundle / MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode()
     )
     return sorted(staged.bundles)
-
-
-def write_index(records: Sequence[SearchRecord], output: Path, language: str) -> list[str]:
-    """Bring ``output/pagefind/`` up to date with ``records``; the shards rewritten."""
-    by_key = {record.key: record for record in records}
-    staged = stage_index(by_key, lambda _, keys: [by_key[key] for key in keys], output, language)
-    return install_index(staged, output)
 
 
 def _make_shard(
