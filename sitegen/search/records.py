@@ -24,9 +24,6 @@ from sitegen.digest import code_signature
 from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import Catalog, Paper
 
-FILTERS = ("topic", "tag", "status", "year", "author")
-"""Filters every record may carry (search.js shows a facet for each that has values)."""
-
 
 @dataclass(frozen=True, slots=True)
 class SearchRecord:
