@@ -50,6 +50,9 @@ _SEGMENT = re.compile(
     r"(?<!\\)\$\$(?P<display>.+?)(?<!\\)\$\$"
     r"|\\\[(?P<display2>.+?)\\\]"
     r"|\\\((?P<inline2>.+?)\\\)"
+    # A short spaceless span not starting with a digit is math even with a digit after:
+    # "$\pm$0.1", "$-$50" (a price never looks like that).
+    r"|(?<!\\)\$(?P<tight>[^\s$\d](?:[^\s$]{0,30}[^\s$\\])?)\$(?=\d)"
     # Pandoc's rule: no space inside the dollars and no digit after, so "$5 and $10" is prose.
     r"|(?<!\\)\$(?P<inline>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)"
     r"|\\href\{(?P<href>https?://[^\s{}]+)\}\{(?P<label>[^{}]*)\}"
@@ -71,10 +74,17 @@ _OPEN = re.compile(r"(?<!\\)\{")
 _CLOSE = re.compile(r"(?<!\\)\}")
 _SAFE_ATTRIBUTE = re.compile(r"(?!on)[a-z]+")
 _ATTRIBUTES_DENIED = frozenset({"href", "src", "style", "actiontype"})
-# Layout commands carry no words: unlike unknown name macros they are not kept as words.
+# Layout commands and old-style font switches ({\em word}, {\sc NAME}) carry no words:
+# unlike unknown name macros they are not kept as words.
+_FONT_SWITCHES = (
+    "em it bf sc tt rm sl sf up md itshape bfseries scshape ttfamily rmfamily sffamily "
+    "upshape mdseries slshape normalfont tiny scriptsize footnotesize small normalsize "
+    "large Large LARGE huge Huge boldmath unboldmath"
+)
 _LAYOUT_MACROS = MappingProxyType(
     dict.fromkeys(("par", "newline", "linebreak"), " ")
     | dict.fromkeys(("noindent", "centering", "relax", "xspace", "left", "right"), "")
+    | dict.fromkeys(_FONT_SWITCHES.split(), "")
 )
 
 
@@ -280,6 +290,7 @@ def _parts(raw: str) -> Iterator[tuple[str, str]]:
             or groups["display2"]
             or groups["inline2"]
             or groups["inline"]
+            or groups["tight"]
             or groups["loose"]
         )
         if math is not None:

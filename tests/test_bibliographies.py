@@ -177,3 +177,56 @@ def test_csl_dates_with_seasons_and_negative_years_keep_the_year() -> None:
     entries, problems = read("better-csl.json")
     assert problems == []
     assert [e.year for e in entries] == [2019, -50, 2020, 2016]
+
+
+def test_a_latin1_jabref_file_is_read_in_the_encoding_it_declares() -> None:
+    entries, problems = read("jabref-latin1.bib")
+    assert problems == []
+    assert titles(entries) == ["Über die Größe von Cafés", "The article in my other subgroup"]
+    assert entries[0].authors == ("Jürgen Müller", "Renée Façon")
+
+
+def test_an_undeclared_windows_1252_file_keeps_its_papers_with_a_warning() -> None:
+    entries, problems = read("windows-1252.bib")
+    assert titles(entries) == [
+        "\u201cSmart\u201d caching \u2013 a naïve study",
+        "Plain ASCII title",
+    ]
+    assert problems == [
+        "seeds/windows-1252.bib:2: warning: not valid UTF-8 text; read as Windows-1252 "
+        "(Latin-1): check its accents, or save it as UTF-8"
+    ]
+
+
+def test_endnote_entries_without_keys_in_utf16_are_papers() -> None:
+    entries, problems = read("endnote-keyless-utf16.bib")
+    assert problems == []
+    assert titles(entries) == [
+        "Alzheimer mechanisms and therapeutic strategies",
+        "Keyless entries are papers too",
+    ]
+    assert [e.ref.line for e in entries] == [2, 9]
+    assert entries[1].authors == ("T. Schön",)
+
+
+def test_old_style_font_switches_and_math_next_to_numbers_read_as_text() -> None:
+    entries, problems = read("old-style-markup.bib")
+    assert problems == []
+    assert titles(entries) == [
+        "The CONNIVER Reference Manual",
+        "Instrumental With and the Control Relation in English",
+        "Test Title With ±0.1% Accuracy and -50 dB Attenuation",
+    ]
+    assert entries[0].authors == ("Drew V. McDermott", "Gerald J. Sussman")
+
+
+def test_scopus_authors_separated_by_commas_are_each_a_person() -> None:
+    (entry,), _ = read("scopus-authors.bib")
+    assert entry.authors == ("V. Della Corte", "M. Aria", "G. Del Gaudio")
+
+
+def test_biblatex_xdata_and_set_are_not_papers_and_multiscript_titles_are_read() -> None:
+    entries, problems = read("biblatex-xdata-set.bib")
+    assert problems == []
+    assert titles(entries) == ["A Book With Xdata", "Мухаммад ибн муса ал-Хорезми"]
+    assert entries[0].venue == "Macmillan"

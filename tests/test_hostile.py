@@ -389,12 +389,18 @@ def test_a_five_megabyte_abstract_builds_in_reasonable_time(make_project: Projec
     assert len(pages) == 2
 
 
-def test_a_latin1_seed_is_an_error_naming_the_file_and_line(make_project: Project) -> None:
+def test_a_latin1_seed_keeps_its_papers_with_a_warning_naming_the_file_and_line(
+    make_project: Project,
+) -> None:
     root = make_project()
     (root / "seeds" / "latin1.txt").write_bytes(
         "Abstract:We introduce Zebra.\nAbstract:We study caf\xe9 stripes.\n".encode("latin-1")
     )
-    assert_error(build(root), "seeds/latin1.txt:2", "UTF-8")
+    result = build(root)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^seeds/latin1\.txt:2: warning: not valid UTF-8", result.output, re.M)
+    papers = json.loads((root / "_site" / "papers.json").read_text(encoding="utf-8"))["papers"]
+    assert any("café stripes" in paper["abstract"] for paper in papers)
 
 
 def test_a_png_renamed_txt_is_an_error_naming_the_file(make_project: Project) -> None:

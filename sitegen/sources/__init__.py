@@ -14,7 +14,7 @@ from pathlib import Path
 from sitegen.model import Problem, Severity, SourceEntry
 from sitegen.sources import abstracts, bibtex, csljson, daily
 from sitegen.sources.bibtex_records import without_comment_lines
-from sitegen.yamlfile import read_text
+from sitegen.sources.encoding import read_seed_text
 
 LONG_ABSTRACT = 100_000
 """Characters past which an abstract is warned about (real ones run to a few thousand)."""
@@ -83,10 +83,11 @@ def seed_files(seeds_dir: Path) -> list[Path]:
 
 def read_seed_file(path: Path, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     """Read and parse one seed file."""
-    text, problems = read_text(path, display)
+    text, problems = read_seed_text(path, display)
     if text is None:
         return [], problems
-    return parse_seed_text(text, display, path.suffix.lower())
+    entries, found = parse_seed_text(text, display, path.suffix.lower())
+    return entries, problems + found
 
 
 def read_seeds(seeds_dir: Path, root: Path) -> tuple[list[SourceEntry], list[Problem]]:

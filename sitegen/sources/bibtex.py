@@ -22,6 +22,7 @@ from sitegen.sources.bibtex_records import (
     Record,
     read_records,
     with_crossrefs,
+    with_keys,
     without_comment_lines,
 )
 from sitegen.sources.bibtex_values import read_strings
@@ -43,11 +44,17 @@ def sniff(text: str, suffix: str) -> bool:
     return _ENTRY_START.search(text) is not None
 
 
+def _variant_title(fields: dict[str, str]) -> str | None:
+    """biber's multiscript ``title_original``/``title_translated`` when there is no ``title``."""
+    found = (value.strip() for name, value in fields.items() if name.startswith("title_"))
+    return next((value for value in found if value), None)
+
+
 def _entry(
     record: Record, display: str, problems: list[Problem], decode: fields_of.Decoder
 ) -> SourceEntry | None:
     fields = record.fields
-    title = fields.get("title", "").strip() or None
+    title = fields.get("title", "").strip() or _variant_title(fields)
     abstract = fields.get("abstract", "").strip()
     if title is None and not abstract:
         problems.append(
@@ -75,7 +82,7 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     """One entry per BibTeX entry; each malformed entry is a warning at its ``@`` line."""
     problems: list[Problem] = []
     try:
-        library = parse_string(without_comment_lines(text), parse_stack=[])
+        library = parse_string(with_keys(without_comment_lines(text)), parse_stack=[])
     except Exception as exc:  # bibtexparser reports its own bugs by raising; never crash a build
         return [], [Problem(display, None, f"could not read this BibTeX file: {exc}")]
     strings = read_strings(library, display, problems)

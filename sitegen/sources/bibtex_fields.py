@@ -21,6 +21,9 @@ _URL_COMMAND = re.compile(r"^\\url\{(.*)\}$", re.DOTALL)
 _DBLP_HOMONYM = re.compile(r"\s+\d{4}$")
 _OTHERS = re.compile(r"[\s{}]*others[\s{}]*", re.IGNORECASE)
 """``and others`` (or ``{Others}``) is BibTeX's "et al.", not a person."""
+_SCOPUS_SEPARATOR = re.compile(r"\s+,\s+")
+_SCOPUS_AFFILIATION = re.compile(r"(\b[A-Z]\.)[a-z]{1,2}\b")
+_AND = re.compile(r"\s(?:and|AND)\s")
 
 
 Decoder = Callable[[str], str]
@@ -43,10 +46,21 @@ def _person(raw: str, decode: Decoder) -> str | None:
     return name or None
 
 
+def _scopus_names(value: str) -> list[str] | None:
+    """Older Scopus exports list authors as ``Aria, M.a , Iorio, C.b`` (affiliation letters
+    after the initials, `` , `` between people) instead of joining them with ``and``."""
+    if _SCOPUS_SEPARATOR.search(value) is None or _AND.search(value):
+        return None
+    names = (
+        _SCOPUS_AFFILIATION.sub(r"\1", name).strip() for name in _SCOPUS_SEPARATOR.split(value)
+    )
+    return [name for name in names if name]
+
+
 def authors(value: str, decode: Decoder) -> tuple[str, ...]:
     """Every author in order; two people of the same short name are both kept."""
     try:
-        names = split_multiple_persons_names(value)
+        names = _scopus_names(value) or split_multiple_persons_names(value)
     except InvalidNameError:
         names = [value]
     found = (_person(name, decode) for name in names)

@@ -20,6 +20,11 @@ from sitegen.sources.skipped import skipped
 
 _COMMENT_LINE = re.compile(r"^[ \t]*%[^\r\n]*", re.MULTILINE)
 """A line commented out with ``%``, as biber ignores it."""
+_KEYLESS = re.compile(
+    r"^([ \t]*@[ \t]*(?!(?:string|preamble|comment)\b)[A-Za-z]+[ \t]*[{(])(?=\s*[A-Za-z][\w-]*\s*=)",
+    re.MULTILINE | re.IGNORECASE,
+)
+"""An entry without a key, its first field right after the brace: EndNote writes these."""
 _CONTAINERS = frozenset(
     {
         "proceedings",
@@ -41,6 +46,23 @@ _INHERITED = ("booktitle", "year", "date", "journal", "journaltitle", "publisher
 def without_comment_lines(text: str) -> str:
     """The text with every line that starts with ``%`` emptied (line numbers kept)."""
     return _COMMENT_LINE.sub("", text)
+
+
+def with_keys(text: str) -> str:
+    """The text with a key given to each entry written without one (line numbers kept).
+
+    BibTeX itself would read the first field's name as the key and fail on the ``=``;
+    the entry is still a paper its reader wants, and sitegen keys papers by title.
+    """
+
+    counted = [0, 1]  # offset counted up to, and the line there: one pass however many
+
+    def key(match: re.Match[str]) -> str:
+        counted[1] += text.count("\n", counted[0], match.start())
+        counted[0] = match.start()
+        return f"{match.group(1)}no key at line {counted[1]},"
+
+    return _KEYLESS.sub(key, text)
 
 
 @dataclass
@@ -129,30 +151,47 @@ def _failure(block: bib.ParsingFailedBlock) -> str:
     return f"malformed BibTeX {what}{reason}"
 
 
+_NOT_PAPERS = frozenset({"xdata", "set"})
+"""biblatex's field containers (``@xdata``) and groups of entries (``@set``): not papers."""
+
+
+def _parent(
+    record: Record, target: str, by_key: dict[str, Record], display: str, problems: list[Problem]
+) -> Record | None:
+    parent = by_key.get(target.strip().casefold())
+    if parent is None or parent is record:
+        problems.append(
+            Problem(
+                display,
+                record.line,
+                f"{record.label}: crossref {target.strip()!r} names no entry in this file",
+                Severity.WARNING,
+            )
+        )
+        return None
+    return parent
+
+
 def with_crossrefs(records: list[Record], display: str, problems: list[Problem]) -> list[Record]:
-    """Children take missing venue and year fields from their ``crossref`` parent.
+    """Children take missing venue and year fields from their ``crossref`` parent, and
+    any missing field from the biblatex ``@xdata`` entries they name.
 
     A parent volume (``@proceedings``, ``@book``) that some entry crossrefs is
-    not itself a paper, as DBLP's exports would otherwise suggest.
+    not itself a paper, as DBLP's exports would otherwise suggest; nor are
+    ``@xdata`` and ``@set`` entries.
     """
     by_key: dict[str, Record] = {}
     for record in records:
         by_key.setdefault(record.key.casefold(), record)
     parents: set[int] = set()
     for record in records:
+        for target in record.fields.get("xdata", "").split(","):
+            source = _parent(record, target, by_key, display, problems) if target.strip() else None
+            for name, value in source.fields.items() if source else ():
+                record.fields.setdefault(name, value)
         target = record.fields.get("crossref", "").strip()
-        if not target:
-            continue
-        parent = by_key.get(target.casefold())
-        if parent is None or parent is record:
-            problems.append(
-                Problem(
-                    display,
-                    record.line,
-                    f"{record.label}: crossref {target!r} names no entry in this file",
-                    Severity.WARNING,
-                )
-            )
+        parent = _parent(record, target, by_key, display, problems) if target else None
+        if parent is None:
             continue
         if parent.type in _CONTAINERS:
             parents.add(id(parent))
@@ -161,4 +200,4 @@ def with_crossrefs(records: list[Record], display: str, problems: list[Problem])
                 record.fields[name] = parent.fields[name]
         if "booktitle" not in record.fields and "title" in parent.fields:
             record.fields["booktitle"] = parent.fields["title"]
-    return [record for record in records if id(record) not in parents]
+    return [r for r in records if id(r) not in parents and r.type not in _NOT_PAPERS]

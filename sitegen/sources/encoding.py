@@ -1,0 +1,98 @@
+"""A seed file's text, whatever encoding its exporter wrote it in.
+
+Most exports are UTF-8 (with or without a BOM), but JabRef saves in the encoding its
+preferences name and says so on the first line (``% Encoding: ISO-8859-1``), BibDesk
+writes ``%% Saved with string encoding Western (Mac OS Roman)``, and EndNote and
+Windows tools save UTF-16 with a BOM or Windows-1252. A file that is not UTF-8 is read
+in its declared encoding, else as Windows-1252 with a warning at its first non-UTF-8
+line: its papers are kept, and an accent read wrongly is easy to see and fix.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from pathlib import Path
+
+from sitegen.model import Problem, Severity
+
+_DECLARED = re.compile(
+    rb"^[ \t]*%+[ \t]*(?:Encoding:|Saved with string encoding)[ \t]*([^\r\n]+)",
+    re.IGNORECASE | re.MULTILINE,
+)
+"""JabRef's ``% Encoding: windows-1252`` and BibDesk's ``%% Saved with string encoding ...``."""
+_BIBDESK_NAMES = {
+    "unicode (utf-8)": "utf-8",
+    "western (iso latin 1)": "latin-1",
+    "western (windows latin 1)": "cp1252",
+    "western (mac os roman)": "mac_roman",
+    "central european (iso latin 2)": "iso8859-2",
+    "central european (windows latin 2)": "cp1250",
+}
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_FALLBACK = "cp1252"
+"""Windows-1252 is ISO-8859-1 with printable characters (curly quotes, dashes) where
+Latin-1 has control codes: the legacy encoding a non-UTF-8 export is most likely in."""
+
+
+def _declared(raw: bytes) -> str | None:
+    """The Python codec a file's header names, or None (unknown names are ignored)."""
+    match = _DECLARED.search(raw[:4096])
+    if match is None:
+        return None
+    name = match.group(1).decode("ascii", "replace").strip().rstrip(";").strip()
+    name = _BIBDESK_NAMES.get(name.casefold(), name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_seed(raw: bytes, display: str) -> tuple[str | None, list[Problem]]:
+    """The text of a seed file's bytes, and a warning when its encoding had to be guessed."""
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return _text(raw.decode(codec), display)
+            except UnicodeDecodeError:
+                break
+    try:
+        return _text(raw.decode("utf-8-sig"), display)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+    declared = _declared(raw)
+    if declared is not None and declared != "utf-8":
+        try:
+            return _text(raw.decode(declared), display)
+        except UnicodeDecodeError:
+            pass
+    try:
+        decoded, codec = raw.decode(_FALLBACK), "Windows-1252 (Latin-1)"
+    except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined
+        decoded, codec = raw.decode("latin-1"), "Latin-1"
+    text, problems = _text(decoded, display)
+    if text is not None:
+        message = f"not valid UTF-8 text; read as {codec}: check its accents, or save it as UTF-8"
+        problems.insert(0, Problem(display, line, message, Severity.WARNING))
+    return text, problems
+
+
+def _text(text: str, display: str) -> tuple[str | None, list[Problem]]:
+    if "\x00" in text:
+        line = text[: text.index("\x00")].count("\n") + 1
+        return None, [Problem(display, line, "file holds binary data (NUL bytes), not text")]
+    return text, []
+
+
+def read_seed_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
+    """Read a seed file as text; an unreadable or binary file is a problem, not a crash."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(display, None, f"cannot read file: {exc.strerror or exc}")]
+    return decode_seed(raw, display)
