@@ -9,6 +9,7 @@ itself is ``sitegen.annotation_edit``'s; here the result is validated like
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 import tempfile
 import unicodedata
@@ -23,7 +24,7 @@ from sitegen.locks import exclusive
 from sitegen.model import Problem, Severity
 from sitegen.settings import Settings
 from sitegen.sources import display_path
-from sitegen.yamlfile import parse_yaml
+from sitegen.yamlfile import parse_yaml, read_regular
 
 __all__ = ["ANNOTATIONS_FILE", "AnnotateError", "Change", "Outcome", "annotate"]
 
@@ -195,9 +196,10 @@ def annotate(settings: Settings, key: str, change: Change, file: Path | None = N
                     return outcome
     except OSError as exc:  # disk full, read-only project: one line, nothing half-written
         where = display_path(Path(exc.filename), settings.root) if exc.filename else "annotate"
+        space = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)
+        advice = "free some space or make the project writable" if space else "fix that path"
         raise AnnotateError(
-            f"{where}: {exc.strerror or exc}; nothing was changed (free some space or make "
-            "the project writable, then run again)"
+            f"{where}: {exc.strerror or exc}; nothing was changed ({advice}, then run again)"
         ) from exc
     raise AnnotateError(
         "the annotation file kept changing while annotating; nothing was written, run again"
@@ -254,6 +256,6 @@ def _annotate_once(
 def _bytes(path: Path) -> bytes:
     """The file's bytes; nothing for a file not there yet."""
     try:
-        return path.read_bytes()
+        return read_regular(path)
     except FileNotFoundError:
         return b""

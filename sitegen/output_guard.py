@@ -30,7 +30,7 @@ import click
 from sitegen.cache import CACHE_DIR
 from sitegen.locks import exclusive
 from sitegen.model import InputError
-from sitegen.output import MARKER, OutputRefused
+from sitegen.output import MARKER, OutputRefused, check_output_folder
 from sitegen.settings import Settings
 
 INPUT_FOLDERS = ("seeds", "content", "templates", "static")
@@ -114,6 +114,7 @@ def guarded(
     def run(settings: Settings, /, *args: P.args, **kwargs: P.kwargs) -> R:
         output = settings.output_path
         refuse_inside_inputs(output, settings.root)
+        check_output_folder(output, settings.root)  # before anything beside it is deleted
         try:
             lock = lock_path(settings.root, output)
             with exclusive(lock, _waiting(output)):

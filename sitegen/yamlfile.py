@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import errno
+import os
+import stat
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -187,10 +190,20 @@ def _too_deep(text: str) -> int | None:
     return None
 
 
+def read_regular(path: Path) -> bytes:
+    """A regular file's bytes; ``OSError`` for anything else (a FIFO would block the read
+    forever, a device could give bytes for ever), without opening it for more than a stat."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as file:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device?)", str(path))
+        return file.read()
+
+
 def read_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
     """Read a UTF-8 text file (BOM allowed); undecodable bytes are a problem, not a crash."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)
     except OSError as exc:
         return None, [Problem(display, None, f"cannot read file: {exc.strerror or exc}")]
     try:

@@ -40,6 +40,7 @@ from sitegen.digest import blake, code_signature, file_signature
 from sitegen.model import Annotation, Paper, Problem, SourceEntry, Topic
 from sitegen.sources import read_seeds, seed_files
 from sitegen.topic_match import PatternTimeout, TopicMatcher
+from sitegen.yamlfile import read_regular
 
 
 @dataclass
@@ -193,7 +194,9 @@ def assign_topics(
 
     try:
         try:
-            rules = topics_path.read_bytes() if topics_path.exists() else b""
+            rules = read_regular(topics_path)
+        except FileNotFoundError:
+            rules = b""
         except OSError:
             return compute(), []
         return stages.compute("topics", blake(seeds.key.encode(), rules).hex(), compute), []
