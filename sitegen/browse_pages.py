@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sitegen.authors import Author, AuthorLinks, author_links, group_authors
-from sitegen.model import Catalog, Paper
+from sitegen.catalog.authors import AuthorLinks, author_links
+from sitegen.model import Author, Catalog, Paper
 from sitegen.pages import Page
 from sitegen.reading import DONE_STATUSES, by_title, status_counts
 
@@ -44,14 +44,13 @@ class Browse:
 
 def browse_links(catalog: Catalog) -> Browse:
     """The browse sections of a catalogue's site, for the renderer."""
-    authors = group_authors(catalog.papers)
     years = any(paper.year is not None for paper in catalog.papers)
-    return Browse(author_links(authors), years)
+    return Browse(author_links(catalog.authors), years)
 
 
 def browse_pages(catalog: Catalog) -> list[Page]:
     """Author pages and the years page, as far as the papers have authors and years."""
-    return [*author_pages(group_authors(catalog.papers)), *years_page(catalog)]
+    return [*author_pages(catalog.authors), *years_page(catalog)]
 
 
 def author_url(slug: str) -> str:

@@ -258,6 +258,20 @@ class ReadingList:
         return tuple(item.key for section in self.sections for item in section.items)
 
 
+@dataclass(frozen=True, slots=True)
+class Author:
+    """One person and the papers of the list they wrote."""
+
+    slug: str
+    """URL slug of their page: ``authors/<slug>/``."""
+    name: str
+    """The fullest form of their name the sources give (the most used one on a tie)."""
+    papers: tuple[Paper, ...]
+    """Their papers, in catalogue order."""
+    names: tuple[str, ...] = ()
+    """Every form of their name the papers give."""
+
+
 @dataclass(frozen=True)
 class Catalog:
     """The whole reading list, loaded and validated before anything renders."""
@@ -273,6 +287,8 @@ class Catalog:
     """Warnings found while loading (errors raise instead)."""
     hidden_keys: frozenset[str] = frozenset()
     """Keys of papers kept out of the site by ``hidden: true``."""
+    authors: tuple[Author, ...] = field(default=(), repr=False, compare=False)
+    """Every author of the papers, by family then given name (``sitegen.catalog.authors``)."""
     annotation_refs: Mapping[str, SourceRef] = field(
         default_factory=dict, repr=False, compare=False
     )

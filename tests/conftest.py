@@ -243,6 +243,18 @@ RESEARCHER = Path(__file__).parent / "data" / "researcher"
 """A small BibTeX project: authors written several ways, years, DOIs, arXiv ids, venues."""
 
 
+def copy_researcher_project(root: Path) -> Path:
+    """Copy the small BibTeX project's inputs into ``root``."""
+    shutil.copytree(RESEARCHER, root, ignore=shutil.ignore_patterns(".sitegen-cache", "_site"))
+    return root
+
+
+@pytest.fixture
+def researcher_project(tmp_path: Path) -> Path:
+    """A copy of the small BibTeX project to edit (``base_url: /lab/``)."""
+    return copy_researcher_project(tmp_path / "project")
+
+
 @pytest.fixture(scope="session")
 def researcher_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small BibTeX project built for ``/lab/`` into ``<tmp>/www/lab/`` (serve
@@ -250,8 +262,7 @@ def researcher_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from sitegen.build import build_site
 
     tmp = tmp_path_factory.mktemp("researcher")
-    root = tmp / "project"
-    shutil.copytree(RESEARCHER, root, ignore=shutil.ignore_patterns(".sitegen-cache", "_site"))
+    root = copy_researcher_project(tmp / "project")
     settings, _ = load_settings(root)
     out = tmp / "www" / "lab"
     build_site(settings.with_overrides(output_dir=str(out)), jobs=1)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from pathlib import Path
 
-from sitegen.authors import Author, author_links, author_slug, group_authors
-from sitegen.model import Paper, RichText, SourceRef
+from sitegen.build import BuildMemory, build_site
+from sitegen.catalog.authors import author_links, author_slug, group_authors
+from sitegen.model import Author, Paper, RichText, SourceRef
+from sitegen.settings import load_settings
 
 
 def grouped(papers: list[Paper]) -> tuple[Author, ...]:
@@ -36,17 +37,31 @@ def test_an_initial_joins_a_full_name_only_when_one_person_fits() -> None:
     assert sorted(a.name for a in two) == ["K. He", "Kai He", "Kaiming He"]
 
 
-def test_grouping_again_shows_the_papers_and_authors_as_they_are_now() -> None:
-    papers = [paper("a", "Kaiming He"), paper("b", "K. He")]
-    assert [a.papers for a in grouped(papers)] == [tuple(papers)]
-    papers[1] = replace(papers[1], status="read")  # an edit that leaves the authors
-    (he,) = grouped(papers)
-    assert he.papers[1].status == "read"
-    papers[1] = replace(papers[1], authors=("Ross Girshick",))
-    assert [(a.name, [p.key for p in a.papers]) for a in grouped(papers)] == [
-        ("Ross Girshick", ["b"]),
-        ("Kaiming He", ["a"]),
-    ]
+def test_serve_rebuilds_show_authors_as_they_are_now(researcher_project: Path) -> None:
+    """The people found in the authors are kept between ``sitegen serve``'s builds while
+    the authors are unchanged: an edit shows on the author pages, and new authors too."""
+    root = researcher_project
+    settings = load_settings(root)[0].with_overrides(output_dir="out")
+    memory = BuildMemory.for_project(root)
+    build_site(settings, jobs=1, index_search=False, memory=memory)
+    notes = root / "content" / "annotations" / "notes.yaml"
+    page = root / "out" / "authors" / "ashish-vaswani" / "index.html"
+    assert "1 of 2 read" in page.read_text()
+    notes.write_text(notes.read_text().replace("status: skimmed", "status: queued"))
+    build_site(settings, jobs=1, index_search=False, memory=memory)
+    assert "0 of 2 read" in page.read_text()
+    notes.write_text(notes.read_text() + "attention-is-all-you-need:\n  authors: [Grace Hopper]\n")
+    notes.write_text(
+        notes.read_text().replace(
+            "attention-is-all-you-need:\n  status: queued\n  tags: [nlp]\n", ""
+        )
+    )
+    build_site(settings, jobs=1, index_search=False, memory=memory)
+    assert not page.exists()  # "A. Vaswani" alone is no longer Ashish Vaswani
+    alone = root / "out" / "authors" / "a-vaswani" / "index.html"
+    assert 'href="/lab/papers/a-paper-without-a-year/"' in alone.read_text()
+    hopper = root / "out" / "authors" / "grace-hopper" / "index.html"
+    assert 'href="/lab/papers/attention-is-all-you-need/"' in hopper.read_text()
 
 
 def test_written_names_link_to_their_person() -> None:

@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from sitegen.cache import StageCache
+from sitegen.catalog.authors import find_people, with_papers
 from sitegen.catalog.dedupe import Merge, MergedPaper
 from sitegen.catalog.lists import load_lists
 from sitegen.catalog.stages import (
@@ -244,6 +245,9 @@ def load(
         retitled = frozenset(key for key, note in notes.items() if note.title)
         visible = _with_related(made, settings.related_count, seeds.key, retitled, stages, memory)
 
+    written = tuple(paper.authors for paper in visible)
+    if memory.people[0] != written:
+        memory.people = (written, find_people(written))
     all_topics = list(topics)
     if any(UNSORTED.slug in p.topics for p in visible):
         all_topics.append(UNSORTED)
@@ -254,6 +258,7 @@ def load(
         entry_count=seeds.entry_count,
         problems=tuple(problems),
         hidden_keys=hidden,
+        authors=with_papers(memory.people[1], visible),
         annotation_refs={key: note.ref for key, note in notes.items()},
     )
     return Loaded(catalog, tuple(problems), merges)

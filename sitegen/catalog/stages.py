@@ -32,6 +32,7 @@ from sitegen.catalog.annotations import (
     merge_annotation_files,
     read_annotation_file,
 )
+from sitegen.catalog.authors import People
 from sitegen.catalog.dedupe import CleanEntry, MergedPaper, find_duplicates, merge, merge_warnings
 from sitegen.catalog.keys import assign_keys
 from sitegen.catalog.titles import infer_title
@@ -60,6 +61,8 @@ class CatalogMemory:
     related: dict[str, RelatedPaper] = field(default_factory=dict)
     related_for: tuple[tuple[str, ...], int] = ((), 0)
     """The visible keys and related count ``related`` holds results for."""
+    people: tuple[tuple[tuple[str, ...], ...], People] = ((), ())
+    """The visible papers' authors, and the people ``find_people`` found in them."""
 
 
 @dataclass(frozen=True, slots=True)

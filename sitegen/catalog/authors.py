@@ -15,7 +15,6 @@ name with the ``author_url`` filter.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import unicodedata
@@ -24,24 +23,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from sitegen.catalog.keys import slugify
-from sitegen.model import Paper
+from sitegen.model import Author, Paper
 
 _TOKEN = re.compile(r"[^\s.]+")
 _SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
-
-
-@dataclass(frozen=True, slots=True)
-class Author:
-    """One person and the papers of the list they wrote."""
-
-    slug: str
-    """URL slug of their page: ``authors/<slug>/``."""
-    name: str
-    """The fullest form of their name the sources give (the most used one on a tie)."""
-    papers: tuple[Paper, ...]
-    """Their papers, in catalogue order."""
-    names: tuple[str, ...] = ()
-    """Every form of their name the papers give."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,23 +106,25 @@ def author_slug(name: str) -> str:
 def group_authors(papers: Sequence[Paper]) -> tuple[Author, ...]:
     """Every author of ``papers``, each with their papers, ordered by family then given
     name."""
-    people = _people(tuple(paper.authors for paper in papers))
+    return with_papers(find_people(tuple(paper.authors for paper in papers)), papers)
+
+
+People = tuple[tuple[str, str, tuple[int, ...], tuple[str, ...]], ...]
+"""The people ``find_people`` finds: slug, name, positions of their papers, names."""
+
+
+def with_papers(people: People, papers: Sequence[Paper]) -> tuple[Author, ...]:
+    """``people`` found in the ``papers``' authors, as authors with those papers."""
     return tuple(
         Author(slug, name, tuple(papers[i] for i in positions), names)
         for slug, name, positions, names in people
     )
 
 
-_Person = tuple[str, str, tuple[int, ...], tuple[str, ...]]
-"""An author as ``_people`` finds them: slug, name, positions of their papers, names."""
-
-
-@functools.lru_cache(maxsize=1)
-def _people(authors: tuple[tuple[str, ...], ...]) -> tuple[_Person, ...]:
+def find_people(authors: tuple[tuple[str, ...], ...]) -> People:
     """The people behind each paper's ``authors`` (in catalogue order), with the
-    positions of their papers. Kept for the last catalogue's authors: a build asks twice
-    (navigation links, author pages), and ``sitegen serve``'s rebuilds ask again with
-    the same authors unless an edit changed them (~0.3 s at 10,000 papers of 5 authors)."""
+    positions of their papers (~0.3 s at 10,000 papers of 5 authors: ``sitegen serve``
+    keeps them while the authors are unchanged, ``CatalogMemory.people``)."""
     written: dict[str, list[int]] = {}
     for position, listed in enumerate(authors):
         for name in dict.fromkeys(listed):
