@@ -40,22 +40,23 @@ def citations(catalog: Catalog, settings: Settings, memory: PlanMemory) -> Citat
     (``PlanMemory.changed_since``) or whose citation key moved are made again."""
     papers = catalog.papers
     changed = memory.changed_since(catalog, settings)
-    stems = memory.stems
+    texts = memory.texts
+    stems = texts.stems
     before = {key: stems.texts.get(key) for key in changed or ()}
     stems.update(papers_to_make(catalog, changed), citation_stem, fresh=changed is None)
-    keys = memory.citation_keys
+    keys = texts.citation_keys
     redo: Collection[str] | None = changed
     if changed is None or any(stems.texts.get(key) != before[key] for key in changed):
         # A stem moved: keys of the papers sharing it (``a``, ``b``, ...) may move too.
         keys = citation_keys(papers, stems.texts)
         if changed is not None:
-            redo = {*changed, *(k for k, c in keys.items() if memory.citation_keys.get(k) != c)}
-        memory.citation_keys = keys
+            redo = {*changed, *(k for k, c in keys.items() if texts.citation_keys.get(k) != c)}
+        texts.citation_keys = keys
     chosen, fresh = papers_to_make(catalog, redo), redo is None
     notes = settings.export_notes  # a settings change makes every text again
-    memory.bibtex.update(chosen, lambda p: bibtex_entry(p, keys[p.key], notes=notes), fresh=fresh)
-    memory.csl.update(chosen, lambda p: csl_text(p, keys[p.key], notes=notes), fresh=fresh)
-    bibtex, csl = memory.bibtex, memory.csl
+    bibtex, csl = texts.bibtex, texts.csl
+    bibtex.update(chosen, lambda p: bibtex_entry(p, keys[p.key], notes=notes), fresh=fresh)
+    csl.update(chosen, lambda p: csl_text(p, keys[p.key], notes=notes), fresh=fresh)
     return Citations(keys, bibtex.texts, bibtex.digests, csl.texts, csl.digests, changed)
 
 

@@ -54,9 +54,9 @@ def publish_pages(
     changed = cited.changed
     base = settings.absolute_base or settings.base_path
     made = papers_to_make(catalog, changed)  # the other records are the last plan's
-    memory.records.update(made, partial(_paper_record, base=base), fresh=changed is None)
+    memory.texts.records.update(made, partial(_paper_record, base=base), fresh=changed is None)
     # Joined when written, not held whole for the build: megabytes at 100,000 papers.
-    body = partial(papers_json, catalog.papers, memory.records.texts)
+    body = partial(papers_json, catalog.papers, memory.texts.records.texts)
     pages = [Page("papers.json", None, {"body": body}, inputs=(catalog.papers, base))]
     pages += [*feed_pages(catalog, settings, memory), *export_pages(catalog, cited)]
     sitemap = sitemap_files(settings, planned)
@@ -70,7 +70,7 @@ def publish_pages(
 
 def papers_json(papers: Sequence[Paper], records: Mapping[str, str]) -> Iterator[bytes]:
     """The whole catalogue, machine-readable (SPEC §5), paper by paper, UTF-8, from each
-    paper's record by paper key (``PlanMemory.records``)."""
+    paper's record by paper key (``PerPaper.records``)."""
     if not papers:
         yield b'{\n "papers": []\n}\n'
         return

@@ -211,6 +211,23 @@ TEXTS_STAGE = "paper-texts"
 
 
 @dataclass
+class PerPaper:
+    """What a plan makes per paper, by paper key, each made again only for the papers
+    changed since the last plan (``PlanMemory.changed_since``)."""
+
+    stems: PaperTexts = field(default_factory=PaperTexts)
+    """Citation stems."""
+    bibtex: PaperTexts = field(default_factory=PaperTexts)
+    """BibTeX entries."""
+    csl: PaperTexts = field(default_factory=PaperTexts)
+    """CSL-JSON item texts."""
+    records: PaperTexts = field(default_factory=PaperTexts)
+    """``papers.json`` records."""
+    citation_keys: dict[str, str] = field(default_factory=dict)
+    """Paper key → citation key."""
+
+
+@dataclass
 class KeptTexts:
     """A plan's per-paper texts as ``sitegen build`` leaves them for the next build, with
     what ``PlanMemory.changed_since`` compares: the ``site_values`` and paper digests they
@@ -218,11 +235,7 @@ class KeptTexts:
 
     site: str
     papers: dict[str, str]
-    stems: PaperTexts
-    bibtex: PaperTexts
-    csl: PaperTexts
-    records: PaperTexts
-    citation_keys: dict[str, str]
+    texts: PerPaper
 
 
 @dataclass
@@ -258,16 +271,8 @@ class PlanMemory:
 
     paper_pages: Recorded[object] = field(default_factory=Recorded)
     """The paper pages (``sitegen.pages.Page``) of the last plan, by paper key."""
-    stems: PaperTexts = field(default_factory=PaperTexts)
-    """Citation stems by paper key."""
-    bibtex: PaperTexts = field(default_factory=PaperTexts)
-    """BibTeX entries by paper key."""
-    csl: PaperTexts = field(default_factory=PaperTexts)
-    """CSL-JSON item texts by paper key."""
-    records: PaperTexts = field(default_factory=PaperTexts)
-    """``papers.json`` records by paper key."""
-    citation_keys: dict[str, str] = field(default_factory=dict)
-    """Paper key → citation key, as of the last plan."""
+    texts: PerPaper = field(default_factory=PerPaper)
+    """Per-paper texts as of the last plan."""
     orders: Orders = field(default_factory=Orders)
     """Topic, tag and feed orderings by name."""
     feed_entries: Texts[tuple[str, str, str]] = field(default_factory=Texts)
@@ -305,15 +310,15 @@ class PlanMemory:
         memory has a plan already: a one-off build then makes only the changed papers'."""
         kept = None if self.paper_pages.site else stages.get(TEXTS_STAGE, code_signature())
         if isinstance(kept, KeptTexts):
-            self.paper_pages.site, self.shown.papers = kept.site, kept.papers
-            self.stems, self.bibtex, self.csl = kept.stems, kept.bibtex, kept.csl
-            self.records, self.citation_keys = kept.records, kept.citation_keys
+            self.paper_pages.site, self.shown.papers, self.texts = (
+                kept.site,
+                kept.papers,
+                kept.texts,
+            )
 
     def keep_texts(self, stages: StageCache) -> None:
         """Leave this plan's per-paper texts for the next ``sitegen build``."""
-        shown, site = self.shown.papers, self.paper_pages.site
-        texts = (self.stems, self.bibtex, self.csl, self.records)
-        kept = KeptTexts(site, shown, *texts, self.citation_keys)
+        kept = KeptTexts(self.paper_pages.site, self.shown.papers, self.texts)
         stages.put(TEXTS_STAGE, code_signature(), kept)
 
     def finish(self) -> None:
