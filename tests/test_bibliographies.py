@@ -230,3 +230,22 @@ def test_biblatex_xdata_and_set_are_not_papers_and_multiscript_titles_are_read()
     assert problems == []
     assert titles(entries) == ["A Book With Xdata", "Мухаммад ибн муса ал-Хорезми"]
     assert entries[0].venue == "Macmillan"
+
+
+def test_a_single_csl_item_as_doi_org_answers_is_a_paper() -> None:
+    (entry,), problems = read("doi-org-single.json")
+    assert problems == []
+    assert entry.title == "Mastering the game of Go with deep neural networks and tree search"
+    assert (entry.ref.line, entry.doi, entry.venue, entry.year) == (
+        1,
+        "10.1038/nature16961",
+        "Nature",
+        2016,
+    )
+
+
+def test_crossref_api_titles_given_as_lists_are_read() -> None:
+    (entry,), problems = read("crossref-api-lists.json")
+    assert problems == []
+    assert entry.title == "Optuna: A Next-generation Hyperparameter Optimization Framework"
+    assert entry.venue is not None and entry.venue.startswith("Proceedings of the 25th ACM")

@@ -29,7 +29,13 @@ _CSL_MARKUP = re.compile(r"</?(?:i|b|sup|sub|span(?:\s+(?:class|style)=\"[^\"]*\
 
 
 def _items_of(data: Any) -> Any:
-    return data.get("items") if isinstance(data, dict) else data
+    """The items: an array, an ``{"items": [...]}`` wrapper, or one item on its own (what
+    doi.org answers for ``Accept: application/vnd.citationstyles.csl+json``)."""
+    if not isinstance(data, dict):
+        return data
+    if "items" in data:
+        return data["items"]
+    return [data] if "title" in data and "type" in data else None
 
 
 def _looks_like_items(items: Any) -> bool:
@@ -97,7 +103,7 @@ def _item_offsets(text: str) -> list[int]:
         if text.startswith("{", start):
             found = _items_offset(text, start)
             if found is None:
-                return []
+                return [start]  # one item on its own
             start = found
         return list(_array_offsets(text, start)) if text.startswith("[", start) else []
     except (ValueError, RecursionError):
@@ -110,6 +116,8 @@ def _string(item: dict[str, Any], name: str, warn: list[str]) -> str:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
+        value = value[0]  # Crossref's REST API gives titles as lists of one text
     if not isinstance(value, str):
         warn.append(f"{name!r} should be text, not {type(value).__name__}; ignored")
         return ""
