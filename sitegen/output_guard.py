@@ -80,7 +80,15 @@ def lock_path(root: Path, output: Path) -> Path:
 def remove_leftovers(output: Path) -> None:
     """Delete what a killed or failed build left beside the output folder, and the
     scratch folders of its steps inside it (``.pagefind-staging``: hidden, ending in
-    ``-staging`` or ``-old``)."""
+    ``-staging`` or ``-old``).
+
+    A build killed between moving the old site aside and moving the new one in left
+    no output, and the old site as ``<out>.sitegen-old``: that is the last good site,
+    put back rather than deleted (the next build may well fail on its inputs).
+    """
+    old = output.with_name(output.name + ".sitegen-old")
+    if not output.exists() and (old / MARKER).is_file():
+        old.rename(output)
     for suffix in LEFTOVERS:
         shutil.rmtree(output.with_name(output.name + suffix), ignore_errors=True)
     if (output / MARKER).is_file():

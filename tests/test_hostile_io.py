@@ -4,6 +4,9 @@ naming the path, never a hang, a traceback or a damaged last good site."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sitegen.cli import cli
+from tests.conftest import REPO
 from tests.test_hostile import ZEBRA, ZEBRA_KEY, build, build_within, files
 
 Project = Callable[..., Path]
@@ -69,3 +73,25 @@ def test_an_output_dir_holding_the_project_is_refused_before_anything_is_touched
     assert result.exit_code == 1, result.output
     assert "it holds the project itself" in result.output
     assert (beside / "thesis.tex").read_text() == "years of work"
+
+
+def test_a_build_killed_mid_swap_leaves_the_last_good_site_to_a_failing_next_build(
+    make_project: Project,
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    assert build(root).exit_code == 0
+    before = files(root / "_site")
+    killed = subprocess.run(
+        [sys.executable, "-m", "tests.killpoints", "swap", "-C", str(root), "build", "--clean"],
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        cwd=REPO,
+        timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    (root / "content" / "annotations" / "a.yaml").write_text(f"{ZEBRA_KEY}:\n  rating: [\n")
+    result = build(root)
+    assert result.exit_code == 1
+    assert "content/annotations/a.yaml:3: error:" in result.output
+    assert files(root / "_site") == before
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith("_site")) == ["_site"]
