@@ -170,3 +170,24 @@ def test_a_real_abstract_is_preferred_to_a_placeholder(make_project: Callable[..
     assert loaded.catalog is not None
     paper = loaded.catalog.paper("attention-is-all-you-need")
     assert paper.abstract.plain == "Real text."
+
+
+def test_recurring_generic_titles_of_different_works_stay_apart(
+    make_project: Callable[..., Path],
+) -> None:
+    loaded = load_files(make_project, "wos-editorials.bib")
+    assert loaded.catalog is not None
+    assert [(p.title.plain, p.year) for p in loaded.catalog.papers] == [
+        ("Editorial", 2003),
+        ("Editorial", 2004),
+        ("Introduction", 2011),
+        ("Introduction", 2015),
+        ("Attention Is All You Need", 2017),
+    ]
+    ((merge, _),) = loaded.merges  # the preprint's arXiv DOI does not keep it apart
+    assert (str(merge.first), str(merge.second), merge.reason) == (
+        "seeds/wos-editorials.bib:31",
+        "seeds/wos-editorials.bib:38",
+        "title",
+    )
+    assert warnings(loaded) == []

@@ -119,12 +119,61 @@ def _evidence(item: CleanEntry, title: str) -> list[tuple[str, str]]:
     return found
 
 
-class _Groups:
-    """Entries joined into papers; two papers join only when all their titles are compatible."""
+@dataclass(frozen=True, slots=True)
+class _Identity:
+    """What a bibliography says a work is, beyond its title: a DOI, a year, its authors."""
 
-    def __init__(self, titles: Sequence[str]) -> None:
+    doi: str | None
+    year: int | None
+    families: frozenset[str]
+
+    def conflicts(self, other: _Identity) -> bool:
+        """Whether two entries are plainly two works, however alike their titles.
+
+        Generic titles ("Editorial", "Introduction", "Reply") recur across a journal's
+        years: two entries are two works when they carry different DOIs (an arXiv DOI
+        names the preprint of either), or when their years differ and no author is shared.
+        """
+        if self.doi and other.doi and self.doi != other.doi:
+            return True
+        return (
+            self.year is not None
+            and other.year is not None
+            and self.year != other.year
+            and bool(self.families)
+            and bool(other.families)
+            and not self.families & other.families
+        )
+
+
+def _family(name: str) -> str:
+    """The last word of a name as entries display it (``Given von Family, Jr.``)."""
+    words = normalise(name.split(",")[0]).split()
+    return words[-1] if words else ""
+
+
+def identity(entry: SourceEntry) -> _Identity:
+    """An entry's DOI (not an arXiv one), year and author family names, for conflicts."""
+    doi = entry.doi.casefold() if entry.doi else None
+    if doi and doi.startswith(ARXIV_DOI_PREFIX):
+        doi = None
+    families = frozenset(f for f in map(_family, entry.authors) if f)
+    return _Identity(doi, entry.year, families)
+
+
+ARXIV_DOI_PREFIX = "10.48550/"
+
+
+class _Groups:
+    """Entries joined into papers; two papers join only when all their titles are compatible
+    and no two of their entries are plainly two works (``_Identity.conflicts``)."""
+
+    def __init__(self, titles: Sequence[str], identities: Sequence[_Identity]) -> None:
         self.parent = list(range(len(titles)))
         self.titles = [{t} if t else set() for t in titles]
+        self.identities = [
+            [i] if i.doi or i.year is not None or i.families else [] for i in identities
+        ]
 
     def find(self, item: int) -> int:
         while self.parent[item] != item:
@@ -140,11 +189,16 @@ class _Groups:
         titles_a, titles_b = self.titles[root_a], self.titles[root_b]
         if not all(compatible(x, y) for x in titles_a for y in titles_b):
             return False
+        ids_a, ids_b = self.identities[root_a], self.identities[root_b]
+        if any(x.conflicts(y) for x in ids_a for y in ids_b):
+            return False
         # The earlier entry stays the root so groups keep source order.
         root, child = min(root_a, root_b), max(root_a, root_b)
         self.parent[child] = root
         self.titles[root] = titles_a | titles_b
         self.titles[child] = set()
+        self.identities[root] = ids_a + ids_b
+        self.identities[child] = []
         return True
 
 
@@ -155,11 +209,13 @@ def find_duplicates(
 
     Entries are one paper on strong evidence only: the same normalised title; the
     same DOI or arXiv id, or the same substantial abstract, when the titles are
-    compatible (or one side is untitled). A DOI shared by a book's chapters, a
-    placeholder abstract or a wrong arXiv id therefore joins nothing.
+    compatible (or one side is untitled); and never two entries that are plainly two
+    works (different DOIs; other years and no shared author). A DOI shared by a book's
+    chapters, a placeholder abstract, a wrong arXiv id or a recurring "Editorial"
+    therefore joins nothing.
     """
     titles = [normalise(item.title.plain) if item.title is not None else "" for item in items]
-    groups = _Groups(titles)
+    groups = _Groups(titles, [identity(item.entry) for item in items])
     seen: dict[tuple[str, str], list[int]] = {}
     merges: list[tuple[int, Merge]] = []
     for index, item in enumerate(items):
