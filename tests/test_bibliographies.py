@@ -249,3 +249,18 @@ def test_crossref_api_titles_given_as_lists_are_read() -> None:
     assert problems == []
     assert entry.title == "Optuna: A Next-generation Hyperparameter Optimization Framework"
     assert entry.venue is not None and entry.venue.startswith("Proceedings of the 25th ACM")
+
+
+def test_an_entry_missing_its_closing_brace_is_kept_with_a_warning() -> None:
+    entries, problems = read("hand-edited-unclosed.bib")
+    assert titles(entries) == [
+        "Attention is all you need",
+        "Mastering the game of Go with deep neural networks and tree search",
+        "Deep residual learning for image recognition",
+    ]
+    assert [e.year for e in entries] == [2017, 2016, 2016]
+    assert problems == [
+        f"seeds/hand-edited-unclosed.bib:{line}: warning: @{kind} is never closed; "
+        "read as if it ended after its last field"
+        for line, kind in ((1, "inproceedings{vaswani_attention_2017}"), (11, "misc{he_deep_2016}"))
+    ]

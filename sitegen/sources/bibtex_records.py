@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from bibtexparser import model as bib
+from bibtexparser.entrypoint import parse_string
 from bibtexparser.library import Library
 
 from sitegen.model import Problem, Severity
@@ -132,12 +133,38 @@ def read_records(
             )
             record = _record(block.ignore_error_block, line, strings, display, problems)
         elif isinstance(block, bib.ParsingFailedBlock):
-            problems.append(skipped(display, line, _failure(block)))
-            continue
+            closed = _closed(block)
+            if closed is None:
+                problems.append(skipped(display, line, _failure(block)))
+                continue
+            problems.append(
+                Problem(
+                    display,
+                    line,
+                    f"@{closed.entry_type.lower()}{{{closed.key}}} is never closed; "
+                    "read as if it ended after its last field",
+                    Severity.WARNING,
+                )
+            )
+            record = _record(closed, line, strings, display, problems)
         else:
             continue
         if record is not None:
             yield record
+
+
+def _closed(block: bib.ParsingFailedBlock) -> bib.Entry | None:
+    """The entry a failed block holds when only its closing brace is missing (the next
+    ``@`` or the end of the file came first): a forgotten ``}`` must not lose a paper."""
+    raw = (block.raw or "").rstrip()
+    if not raw.startswith("@") or "\n@" in raw:
+        return None
+    closer = ")" if re.match(r"@\s*\w+\s*\(", raw) else "}"
+    try:
+        blocks = parse_string(raw + "\n" + closer, parse_stack=[]).blocks
+    except Exception:  # bibtexparser reports its own bugs by raising
+        return None
+    return blocks[0] if len(blocks) == 1 and isinstance(blocks[0], bib.Entry) else None
 
 
 def _failure(block: bib.ParsingFailedBlock) -> str:
