@@ -264,3 +264,13 @@ def test_an_entry_missing_its_closing_brace_is_kept_with_a_warning() -> None:
         "read as if it ended after its last field"
         for line, kind in ((1, "inproceedings{vaswani_attention_2017}"), (11, "misc{he_deep_2016}"))
     ]
+
+
+def test_nasa_ads_journal_macros_name_the_journal() -> None:
+    entries, problems = read("ads-aas-macros.bib")
+    assert problems == []
+    assert [(e.venue, e.year, e.arxiv) for e in entries] == [
+        ("Nature", 2016, None),
+        ("Astrophysical Journal", 1998, "astro-ph/9710327"),
+    ]
+    assert entries[0].authors == ("David Silver", "Aja Huang")

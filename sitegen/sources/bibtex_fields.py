@@ -95,8 +95,50 @@ def arxiv(fields: Mapping[str, str]) -> str | None:
     return arxiv_in_volume(fields.get("volume", ""))
 
 
+_AAS_JOURNALS = {
+    "aj": "Astronomical Journal",
+    "araa": "Annual Review of Astronomy and Astrophysics",
+    "apj": "Astrophysical Journal",
+    "apjl": "Astrophysical Journal Letters",
+    "apjs": "Astrophysical Journal Supplement",
+    "ao": "Applied Optics",
+    "apss": "Astrophysics and Space Science",
+    "aap": "Astronomy and Astrophysics",
+    "aapr": "Astronomy and Astrophysics Reviews",
+    "aaps": "Astronomy and Astrophysics Supplement",
+    "baas": "Bulletin of the American Astronomical Society",
+    "icarus": "Icarus",
+    "jcap": "Journal of Cosmology and Astroparticle Physics",
+    "mnras": "Monthly Notices of the Royal Astronomical Society",
+    "na": "New Astronomy",
+    "nar": "New Astronomy Reviews",
+    "nat": "Nature",
+    "pra": "Physical Review A",
+    "prb": "Physical Review B",
+    "prc": "Physical Review C",
+    "prd": "Physical Review D",
+    "pre": "Physical Review E",
+    "prl": "Physical Review Letters",
+    "pasa": "Publications of the Astronomical Society of Australia",
+    "pasp": "Publications of the Astronomical Society of the Pacific",
+    "pasj": "Publications of the Astronomical Society of Japan",
+    "physrep": "Physics Reports",
+    "procspie": "Proceedings of the SPIE",
+    "solphys": "Solar Physics",
+    "ssr": "Space Science Reviews",
+    "grl": "Geophysical Research Letters",
+    "jgr": "Journal of Geophysical Research",
+}
+"""NASA ADS exports name journals by the AAS macros (``journal = {\\apj}``) that
+``aas_macros.sty`` defines; no LaTeX library knows them, so their names are listed here."""
+_MACRO_ONLY = re.compile(r"\\([A-Za-z]+)\s*")
+
+
 def venue(fields: Mapping[str, str], decode: Decoder) -> str | None:
     """Journal, else book title, else arXiv for preprints, else publisher or institution."""
+    macro = _MACRO_ONLY.fullmatch(fields.get("journal", "").strip())
+    if macro and macro.group(1) in _AAS_JOURNALS:
+        return _AAS_JOURNALS[macro.group(1)]
     journal = text(fields, decode, "journal", "journaltitle")
     if journal and arxiv_in_text(journal):
         # Google Scholar's "arXiv preprint arXiv:2406.01234" names the archive, not a journal.
