@@ -23,6 +23,7 @@ from sitegen.catalog.annotation_fields import ANNOTATION_FIELDS
 from sitegen.catalog.annotations import load_annotations
 from sitegen.catalog.keys import MAX_KEY_LENGTH, assign_keys
 from sitegen.catalog.titles import infer_title
+from sitegen.catalog.topics import load_topics
 from sitegen.citations import citations
 from sitegen.incremental import PlanMemory
 from sitegen.markdown import is_safe_link, make_markdown, render_markdown
@@ -31,7 +32,6 @@ from sitegen.pages import plan_pages
 from sitegen.render import renderer_for
 from sitegen.settings import load_settings
 from sitegen.sources import daily, parse_seed_text
-from sitegen.topics import load_topics
 
 KEYS = ["zebra-a-model-of-stripes", "another-paper-about-something-else"]
 LINE_BREAK = re.compile(r"\r\n|\r|\n")

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.catalog.topic_match import PatternTimeout, TopicMatcher
 from sitegen.model import SourceRef, Topic
-from sitegen.topic_match import PatternTimeout, TopicMatcher
 
 from .conftest import REPO, serve_process
 

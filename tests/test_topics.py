@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from sitegen.catalog.topic_match import TopicMatcher
+from sitegen.catalog.topics import apply_topic_changes, load_topics
 from sitegen.model import Problem, Severity
 from sitegen.sources import read_seeds
-from sitegen.topic_match import TopicMatcher
-from sitegen.topics import apply_topic_changes, load_topics
 
 from .conftest import REPO
 

@@ -25,6 +25,7 @@ from sitegen.catalog.stages import (
     related_indexes,
 )
 from sitegen.catalog.titles import infer_title
+from sitegen.catalog.topics import apply_topic_changes, load_topics
 from sitegen.clean import clean_text
 from sitegen.digest import blake
 from sitegen.model import (
@@ -39,7 +40,6 @@ from sitegen.model import (
 from sitegen.settings import Settings
 from sitegen.sources import display_path
 from sitegen.timing import PhaseTimer
-from sitegen.topics import apply_topic_changes, load_topics
 
 TOPICS_FILE = "topics.yaml"
 

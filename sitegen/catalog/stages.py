@@ -36,11 +36,11 @@ from sitegen.catalog.authors import People
 from sitegen.catalog.dedupe import CleanEntry, MergedPaper, find_duplicates, merge, merge_warnings
 from sitegen.catalog.keys import assign_keys
 from sitegen.catalog.titles import infer_title
+from sitegen.catalog.topic_match import PatternTimeout, TopicMatcher
 from sitegen.clean import clean_text
 from sitegen.digest import blake, code_signature, file_signature
 from sitegen.model import Annotation, Paper, Problem, SourceEntry, Topic
 from sitegen.sources import read_seeds, seed_files
-from sitegen.topic_match import PatternTimeout, TopicMatcher
 from sitegen.yamlfile import read_regular
 
 

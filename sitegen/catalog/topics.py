@@ -2,7 +2,7 @@
 
 A topic's ``keywords`` are case-insensitive whole-word phrases (``agent*`` also
 matches ``agents`` and ``agentic``); its ``patterns`` are regular expressions.
-Assigning papers to topics by those rules is ``sitegen.topic_match``'s.
+Assigning papers to topics by those rules is ``sitegen.catalog.topic_match``'s.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sitegen.catalog.topic_match import pattern_problem
 from sitegen.model import UNSORTED, Problem, Severity, SourceRef, Topic
-from sitegen.topic_match import pattern_problem
 from sitegen.yamlfile import YamlDoc, load_yaml, suggest
 
 FIELDS: tuple[str, ...] = ("slug", "name", "description", "keywords", "patterns", "parent")
