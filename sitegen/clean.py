@@ -112,6 +112,14 @@ _BIBLATEX_MACROS = MappingProxyType(
         "phantom": ("{", ""),
         "textless": ("", "<"),
         "textgreater": ("", ">"),
+        # Better BibTeX's escapes for characters BibTeX would otherwise read as markup.
+        "textbar": ("", "|"),
+        "textunderscore": ("", "_"),
+        "textbraceleft": ("", "{"),
+        "textbraceright": ("", "}"),
+        "textquotedbl": ("", '"'),
+        "textminus": ("", "\u2212"),
+        "ignorespaces": ("", ""),
     }
 )
 """BibLaTeX's and Better BibTeX's markup in titles, as pylatexenc macro definitions."""
@@ -137,13 +145,18 @@ def _walker_context() -> Any:
 _WALKER_CONTEXT = _walker_context()
 
 
-def _unknown_macro(n: Any) -> str:
+def _unknown_macro(n: Any, l2tobj: Any = None) -> str:
     """Text for a macro pylatexenc has no rendering for."""
     # An unknown letter macro in an abstract is the paper's own name macro (\collabvoyager):
     # dropping it would leave a hole in the sentence, so keep the name as a word.
     name = str(n.macroname)
     if name in _LAYOUT_MACROS:
         return _LAYOUT_MACROS[name]
+    arguments = [a for a in getattr(getattr(n, "nodeargd", None), "argnlist", None) or () if a]
+    if arguments and l2tobj is not None:
+        # A formatting macro the parser knows but has no text for (\texttt{BERT},
+        # \mbox{GaAs}): its words are in its last argument, never to be dropped.
+        return str(l2tobj.nodelist_to_text([arguments[-1]]))
     if not name.isalpha() or _WALKER_CONTEXT.get_macro_spec(name) is not None:
         return ""
     # A macro applied to a braced argument (\mkbibfoo{Physics}) is markup: keep the

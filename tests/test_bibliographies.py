@@ -274,3 +274,12 @@ def test_nasa_ads_journal_macros_name_the_journal() -> None:
         ("Astrophysical Journal", 1998, "astro-ph/9710327"),
     ]
     assert entries[0].authors == ("David Silver", "Aja Huang")
+
+
+def test_better_bibtex_escapes_and_formatting_macros_keep_their_words() -> None:
+    entries, problems = read("betterbibtex-escapes.bib")
+    assert problems == []
+    assert titles(entries) == [
+        "Ep 30: Superhuman CEO Rahul Vohra on the Future of Email | Listen Notes",
+        "Efficient Estimation of Word Representations with word2vec and GaAs _tags",
+    ]
