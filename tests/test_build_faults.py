@@ -21,7 +21,7 @@ from sitegen.cli import cli
 from sitegen.locks import exclusive
 from sitegen.output_guard import lock_path
 
-from .conftest import REPO, tree
+from .conftest import MIRAGE, REPO, tree
 
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 SEEDS = {
@@ -32,9 +32,7 @@ SEEDS = {
         "Abstract:We study diffusion forcing for video generation with causal models.\n"
     ),
     "content/topics.yaml": "- slug: video\n  name: Video\n  keywords: [video]\n",
-    "content/annotations/notes.yaml": (
-        "mirage-an-audio-to-video-foundation-model:\n  status: read\n  rating: 4\n"
-    ),
+    "content/annotations/notes.yaml": (f"{MIRAGE}:\n  status: read\n  rating: 4\n"),
 }
 
 

@@ -130,9 +130,9 @@ def test_pages_advertise_their_feeds(site: Path) -> None:
 
 
 def test_pages_have_canonical_and_opengraph_metadata(site: Path) -> None:
-    page = site / "papers" / "mirage-an-audio-to-video-foundation-model" / "index.html"
+    page = site / "papers" / MIRAGE / "index.html"
     text = page.read_text(encoding="utf-8")
-    url = f"{BASE}papers/mirage-an-audio-to-video-foundation-model/"
+    url = f"{BASE}papers/{MIRAGE}/"
     assert f'<link rel="canonical" href="{url}">' in text
     assert f'<meta property="og:url" content="{url}">' in text
     assert '<meta property="og:title" content="Mirage: an audio-to-video foundation model">' in text
@@ -150,7 +150,7 @@ def test_sitemap_is_valid_and_lists_every_html_page(site: Path) -> None:
     }
     assert len(locs) == len(set(locs))
     assert set(locs) == pages
-    assert f"{BASE}papers/mirage-an-audio-to-video-foundation-model/" in locs
+    assert f"{BASE}papers/{MIRAGE}/" in locs
 
 
 def test_sitemap_splits_into_an_index_past_the_url_limit(
