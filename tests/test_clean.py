@@ -136,6 +136,13 @@ def test_unknown_macro_kept_as_word() -> None:
             r"An \unknownmacro{Argument} and \collabvoyager{} too",
             "An Argument and collabvoyager too",
         ),
+        (r"Instrumental {\em With\/} and {\sc CONNIVER}", "Instrumental With and CONNIVER"),
+        (r"\texttt{word2vec} in \mbox{GaAs} {\textbar} x", "word2vec in GaAs | x"),
+        (
+            r"a response to ``Logic'' via ``physical{''} data",
+            "a response to \u201cLogic\u201d via \u201cphysical\u201d data",
+        ),
+        ("plain ``TeX quotes'' alone", "plain \u201cTeX quotes\u201d alone"),
     ],
 )
 def test_biblatex_markup_is_decoded_and_no_macro_name_leaks(raw: str, plain: str) -> None:
