@@ -283,3 +283,13 @@ def test_better_bibtex_escapes_and_formatting_macros_keep_their_words() -> None:
         "Ep 30: Superhuman CEO Rahul Vohra on the Future of Email | Listen Notes",
         "Efficient Estimation of Word Representations with word2vec and GaAs _tags",
     ]
+
+
+def test_crossref_jats_abstracts_read_as_text_and_empty_lists_are_empty() -> None:
+    (entry,), problems = read("crossref-jats.json")
+    assert problems == []
+    assert clean_entry(entry).abstract.plain == (
+        "We report on humoral immunity from 2 weeks to 6 months after vaccination in 120 "
+        "residents. Levels dropped over time."
+    )
+    assert entry.venue == "Cold Spring Harbor Laboratory"

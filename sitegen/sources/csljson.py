@@ -26,6 +26,10 @@ _SPACE = re.compile(r"\s*")
 _INTEGER = re.compile(r"[-+]?\d{1,4}")
 # CSL's rich-text markup in titles (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html)
 _CSL_MARKUP = re.compile(r"</?(?:i|b|sup|sub|span(?:\s+(?:class|style)=\"[^\"]*\")?)>")
+# Crossref's abstracts (doi.org's CSL-JSON) are JATS XML: a heading, then paragraphs.
+_JATS_HEADING = re.compile(r"<jats:title>[^<]*</jats:title>")
+_JATS_BLOCK = re.compile(r"</?jats:(?:p|sec|list|list-item|label)(?:\s[^>]*)?>")
+_JATS_INLINE = re.compile(r"</?jats:[A-Za-z-]+(?:\s[^>]*)?/?>")
 
 
 def _items_of(data: Any) -> Any:
@@ -116,8 +120,8 @@ def _string(item: dict[str, Any], name: str, warn: list[str]) -> str:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], str):
-        value = value[0]  # Crossref's REST API gives titles as lists of one text
+    if isinstance(value, list) and len(value) <= 1 and all(isinstance(v, str) for v in value):
+        value = value[0] if value else ""  # Crossref's API gives texts as lists of one, or []
     if not isinstance(value, str):
         warn.append(f"{name!r} should be text, not {type(value).__name__}; ignored")
         return ""
@@ -125,7 +129,11 @@ def _string(item: dict[str, Any], name: str, warn: list[str]) -> str:
 
 
 def _rich(text: str) -> str:
-    """CSL rich text without its HTML-like markup (``<i>``, ``<span class="nocase">``)."""
+    """CSL rich text without its HTML-like markup (``<i>``, ``<span class="nocase">``) or
+    Crossref's JATS (``<jats:title>Abstract</jats:title><jats:p>...``)."""
+    if "<jats:" in text:
+        text = _JATS_HEADING.sub(" ", text)
+        text = _JATS_INLINE.sub("", _JATS_BLOCK.sub(" ", text)).strip()
     return _CSL_MARKUP.sub("", text)
 
 
