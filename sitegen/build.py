@@ -138,7 +138,7 @@ def input_signature(settings: Settings, options: Iterable[object]) -> tuple[str,
         except OSError:
             continue
         newest = max(newest, stat.st_mtime_ns)
-        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        digest.update(os.fsencode(path) + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest(), newest
 
 

@@ -112,7 +112,7 @@ class BuildCache:
 
         ``held`` is the one this process saved last; it is used if the file is as it left it.
         """
-        name = hashlib.sha256(str(output.resolve()).encode()).hexdigest()[:16]
+        name = hashlib.sha256(os.fsencode(output.resolve())).hexdigest()[:16]
         path = root / CACHE_DIR / f"build-{name}.sqlite"
         records: dict[str, Record] = {}
         manifest = None

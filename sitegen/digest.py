@@ -141,7 +141,7 @@ def file_signature(paths: Iterable[Path], root: Path) -> str:
         except OSError:
             continue
         name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-        digest.update(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        digest.update(os.fsencode(name) + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

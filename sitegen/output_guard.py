@@ -20,6 +20,7 @@ from __future__ import annotations
 import errno
 import functools
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -73,7 +74,7 @@ def refuse_inside_inputs(output: Path, root: Path) -> None:
 
 def lock_path(root: Path, output: Path) -> Path:
     """The lock file of an output folder."""
-    digest = hashlib.blake2b(str(output.resolve()).encode(), digest_size=8).hexdigest()
+    digest = hashlib.blake2b(os.fsencode(output.resolve()), digest_size=8).hexdigest()
     return root / CACHE_DIR / f"output-{digest}.lock"
 
 

@@ -16,6 +16,7 @@ is 150-200 MB of text that no process ever holds whole.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -342,7 +343,7 @@ def kept_renderer(
             for folder in fresh.template_dirs
             for path in sorted(folder.rglob("*"))
             if path.is_file()
-            for part in (str(path).encode(), path.read_bytes())
+            for part in (os.fsencode(path), path.read_bytes())
         )
     )
     made_for = (templates, settings, dict(fresh.topic_names), extra_head, fresh.browse)

@@ -95,3 +95,47 @@ def test_a_build_killed_mid_swap_leaves_the_last_good_site_to_a_failing_next_bui
     assert "content/annotations/a.yaml:3: error:" in result.output
     assert files(root / "_site") == before
     assert sorted(p.name for p in root.iterdir() if p.name.startswith("_site")) == ["_site"]
+
+
+def test_file_names_that_are_not_utf8_are_errors_naming_them(make_project: Project) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    assert build(root).exit_code == 0
+    before = files(root / "_site")
+    os.makedirs(os.fsencode(root / "static"))
+    for name in (b"seeds/\xff\xfe.txt", b"content/annotations/\xff.yaml", b"static/\x80.css"):
+        with open(os.fsencode(root) + b"/" + name, "wb") as file:
+            file.write(ZEBRA.encode())
+    for command in (["build"], ["check"], ["search", "zebra"]):
+        result = CliRunner().invoke(cli, ["-C", str(root), *command])
+        assert result.exit_code == 1, result.output
+        assert "internal error" not in result.output
+        for shown in (r"seeds/\xff\xfe.txt", r"content/annotations/\xff.yaml", r"static/\x80.css"):
+            assert f"{shown}: error: the name is not UTF-8: rename it" in result.output
+    assert files(root / "_site") == before
+
+
+def test_a_newline_in_a_file_name_keeps_each_error_on_one_line(make_project: Project) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, "content/annotations/a\nb.yaml": "zebra: [\n"})
+    result = build(root)
+    assert result.exit_code == 1
+    assert "content/annotations/a\\nb.yaml:2: error: YAML syntax error" in result.output
+
+
+def test_a_project_in_a_folder_whose_name_is_not_utf8_builds_with_its_search_index(
+    make_project: Project,
+) -> None:
+    made = make_project({"seeds/a.txt": ZEBRA})
+    root = Path(os.fsdecode(os.fsencode(made.parent) + b"/\xff-project"))
+    made.rename(root)
+    result = subprocess.run(
+        [sys.executable, "-m", "sitegen", "build"],
+        capture_output=True,
+        text=True,
+        errors="replace",
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(REPO), "PWD": str(root)},
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (root / "_site" / "pagefind" / "shards.json").is_file()
+    assert (root / "_site" / "papers" / ZEBRA_KEY / "index.html").is_file()

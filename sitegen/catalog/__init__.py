@@ -38,7 +38,7 @@ from sitegen.model import (
     Severity,
 )
 from sitegen.settings import Settings
-from sitegen.sources import display_path
+from sitegen.sources import display_path, unreadable_names
 from sitegen.timing import PhaseTimer
 
 TOPICS_FILE = "topics.yaml"
@@ -207,7 +207,9 @@ def load(
     stages = stages if stages is not None else StageCache(None)
     memory = memory if memory is not None else CatalogMemory()
     root = settings.root
-    problems: list[Problem] = []
+    problems = unreadable_names(root, ("seeds", "content", "templates", "static"))
+    if problems:  # stop before a name that cannot be written is hashed or shown
+        return Loaded(None, tuple(problems), ())
 
     with timer.phase("load"):
         seeds = load_seeds(settings.seeds_dir, root, stages, memory)

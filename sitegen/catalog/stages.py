@@ -19,6 +19,7 @@ appears in ``file:line`` references), so nothing stale survives an upgrade.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
@@ -111,10 +112,10 @@ def clean_entry(entry: SourceEntry) -> CleanEntry:
 
 
 def _files_digest(paths: Sequence[Path], root: Path, *extra: bytes) -> str | None:
-    parts = [code_signature().encode(), str(root).encode(), *extra]
+    parts = [code_signature().encode(), os.fsencode(root), *extra]
     try:
         for path in paths:
-            parts += [path.relative_to(root).as_posix().encode(), path.read_bytes()]
+            parts += [os.fsencode(path.relative_to(root).as_posix()), path.read_bytes()]
     except (OSError, ValueError):
         return None  # unreadable: let the stage run and report it, and cache nothing
     return blake(*parts).hex()
@@ -224,12 +225,12 @@ def load_notes(
     names = blake("\0".join(keys).encode(), "\0".join(slugs).encode())
     try:
         files = [
-            blake(path.relative_to(root).as_posix().encode(), path.read_bytes(), names)
+            blake(os.fsencode(path.relative_to(root).as_posix()), path.read_bytes(), names)
             for path in paths
         ]
     except (OSError, ValueError):
         return load_annotations(content_dir, root, keys, slugs)  # reports what is unreadable
-    key = blake(code_signature().encode(), str(root).encode(), str(content_dir).encode(), *files)
+    key = blake(code_signature().encode(), os.fsencode(root), os.fsencode(content_dir), *files)
 
     def compute() -> tuple[dict[str, Annotation], list[Problem]]:
         earlier = memory.annotation_files

@@ -48,6 +48,19 @@ def pagefind_binary() -> Path:
     return binary
 
 
+def _utf8_environment() -> dict[str, str]:
+    """The environment without the variables that are not UTF-8 (``PWD`` in a folder
+    whose name is not): Pagefind panics on reading them."""
+    found = {}
+    for name, value in os.environ.items():
+        try:
+            (name + value).encode("utf-8")
+        except UnicodeEncodeError:
+            continue
+        found[name] = value
+    return found
+
+
 class PagefindService:
     """One running ``pagefind --service`` process; use as a context manager.
 
@@ -64,7 +77,8 @@ class PagefindService:
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=self._log,
-                env={**os.environ, "NO_COLOR": "1"},
+                env={**_utf8_environment(), "NO_COLOR": "1"},
+                cwd=os.path.abspath(os.sep),  # not the project: its name may not be UTF-8
             )
         except OSError as exc:
             self._log.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -98,7 +99,8 @@ def input_fingerprint(settings: Settings) -> str:
         except OSError:
             continue
         digest.update(
-            f"{path.relative_to(settings.root)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
+            os.fsencode(path.relative_to(settings.root))
+            + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
         )
     return digest.hexdigest()
 

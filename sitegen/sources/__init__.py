@@ -7,7 +7,8 @@ order and reports a file no format recognises.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,12 +115,41 @@ def read_seeds(seeds_dir: Path, root: Path) -> tuple[list[SourceEntry], list[Pro
 
 
 def display_path(path: Path, root: Path) -> str:
-    """A path as the user knows it: relative to the project, forward slashes."""
+    """A path as the user knows it: relative to the project, forward slashes, on one
+    line (see ``printable``)."""
     try:
-        return path.relative_to(root).as_posix()  # a symlink into elsewhere keeps its name
+        return printable(path.relative_to(root).as_posix())  # a symlink keeps its name
     except ValueError:
         pass
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return printable(path.resolve().relative_to(root.resolve()).as_posix())
     except (ValueError, OSError, RuntimeError):
-        return path.as_posix()
+        return printable(path.as_posix())
+
+
+def printable(name: str) -> str:
+    """A file name as it can be printed on one line: bytes that are not UTF-8 as
+    ``\\xff``, control characters (a newline in a name) as ``\\n`` or ``\\x1b``."""
+    if name.isprintable():
+        return name
+    try:
+        text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        text = name.encode("utf-8", "backslashreplace").decode("utf-8")
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in text)
+
+
+def unreadable_names(root: Path, folders: Iterable[str]) -> list[Problem]:
+    """An error for every file or folder under ``folders`` whose name is not UTF-8: it
+    could go into no page, feed or ``papers.json``."""
+    problems = []
+    for folder in folders:
+        for base, dirs, files in os.walk(root / folder):
+            dirs.sort()
+            for name in sorted(dirs + files):
+                try:
+                    name.encode("utf-8")
+                except UnicodeEncodeError:
+                    shown = display_path(Path(base, name), root)
+                    problems.append(Problem(shown, None, "the name is not UTF-8: rename it"))
+    return problems
