@@ -210,7 +210,7 @@ def with_crossrefs(records: list[Record], display: str, problems: list[Problem])
     by_key: dict[str, Record] = {}
     for record in records:
         by_key.setdefault(record.key.casefold(), record)
-    parents: set[int] = set()
+    children: dict[int, int] = {}  # a volume's id -> how many entries crossref it
     for record in records:
         for target in record.fields.get("xdata", "").split(","):
             source = _parent(record, target, by_key, display, problems) if target.strip() else None
@@ -221,10 +221,20 @@ def with_crossrefs(records: list[Record], display: str, problems: list[Problem])
         if parent is None:
             continue
         if parent.type in _CONTAINERS:
-            parents.add(id(parent))
+            children[id(parent)] = children.get(id(parent), 0) + 1
         for name in _INHERITED:
             if name not in record.fields and name in parent.fields:
                 record.fields[name] = parent.fields[name]
         if "booktitle" not in record.fields and "title" in parent.fields:
             record.fields["booktitle"] = parent.fields["title"]
-    return [r for r in records if id(r) not in parents and r.type not in _NOT_PAPERS]
+    for record in records:
+        if id(record) in children:
+            count = children[id(record)]
+            which = (
+                "1 entry crossrefs: read as its"
+                if count == 1
+                else f"{count} entries crossref: read as their"
+            )
+            message = f"{record.label} is the volume that {which} venue, not as a paper"
+            problems.append(Problem(display, record.line, message, Severity.WARNING))
+    return [r for r in records if id(r) not in children and r.type not in _NOT_PAPERS]
