@@ -214,7 +214,8 @@ def _escape_literal(match: re.Match[str]) -> str:
 
 def _safe_text(raw: str) -> str:
     """The few replacements that are right whatever pylatexenc would have made of the text."""
-    return _GLUED_TILDE.sub("\xa0", _SAFE_ESCAPE.sub(r"\1", raw))
+    text = _CLOSE.sub("", _OPEN.sub("", raw))  # grouping braces hold no words
+    return _GLUED_TILDE.sub("\xa0", _SAFE_ESCAPE.sub(r"\1", text))
 
 
 def _convert(raw: str) -> str:

@@ -293,3 +293,27 @@ def test_crossref_jats_abstracts_read_as_text_and_empty_lists_are_empty() -> Non
         "residents. Levels dropped over time."
     )
     assert entry.venue == "Cold Spring Harbor Laboratory"
+
+
+def test_classic_mac_line_ends_give_each_entry_its_own_line() -> None:
+    entries, problems = read("classic-mac-cr.bib")
+    assert problems == []
+    assert [(e.title, e.ref.line) for e in entries] == [
+        ("First on line two", 2),
+        ("Second on line seven", 7),
+    ]
+
+
+def test_a_stray_nul_is_dropped_with_a_warning_and_every_paper_kept() -> None:
+    entries, problems = read("stray-nul.bib")
+    assert titles(entries) == ["Abstract pasted from a PDF", "A clean entry"]
+    assert entries[0].abstract == "Text copied from a PDF with a stray NUL in it."
+    assert problems == [
+        "seeds/stray-nul.bib:3: warning: NUL characters (binary data) in the text were dropped"
+    ]
+
+
+def test_utf16_without_a_bom_is_read() -> None:
+    (entry,), problems = read("utf16le-nobom.bib")
+    assert problems == []
+    assert entry.title == "Saved as UTF-16 without a BOM: Gödel"

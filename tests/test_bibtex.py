@@ -405,3 +405,14 @@ def test_bibtex_like_text_never_raises(text: str) -> None:
 def test_arbitrary_text_never_raises(text: str) -> None:
     entries, problems = bibtex.parse(text, "x.bib")
     assert isinstance(entries, list) and isinstance(problems, list)
+
+
+def test_a_string_macro_bomb_is_a_warning_not_a_hang() -> None:
+    strings = "".join(f"@string{{s{i} = s{i - 1} # s{i - 1}}}\n" for i in range(1, 40))
+    text = '@string{s0 = "ab"}\n' + strings + "@article{a, title = {Kept}, note = s39}\n"
+    entries, problems = parse(text)
+    assert [e.title for e in entries] == ["Kept"]
+    assert problems[0] == (
+        "seeds/lib.bib:20: warning: @string 's19': @string macros expand to over "
+        "1,000,000 characters; ignored"
+    )

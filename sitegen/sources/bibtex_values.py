@@ -34,6 +34,10 @@ _MACRO = re.compile(r"[^\s\"#%'(),={}]+")
 _NUMBER = re.compile(r"\d+")
 
 
+MAX_EXPANSION = 1_000_000
+"""Most characters ``@string`` macros may expand to in one value (a real one is a name)."""
+
+
 class MalformedValue(Exception):
     """A field value that BibTeX would not accept."""
 
@@ -68,6 +72,7 @@ def resolve_value(raw: str, strings: Mapping[str, str], warnings: list[str]) -> 
     """A field value as BibTeX reads it: braces or quotes removed, macros expanded, ``#`` joined."""
     parts: list[str] = []
     position = 0
+    expanded = 0
     expect_part = True
     while True:
         while position < len(raw) and raw[position].isspace():
@@ -96,6 +101,12 @@ def resolve_value(raw: str, strings: Mapping[str, str], warnings: list[str]) -> 
                 parts.append(word)
             elif word.casefold() in strings:
                 parts.append(strings[word.casefold()])
+                expanded += len(parts[-1])
+                if expanded > MAX_EXPANSION:
+                    # @string{b = a # a}, @string{c = b # b}, ...: doubling 30 times is 2 GB.
+                    raise MalformedValue(
+                        f"@string macros expand to over {MAX_EXPANSION:,} characters"
+                    )
             elif word.casefold() in _MONTHS:
                 parts.append(_MONTHS[word.casefold()])
             else:
@@ -123,5 +134,7 @@ def read_strings(library: Library, display: str, problems: list[Problem]) -> dic
             strings[str(block.key).casefold()] = resolve_value(str(block.value), strings, warnings)
         except MalformedValue as exc:
             warnings.append(f"@string {block.key!r}: {exc}; ignored")
-        problems.extend(Problem(display, line, w, Severity.WARNING) for w in warnings)
+        problems.extend(
+            Problem(display, line, w, Severity.WARNING) for w in dict.fromkeys(warnings)
+        )
     return strings

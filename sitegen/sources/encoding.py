@@ -53,8 +53,27 @@ def _declared(raw: bytes) -> str | None:
         return None
 
 
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """The codec of UTF-16 text saved without a BOM: ASCII with a NUL after (or before)
+    every character."""
+    sample = raw[:4096]
+    if len(sample) < 4 or len(sample) % 2:
+        return None
+    if sample[1::2].count(0) == len(sample) // 2 and 0 not in sample[0::2]:
+        return "utf-16-le"
+    if sample[0::2].count(0) == len(sample) // 2 and 0 not in sample[1::2]:
+        return "utf-16-be"
+    return None
+
+
 def decode_seed(raw: bytes, display: str) -> tuple[str | None, list[Problem]]:
     """The text of a seed file's bytes, and a warning when its encoding had to be guessed."""
+    utf16 = _utf16_without_bom(raw)
+    if utf16 is not None:
+        try:
+            return _text(raw.decode(utf16), display)
+        except UnicodeDecodeError:
+            pass
     for bom, codec in _BOMS:
         if raw.startswith(bom):
             try:
@@ -83,10 +102,21 @@ def decode_seed(raw: bytes, display: str) -> tuple[str | None, list[Problem]]:
 
 
 def _text(text: str, display: str) -> tuple[str | None, list[Problem]]:
-    if "\x00" in text:
-        line = text[: text.index("\x00")].count("\n") + 1
+    """Text with one kind of line end; a few stray NULs (text pasted from a PDF) are dropped
+    with a warning, while a file full of them is binary, not text."""
+    if "\r" in text:  # Windows' CRLF, and the lone CR of classic Mac OS exports
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" not in text:
+        return text, []
+    line = text[: text.index("\x00")].count("\n") + 1
+    if text.count("\x00") > max(_FEW_NULS, len(text) // 1000):
         return None, [Problem(display, line, "file holds binary data (NUL bytes), not text")]
-    return text, []
+    message = "NUL characters (binary data) in the text were dropped"
+    return text.replace("\x00", ""), [Problem(display, line, message, Severity.WARNING)]
+
+
+_FEW_NULS = 8
+"""More NULs than this, and more than one in a thousand characters, make a file binary."""
 
 
 def read_seed_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
