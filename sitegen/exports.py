@@ -27,7 +27,7 @@ from xml.sax.saxutils import escape
 from sitegen.bibliography import bibtex_file
 from sitegen.citations import Citations, papers_to_make
 from sitegen.feeds import FeedWriter, newest
-from sitegen.incremental import PlanMemory, joined_digest, value_digest
+from sitegen.incremental import PlanMemory, joined_digest
 from sitegen.json_text import indented_json
 from sitegen.markdown import make_markdown
 from sitegen.model import Catalog, Paper
@@ -128,20 +128,13 @@ Feed = tuple[str, str, str, str, Sequence[Paper]]
 def atom_feed_pages(
     feeds: Sequence[Feed], catalog: Catalog, settings: Settings, memory: PlanMemory
 ) -> list[Page]:
-    """One Atom feed page for each feed: its newest papers, entries kept by what they are
-    made from."""
+    """One Atom feed page for each feed: its newest papers (ordered again only when its
+    papers changed)."""
     writer = FeedWriter(settings, {t.slug: t.name for t in catalog.topics}, make_markdown())
-    made_by = value_digest((settings, writer.topic_names))
-
-    def entry(paper: Paper, link: str) -> str:
-        return memory.feed_entries.get(
-            (paper.digest, link, made_by), partial(writer.entry, paper, link)
-        )
-
     pages = []
     for url, title, subtitle, home, papers in feeds:
         chosen = memory.orders.get(url, papers, newest)
-        body = partial(writer.feed, url, title, subtitle, home, chosen, entry)
+        body = partial(writer.feed, url, title, subtitle, home, chosen)
         pages.append(Page(url, None, {"body": body}, inputs=(url, title, subtitle, home, chosen)))
     return pages
 

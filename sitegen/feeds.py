@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
@@ -100,10 +100,8 @@ class FeedWriter:
         subtitle: str,
         home: str,
         chosen: Sequence[Paper],
-        entry: Callable[[Paper, str], str],
     ) -> str:
-        """An Atom feed at site-relative ``url`` of ``chosen`` papers (``newest``);
-        ``entry`` makes (or finds) a paper's ``<entry>`` (``self.entry``)."""
+        """An Atom feed at site-relative ``url`` of ``chosen`` papers (``newest``)."""
         updated = max((entry_date(p) for p in chosen), default=UNKNOWN_DATE)
         author = self.settings.author or self.settings.title
         lines = [
@@ -121,7 +119,7 @@ class FeedWriter:
             f"<author><name>{_text(author)}</name></author>",
             "<generator>sitegen</generator>",
         ]
-        lines += (entry(paper, paper_url(paper.key)) for paper in chosen)
+        lines += (self.entry(paper, paper_url(paper.key)) for paper in chosen)
         lines.append("</feed>")
         return "\n".join(lines) + "\n"
 

@@ -20,13 +20,12 @@ they show, so they render only when one of those changed. ``PaperTexts`` keeps w
 is made per paper (citation stems, BibTeX entries, CSL-JSON items and ``papers.json``
 records) by paper key, and makes it again only for the papers changed since the last
 plan (``PlanMemory.changed_since``); ``sitegen build`` leaves them on disk for the next
-(``KeptTexts``). ``Texts`` keeps feed entries by what they are made from.
-docs/builds.md explains it.
+(``KeptTexts``). docs/builds.md explains it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -36,7 +35,6 @@ from sitegen.model import Catalog, Paper
 from sitegen.settings import Settings
 
 T = TypeVar("T")
-K = TypeVar("K", bound=Hashable)
 
 
 def value_digest(value: object) -> str:
@@ -164,32 +162,6 @@ def changed_values(
 
 
 @dataclass
-class Texts(Generic[K]):
-    """Texts made per value, by what they are made from, each with its digest (made
-    once, with the text); those not used since the last ``finish`` are let go then."""
-
-    made: dict[K, tuple[str, str]] = field(default_factory=dict)
-    _used: dict[K, tuple[str, str]] = field(default_factory=dict)
-
-    def get(self, key: K, make: Callable[[], str]) -> str:
-        """The text for ``key``: kept, or made now."""
-        return self.held(key, make)[0]
-
-    def held(self, key: K, make: Callable[[], str]) -> tuple[str, str]:
-        """The text for ``key`` and its digest."""
-        held = self.made.get(key)
-        if held is None:
-            text = make()
-            held = (text, blake(text.encode("utf-8", "surrogatepass")).hex())
-        self._used[key] = held
-        return held
-
-    def finish(self) -> None:
-        """Keep only what this build used."""
-        self.made, self._used = self._used, {}
-
-
-@dataclass
 class PaperTexts:
     """A text per paper (a citation stem, a BibTeX entry, a CSL-JSON item) and its
     digest, by paper key; made again only for the papers ``update`` is given."""
@@ -275,9 +247,6 @@ class PlanMemory:
     """Per-paper texts as of the last plan."""
     orders: Orders = field(default_factory=Orders)
     """Topic, tag and feed orderings by name."""
-    feed_entries: Texts[tuple[str, str, str]] = field(default_factory=Texts)
-    """Atom feed entries by paper digest, page URL and a digest of what the writer shows
-    (settings, topic names: ``exports.atom_feed_pages``)."""
     shown: Shown = field(default_factory=Shown)
     """What the paper pages of the last plan showed."""
     replanned: frozenset[str] | None = None
@@ -322,6 +291,5 @@ class PlanMemory:
         stages.put(TEXTS_STAGE, code_signature(), kept)
 
     def finish(self) -> None:
-        """End a plan (called when its files are written: feeds fill ``feed_entries``)."""
-        self.feed_entries.finish()
+        """End a plan: orderings not used in it are let go."""
         self.orders.finish()
