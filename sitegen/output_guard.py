@@ -122,9 +122,9 @@ def guarded(
     @functools.wraps(build)
     def run(settings: Settings, /, *args: P.args, **kwargs: P.kwargs) -> R:
         output = settings.output_path
-        refuse_inside_inputs(output, settings.root)
-        check_output_folder(output, settings.root)  # before anything beside it is deleted
         try:
+            refuse_inside_inputs(output, settings.root)
+            check_output_folder(output, settings.root)  # before anything beside it is deleted
             lock = lock_path(settings.root, output)
             with exclusive(lock, _waiting(output)):
                 remove_leftovers(output)

@@ -97,9 +97,19 @@ _LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*")
 
 def base_url_problem(base: str) -> str | None:
     """Why ``base`` cannot be the site's ``base_url``, or None when it can."""
-    parts = urlsplit(base)
-    if parts.scheme not in ("", "http", "https") or (parts.scheme and not parts.netloc):
-        return "base_url must be a path like /reading-list/ or an http(s) URL"
+    wanted = "base_url must be a path like /reading-list/ or an http(s) URL"
+    try:
+        parts = urlsplit(base)
+    except ValueError as exc:  # http://[::1
+        return f"{wanted}: {exc}"
+    if parts.scheme not in ("", "http", "https") or bool(parts.scheme) != bool(parts.netloc):
+        return wanted  # javascript:..., or //host/ whose host would be dropped
+    if parts.query or parts.fragment or base.endswith(("?", "#")):
+        return f"{wanted}, without ? or #: pages are found under it"
+    if any(part in (".", "..") for part in parts.path.split("/")):
+        return f"{wanted}, without . or .. in it"
+    if any(char.isspace() or not char.isprintable() for char in base):
+        return f"{wanted}, without spaces (write %20)"
     return None
 
 
@@ -128,6 +138,9 @@ def load_settings(root: Path) -> tuple[Settings, list[Problem]]:
                 continue
             if not isinstance(value, str) or not value.strip():
                 problems.append(Problem(SETTINGS_FILE, line, f"{name} must be a non-empty string"))
+                continue
+            if "\0" in value:  # no path, URL or page can hold one
+                problems.append(Problem(SETTINGS_FILE, line, f"{name} holds a NUL character"))
                 continue
             values[name] = value.strip()
         elif name == "related_count":

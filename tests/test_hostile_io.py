@@ -139,3 +139,40 @@ def test_a_project_in_a_folder_whose_name_is_not_utf8_builds_with_its_search_ind
     assert result.returncode == 0, result.stderr
     assert (root / "_site" / "pagefind" / "shards.json").is_file()
     assert (root / "_site" / "papers" / ZEBRA_KEY / "index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    "base, words",
+    [
+        ('"http://[::1"', "Invalid IPv6 URL"),
+        ("//elsewhere.org/", "a path like /reading-list/"),
+        ('"/list?page=1"', "without ? or #"),
+        ('"/list/#top"', "without ? or #"),
+        ("/a/../b/", "without . or .."),
+        ('"/my list/"', "without spaces (write %20)"),
+    ],
+)
+def test_a_base_url_sitegen_cannot_honour_is_an_error_at_its_line(
+    make_project: Project, base: str, words: str
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, "sitegen.yaml": f"title: Z\nbase_url: {base}\n"})
+    result = build(root)
+    assert result.exit_code == 1, result.output
+    assert "sitegen.yaml:2: error: base_url must be" in result.output
+    assert words in result.output
+
+
+@pytest.mark.parametrize(
+    "setting, shown",
+    [
+        ('output_dir: "site\\0x"', "sitegen.yaml:1: error: output_dir holds a NUL character"),
+        ("output_dir: " + "a" * 300, "a name is too long for this file system"),
+    ],
+)
+def test_an_output_dir_the_system_refuses_is_one_line(
+    make_project: Project, setting: str, shown: str
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, "sitegen.yaml": setting + "\n"})
+    result = build(root)
+    assert result.exit_code == 1, result.output
+    assert shown in result.output
