@@ -416,3 +416,15 @@ def test_a_string_macro_bomb_is_a_warning_not_a_hang() -> None:
         "seeds/lib.bib:20: warning: @string 's19': @string macros expand to over "
         "1,000,000 characters; ignored"
     )
+
+
+def test_a_broken_comment_or_preamble_holds_no_paper_and_warns_of_none() -> None:
+    text = (
+        "@article{a, title={First}}\n"
+        "@comment{jabref-meta: grouping:\n1 StaticGroup:a{b\\;0\\;;\n}\n"
+        '@preamble{"\\newcommand{\\x"}\n'
+        "@article{b, title={Second}}\n"
+    )
+    entries, problems = parse(text)
+    assert [(e.title, e.ref.line) for e in entries] == [("First", 1), ("Second", 6)]
+    assert problems == []

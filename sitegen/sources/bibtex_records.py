@@ -133,6 +133,8 @@ def read_records(
             )
             record = _record(block.ignore_error_block, line, strings, display, problems)
         elif isinstance(block, bib.ParsingFailedBlock):
+            if _NOT_ENTRY.match(block.raw or ""):
+                continue  # a broken @comment or @preamble holds no paper
             closed = _closed(block)
             if closed is None:
                 problems.append(skipped(display, line, _failure(block)))
@@ -151,6 +153,9 @@ def read_records(
             continue
         if record is not None:
             yield record
+
+
+_NOT_ENTRY = re.compile(r"\s*@\s*(?:comment|preamble)\b", re.IGNORECASE)
 
 
 def _closed(block: bib.ParsingFailedBlock) -> bib.Entry | None:
