@@ -317,3 +317,10 @@ def test_utf16_without_a_bom_is_read() -> None:
     (entry,), problems = read("utf16le-nobom.bib")
     assert problems == []
     assert entry.title == "Saved as UTF-16 without a BOM: Gödel"
+
+
+def test_crossref_small_caps_mathml_and_entities_in_csl_read_as_text() -> None:
+    entries, problems = read("crossref-markup.json")
+    assert problems == []
+    assert titles(entries) == ["COVID\u201019 and E. coli in H2O", "Bounds for \u03b1-stable laws"]
+    assert entries[0].venue == "Knowledge Discovery & Data Mining"

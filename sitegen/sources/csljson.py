@@ -8,6 +8,7 @@ and sources then name ``file:line`` like every other format.
 from __future__ import annotations
 
 import bisect
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -25,7 +26,10 @@ _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"\s*")
 _INTEGER = re.compile(r"[-+]?\d{1,4}")
 # CSL's rich-text markup in titles (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html)
-_CSL_MARKUP = re.compile(r"</?(?:i|b|sup|sub|span(?:\s+(?:class|style)=\"[^\"]*\")?)>")
+_CSL_MARKUP = re.compile(
+    r"</?(?:i|b|sup|sub|sc|scp|span(?:\s+(?:class|style)=\"[^\"]*\")?)>"
+    r"|</?mml:[A-Za-z]+(?:\s[^>]*)?/?>"  # MathML in Crossref's titles: its text is kept
+)
 # Crossref's abstracts (doi.org's CSL-JSON) are JATS XML: a heading, then paragraphs.
 _JATS_HEADING = re.compile(r"<jats:title>[^<]*</jats:title>")
 _JATS_BLOCK = re.compile(r"</?jats:(?:p|sec|list|list-item|label)(?:\s[^>]*)?>")
@@ -129,12 +133,14 @@ def _string(item: dict[str, Any], name: str, warn: list[str]) -> str:
 
 
 def _rich(text: str) -> str:
-    """CSL rich text without its HTML-like markup (``<i>``, ``<span class="nocase">``) or
-    Crossref's JATS (``<jats:title>Abstract</jats:title><jats:p>...``)."""
+    """CSL rich text without its HTML-like markup (``<i>``, ``<span class="nocase">``),
+    Crossref's JATS (``<jats:title>Abstract</jats:title><jats:p>...``), ``<scp>`` small
+    capitals and MathML tags, and with HTML entities (``&amp;``) read."""
     if "<jats:" in text:
         text = _JATS_HEADING.sub(" ", text)
         text = _JATS_INLINE.sub("", _JATS_BLOCK.sub(" ", text)).strip()
-    return _CSL_MARKUP.sub("", text)
+    text = _CSL_MARKUP.sub("", text)
+    return html.unescape(text) if "&" in text else text  # Crossref's "&amp;"
 
 
 def _person(person: Any) -> str | None:
