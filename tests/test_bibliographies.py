@@ -324,3 +324,12 @@ def test_crossref_small_caps_mathml_and_entities_in_csl_read_as_text() -> None:
     assert problems == []
     assert titles(entries) == ["COVID\u201019 and E. coli in H2O", "Bounds for \u03b1-stable laws"]
     assert entries[0].venue == "Knowledge Discovery & Data Mining"
+
+
+def test_zotero_rich_text_tags_in_bibtex_keep_only_their_text() -> None:
+    (entry,), problems = read("zotero-rich-text.bib")
+    assert problems == []
+    clean = clean_entry(entry)
+    assert clean.title is not None
+    assert clean.title.plain == "The genome sequence of Drosophila melanogaster and H2O"
+    assert clean.abstract.plain == "The fly Genome is 3<x>1 times smaller."

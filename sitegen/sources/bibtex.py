@@ -36,12 +36,21 @@ DESCRIPTION = "a BibTeX file (entries such as '@article{key,' or '@inproceedings
 # messages off stderr unless the application configures logging itself.
 logging.getLogger("bibtexparser").addHandler(logging.NullHandler())
 
+_ZOTERO_TAG = re.compile(
+    r"\{?\\textless\}?\s*/?(?:i|b|sup|sub|sc|span(?:\s[^{}\\]*)?)\s*\{?\\textgreater\}?"
+)
 _ENTRY_START = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
 
 
 def sniff(text: str, suffix: str) -> bool:
     """BibTeX has an ``@type{`` (or ``@type(``) at the start of some line."""
     return _ENTRY_START.search(text) is not None
+
+
+def _without_html(value: str) -> str:
+    """Zotero's own BibTeX export writes its rich-text tags as ``{\\textless}i{\\textgreater}``:
+    the tags go, their text stays."""
+    return _ZOTERO_TAG.sub("", value) if "textless" in value else value
 
 
 def _variant_title(fields: dict[str, str]) -> str | None:
@@ -54,8 +63,8 @@ def _entry(
     record: Record, display: str, problems: list[Problem], decode: fields_of.Decoder
 ) -> SourceEntry | None:
     fields = record.fields
-    title = fields.get("title", "").strip() or _variant_title(fields)
-    abstract = fields.get("abstract", "").strip()
+    title = _without_html(fields.get("title", "").strip()) or _variant_title(fields)
+    abstract = _without_html(fields.get("abstract", "").strip())
     if title is None and not abstract:
         problems.append(
             skipped(display, record.line, f"{record.label} has neither title nor abstract")
