@@ -129,8 +129,7 @@ def build(
 ) -> None:
     """Build the site (into _site/ unless --out says otherwise)."""
     from sitegen.build import OutputRefused, build_site
-    from sitegen.model import InputError
-    from sitegen.search import SearchIndexError
+    from sitegen.model import InputError, SearchIndexError
     from sitegen.timing import PhaseTimer
 
     wrong = base_url_problem(base_url) if base_url is not None else None

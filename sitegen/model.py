@@ -50,6 +50,11 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
+class SearchIndexError(Exception):
+    """A search index could not be built; the message is one line for the user. Here, not
+    in ``sitegen.search``, so that a build with nothing to index never imports Whoosh."""
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class SourceRef:
     """Where a record came from: a seed or annotation file and a line in it."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.cache import StageCache
-from sitegen.model import Catalog
+from sitegen.model import Catalog, SearchIndexError
 from sitegen.search.pagefind import (
     PagefindError,
     StagedIndex,
@@ -32,7 +32,7 @@ from sitegen.search.pagefind import (
     stage_index,
 )
 from sitegen.search.records import RecordMemory, SearchRecord, kept_records, search_records
-from sitegen.search.terminal import (
+from sitegen.search.whoosh_index import (
     IndexBusy,
     IndexUpdate,
     index_exists,
@@ -42,10 +42,6 @@ from sitegen.search.terminal import (
 from sitegen.settings import Settings
 
 __all__ = ["IndexJob", "IndexResult", "SearchIndexError", "index_site", "start_indexing"]
-
-
-class SearchIndexError(Exception):
-    """A search index could not be built; the message is one line for the user."""
 
 
 @dataclass(frozen=True)
