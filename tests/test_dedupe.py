@@ -191,3 +191,12 @@ def test_recurring_generic_titles_of_different_works_stay_apart(
         "title",
     )
     assert warnings(loaded) == []
+
+
+def test_one_arxiv_id_is_one_paper_whoever_is_credited_and_whenever(
+    make_project: Callable[..., Path],
+) -> None:
+    loaded = load_files(make_project, "gpt4-two-credits.bib")
+    assert titles(loaded) == ["Gpt-4 technical report"]
+    ((merge, _),) = loaded.merges
+    assert (str(merge.second), merge.reason) == ("seeds/gpt4-two-credits.bib:8", "title")

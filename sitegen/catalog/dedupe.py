@@ -124,6 +124,7 @@ class _Identity:
     """What a bibliography says a work is, beyond its title: a DOI, a year, its authors."""
 
     doi: str | None
+    arxiv: str | None
     year: int | None
     families: frozenset[str]
 
@@ -133,7 +134,11 @@ class _Identity:
         Generic titles ("Editorial", "Introduction", "Reply") recur across a journal's
         years: two entries are two works when they carry different DOIs (an arXiv DOI
         names the preprint of either), or when their years differ and no author is shared.
+        A shared DOI or arXiv id says they are one (Google Scholar credits GPT-4's report
+        to its authors, arXiv to "OpenAI").
         """
+        if (self.arxiv and self.arxiv == other.arxiv) or (self.doi and self.doi == other.doi):
+            return False  # one identifier: one work, whoever is credited and whenever
         if self.doi and other.doi and self.doi != other.doi:
             return True
         return (
@@ -158,7 +163,8 @@ def identity(entry: SourceEntry) -> _Identity:
     if doi and doi.startswith(ARXIV_DOI_PREFIX):
         doi = None
     families = frozenset(f for f in map(_family, entry.authors) if f)
-    return _Identity(doi, entry.year, families)
+    arxiv = re.sub(r"v\d+$", "", entry.arxiv.casefold()) if entry.arxiv else None
+    return _Identity(doi, arxiv, entry.year, families)
 
 
 ARXIV_DOI_PREFIX = "10.48550/"
@@ -172,7 +178,7 @@ class _Groups:
         self.parent = list(range(len(titles)))
         self.titles = [{t} if t else set() for t in titles]
         self.identities = [
-            [i] if i.doi or i.year is not None or i.families else [] for i in identities
+            [i] if i.doi or i.arxiv or i.year is not None or i.families else [] for i in identities
         ]
 
     def find(self, item: int) -> int:
