@@ -36,11 +36,12 @@ from sitegen.clean import drop_forbidden
 from sitegen.digest import blake
 from sitegen.fragments import FragmentCache, Fragments
 from sitegen.markdown import make_markdown, render_inline, render_markdown
-from sitegen.model import STATUSES, Catalog, Problem
+from sitegen.model import STATUSES, Catalog, InputError, Problem
 from sitegen.pages import Page
 from sitegen.references import ReferenceFormatter, page_bibtex
 from sitegen.settings import Settings
 from sitegen.streams import slices
+from sitegen.yamlfile import read_text
 
 CHUNK_BYTES = 1 << 16
 """Bytes gathered from a streamed body before they are handed on as one chunk."""
@@ -209,8 +210,11 @@ class Renderer:
         path = self.template_file(name)
         if path is None:
             return
+        text, problems = read_text(path, self._display(str(path), name))
+        if text is None:  # not UTF-8, or binary: Jinja would fail on it with no file named
+            raise InputError(problems)
         try:
-            ast = self.env.parse(path.read_text(encoding="utf-8"))
+            ast = self.env.parse(text)
         except jinja2.TemplateSyntaxError:
             return
         for child in jinja2.meta.find_referenced_templates(ast):

@@ -176,3 +176,33 @@ def test_an_output_dir_the_system_refuses_is_one_line(
     result = build(root)
     assert result.exit_code == 1, result.output
     assert shown in result.output
+
+
+@pytest.mark.parametrize(
+    "data, shown",
+    [
+        (
+            b"\xef\xbb\xbf{% extends 'base.html' %}\n{% block content %}\ncaf\xe9\n",
+            ":3: error: not valid UTF-8",
+        ),
+        (
+            b"{% extends 'base.html' %}\n{% block content %}a\0b{% endblock %}\n",
+            ":2: error: file holds binary",
+        ),
+    ],
+)
+def test_a_template_that_is_not_utf8_text_is_an_error_naming_it(
+    make_project: Project, data: bytes, shown: str
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    assert build(root).exit_code == 0
+    before = files(root / "_site")
+    (root / "templates").mkdir()
+    (root / "templates" / "part.html").write_bytes(data)
+    (root / "templates" / "home.html").write_text(
+        "{% extends 'base.html' %}{% block content %}{% include 'part.html' %}{% endblock %}\n"
+    )
+    result = build(root)
+    assert result.exit_code == 1, result.output
+    assert f"templates/part.html{shown}" in result.output
+    assert files(root / "_site") == before
