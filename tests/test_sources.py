@@ -162,3 +162,26 @@ def test_any_text_parses_or_reports(text: str) -> None:
         for problem in problems:
             assert problem.file == "x.txt"
             assert problem.line is None or 1 <= problem.line <= line_count
+
+
+def test_a_seed_with_no_entries_at_all_says_so() -> None:
+    from sitegen.sources import parse_seed_text
+
+    for text, name, kind in (
+        ("[]\n", "lib.json", "csl-json"),
+        ('@comment{jabref-meta: databaseType:bibtex;}\n@string{a = "b"}\n', "lib.bib", "bibtex"),
+    ):
+        entries, problems = parse_seed_text(text, f"seeds/{name}", Path(name).suffix)
+        assert entries == []
+        assert [str(p) for p in problems] == [
+            f"seeds/{name}: warning: no papers in it: a {kind} file with no entries"
+        ]
+
+
+def test_a_number_too_long_for_python_does_not_reject_a_csl_file() -> None:
+    from sitegen.sources import parse_seed_text
+
+    text = '[{"type": "book", "title": "Kept", "issued": {"date-parts": [[' + "9" * 5000 + "]]}}]"
+    entries, problems = parse_seed_text(text, "seeds/lib.json", ".json")
+    assert [(e.title, e.year) for e in entries] == [("Kept", None)]
+    assert problems == []

@@ -65,6 +65,10 @@ def parse_seed_text(
             Problem(display, None, f"no seed format matches this file; expected {expected}")
         ]
     entries, problems = fmt.parse(text, display)
+    if not entries and not problems and fmt.name in (bibtex.NAME, csljson.NAME):
+        # An export of an empty collection, or of @comment/@string blocks only.
+        said = f"no papers in it: a {fmt.name} file with no entries"
+        return [], [Problem(display, None, said, Severity.WARNING)]
     if not entries and problems and all(p.severity is Severity.WARNING for p in problems):
         said = "gave 0 papers: every entry was skipped or has neither title nor abstract"
         problems.append(Problem(display, None, said, Severity.WARNING))

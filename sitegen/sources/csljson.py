@@ -22,7 +22,14 @@ from sitegen.sources.skipped import skipped
 NAME = "csl-json"
 DESCRIPTION = "a CSL-JSON file (a JSON array of items with 'title' and 'type', as Zotero exports)"
 
-_DECODER = json.JSONDecoder()
+
+def _number(text: str) -> int | str:
+    """A JSON integer; one too long for Python's int() (4,300 digits) is kept as text, so a
+    hostile number in one field cannot reject the whole file."""
+    return int(text) if len(text) <= 100 else text
+
+
+_DECODER = json.JSONDecoder(parse_int=_number)
 _SPACE = re.compile(r"\s*")
 _INTEGER = re.compile(r"[-+]?\d{1,4}")
 # CSL's rich-text markup in titles (https://citeproc-js.readthedocs.io/en/latest/csl-json/markup.html)
@@ -61,7 +68,7 @@ def sniff(text: str, suffix: str) -> bool:
     if head not in ("[", "{"):
         return False
     try:
-        data = json.loads(text)
+        data = _DECODER.decode(text)
     except (ValueError, RecursionError):
         # Broken JSON is still meant as JSON: say where it breaks rather than "no format".
         return suffix == ".json" or '"title"' in text or '"type"' in text
@@ -258,7 +265,7 @@ def _entry(item: Any, ref: SourceRef, problems: list[Problem]) -> SourceEntry | 
 def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     """One entry per CSL item; invalid JSON is one problem at the line where it breaks."""
     try:
-        data = json.loads(text)
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         return [], [Problem(display, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")]
     except (ValueError, RecursionError) as exc:  # numbers too long, nesting too deep
