@@ -127,7 +127,10 @@ def _validate(
     settings: Settings, path: Path, text: str, keys: list[str], slugs: list[str]
 ) -> list[Problem]:
     """Problems of the new text, as ``sitegen check`` would report them for this file."""
-    relative = path.resolve().relative_to(settings.content_dir.resolve())
+    try:  # the name it is read under: it may be a symlink to a file elsewhere
+        relative = path.relative_to(settings.content_dir)
+    except ValueError:
+        relative = path.resolve().relative_to(settings.content_dir.resolve())
     with tempfile.TemporaryDirectory(prefix="sitegen-annotate-") as scratch:
         root = Path(scratch)
         copy = root / settings.content_dir.name / relative
@@ -139,7 +142,9 @@ def _validate(
 
 
 def _write(path: Path, text: str, bom: bool) -> None:
-    """Replace the file atomically; a reader sees the old or the new file, never half of one."""
+    """Replace the file atomically; a reader sees the old or the new file, never half of one.
+    A symlink stays one: the file it points to is replaced."""
+    path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = ("\ufeff" if bom else "").encode() + text.encode("utf-8")

@@ -351,5 +351,20 @@ def main() -> None:
     except Exception as exc:
         if debug:
             raise
+        said = _path_error(exc)
+        if said is not None:  # what no command reported itself: still one line naming the path
+            click.echo(f"error: {said}", err=True)
+            sys.exit(1)
         click.echo(f"sitegen: internal error: {exc!r} (run with --debug for a traceback)", err=True)
         sys.exit(1)
+
+
+def _path_error(exc: Exception) -> str | None:
+    """An operating-system error, or Python's report of a symlink loop (``Path.resolve``
+    on Python 3.11 and 3.12), as ``path: what happened``; None for anything else."""
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.filename}: {exc.strerror or exc}"
+    if isinstance(exc, RuntimeError) and str(exc).startswith("Symlink loop from "):
+        path = str(exc).removeprefix("Symlink loop from ").strip("'\"")
+        return f"{path}: a symbolic link that leads back to itself; remove or fix it"
+    return None

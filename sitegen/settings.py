@@ -118,7 +118,7 @@ def load_settings(root: Path) -> tuple[Settings, list[Problem]]:
     path = root / SETTINGS_FILE
     problems: list[Problem] = []
     settings = Settings(root=root.resolve())
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():  # a broken link is an error, not defaults
         return settings, problems
     data, lines, problems = load_yaml_mapping(path, SETTINGS_FILE)
     if data is None:

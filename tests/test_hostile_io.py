@@ -206,3 +206,76 @@ def test_a_template_that_is_not_utf8_text_is_an_error_naming_it(
     assert result.exit_code == 1, result.output
     assert f"templates/part.html{shown}" in result.output
     assert files(root / "_site") == before
+
+
+def sitegen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``python -m sitegen ARGS`` in ``root``, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "sitegen", *args],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize("link", ["_site", "seeds", "static", "templates"])
+def test_a_folder_that_is_a_symlink_loop_is_one_line_naming_it(
+    make_project: Project, link: str
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    assert build(root).exit_code == 0
+    before = files(root / "_site")
+    place = root / link
+    if link == "seeds":
+        place.rename(root / "seeds-kept")
+    elif link == "_site":
+        place = root / "out"
+    place.symlink_to(place)
+    result = sitegen(root, "build", *(["--out", "out"] if link == "_site" else []))
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert f"{place}: a symbolic link that leads back to itself" in result.stderr
+    assert files(root / "_site") == before
+
+
+def test_symlinks_to_nothing_among_the_inputs_are_errors_naming_them(
+    make_project: Project, tmp_path: Path
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, "content/topics.yaml": "- slug: z\n"})
+    assert build(root).exit_code == 0
+    before = files(root / "_site")
+    (root / "content" / "annotations" / "notes.yaml").symlink_to(tmp_path / "moved.yaml")
+    (root / "seeds" / "b.bib").symlink_to("b.bib")
+    (root / "content" / "annotations" / ".#notes.yaml").symlink_to("root@host.1234")  # Emacs
+    result = build(root)
+    assert result.exit_code == 1, result.output
+    for name in ("content/annotations/notes.yaml", "seeds/b.bib"):
+        assert f"{name}: error: a symbolic link to nothing" in result.output
+    assert ".#notes" not in result.output
+    assert files(root / "_site") == before
+
+
+def test_a_settings_file_that_is_a_broken_symlink_is_an_error_not_the_defaults(
+    make_project: Project,
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    (root / "sitegen.yaml").symlink_to("sitegen.yaml")
+    result = build(root)
+    assert result.exit_code == 1, result.output
+    assert "sitegen.yaml: error: cannot read file" in result.output
+
+
+def test_annotate_writes_through_a_symlinked_annotation_file(
+    make_project: Project, tmp_path: Path
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    kept = tmp_path / "synced" / "notes.yaml"
+    kept.parent.mkdir()
+    kept.write_text(f"# my notes\n{ZEBRA_KEY}:\n  status: queued\n")
+    (root / "content" / "annotations" / "notes.yaml").symlink_to(kept)
+    result = CliRunner().invoke(cli, ["-C", str(root), "annotate", ZEBRA_KEY, "--rating", "4"])
+    assert result.exit_code == 0, result.output
+    assert (root / "content" / "annotations" / "notes.yaml").is_symlink()
+    assert kept.read_text() == f"# my notes\n{ZEBRA_KEY}:\n  status: queued\n  rating: 4\n"

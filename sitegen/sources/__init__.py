@@ -144,16 +144,28 @@ def printable(name: str) -> str:
 
 
 def unreadable_names(root: Path, folders: Iterable[str]) -> list[Problem]:
-    """An error for every file or folder under ``folders`` whose name is not UTF-8: it
-    could go into no page, feed or ``papers.json``."""
+    """An error for every file or folder under ``folders`` whose name is not UTF-8 (it
+    could go into no page, feed or ``papers.json``), and for every symlink there that
+    leads nowhere or back to itself (its file would be left out without a word).
+    Hidden names are left alone (an editor's lock file is a dangling ``.#name`` link)."""
     problems = []
     for folder in folders:
-        for base, dirs, files in os.walk(root / folder):
+        top = root / folder
+        if top.is_symlink() and not top.exists():
+            problems.append(Problem(folder, None, _BROKEN_LINK))
+        for base, dirs, files in os.walk(top):
             dirs.sort()
             for name in sorted(dirs + files):
+                path = Path(base, name)
                 try:
                     name.encode("utf-8")
                 except UnicodeEncodeError:
-                    shown = display_path(Path(base, name), root)
+                    shown = display_path(path, root)
                     problems.append(Problem(shown, None, "the name is not UTF-8: rename it"))
+                    continue
+                if not name.startswith((".", "#")) and path.is_symlink() and not path.exists():
+                    problems.append(Problem(display_path(path, root), None, _BROKEN_LINK))
     return problems
+
+
+_BROKEN_LINK = "a symbolic link to nothing, or back to itself: fix it or remove it"
