@@ -98,7 +98,7 @@ def test_unknown_format_is_one_problem_naming_file_and_formats(tmp_path: Path) -
     assert entries == []
     assert len(problems) == 1
     message = str(problems[0])
-    assert message.startswith("seeds/notes.txt: error: no seed format matches this file")
+    assert message.startswith("seeds/notes.txt:1: error: no seed format matches this file")
     for fmt in FORMATS:
         assert fmt.description in message
 

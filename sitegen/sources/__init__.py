@@ -62,7 +62,11 @@ def parse_seed_text(
     if fmt is None:
         expected = "; ".join(f.description for f in FORMATS)
         return [], [
-            Problem(display, None, f"no seed format matches this file; expected {expected}")
+            Problem(
+                display,
+                first_line(text),
+                f"no seed format matches this file; expected {expected}",
+            )
         ]
     entries, problems = fmt.parse(text, display)
     if not entries and not problems and fmt.name in (bibtex.NAME, csljson.NAME):
@@ -73,6 +77,12 @@ def parse_seed_text(
         said = "gave 0 papers: every entry was skipped or has neither title nor abstract"
         problems.append(Problem(display, None, said, Severity.WARNING))
     return entries, problems
+
+
+def first_line(text: str) -> int:
+    """The line number of a text's first non-blank line: where a file-level problem starts."""
+    stripped = text.lstrip()
+    return text[: len(text) - len(stripped)].count("\n") + 1
 
 
 def seed_files(seeds_dir: Path) -> list[Path]:

@@ -93,7 +93,8 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     try:
         library = parse_string(with_keys(without_comment_lines(text)), parse_stack=[])
     except Exception as exc:  # bibtexparser reports its own bugs by raising; never crash a build
-        return [], [Problem(display, None, f"could not read this BibTeX file: {exc}")]
+        line = text[: len(text) - len(text.lstrip())].count("\n") + 1
+        return [], [Problem(display, line, f"could not read this BibTeX file: {exc}")]
     strings = read_strings(library, display, problems)
     records = with_crossrefs(
         list(read_records(library, strings, display, problems)), display, problems

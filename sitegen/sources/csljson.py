@@ -269,7 +269,8 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     except json.JSONDecodeError as exc:
         return [], [Problem(display, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")]
     except (ValueError, RecursionError) as exc:  # numbers too long, nesting too deep
-        return [], [Problem(display, None, f"invalid JSON: {exc}")]
+        line = text[: len(text) - len(text.lstrip())].count("\n") + 1
+        return [], [Problem(display, line, f"invalid JSON: {exc}")]
     items = _items_of(data)
     if not isinstance(items, list):
         expected = 'a JSON array of CSL items, or an object with an "items" array'
