@@ -16,6 +16,7 @@ from sitegen.model import Problem, Severity, SourceEntry
 from sitegen.sources import abstracts, bibtex, csljson, daily
 from sitegen.sources.bibtex_records import without_comment_lines
 from sitegen.sources.encoding import read_seed_text
+from sitegen.sources.skipped import first_line
 
 LONG_ABSTRACT = 100_000
 """Characters past which an abstract is warned about (real ones run to a few thousand)."""
@@ -77,12 +78,6 @@ def parse_seed_text(
         said = "gave 0 papers: every entry was skipped or has neither title nor abstract"
         problems.append(Problem(display, None, said, Severity.WARNING))
     return entries, problems
-
-
-def first_line(text: str) -> int:
-    """The line number of a text's first non-blank line: where a file-level problem starts."""
-    stripped = text.lstrip()
-    return text[: len(text) - len(stripped)].count("\n") + 1
 
 
 def seed_files(seeds_dir: Path) -> list[Path]:

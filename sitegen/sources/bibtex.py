@@ -27,7 +27,7 @@ from sitegen.sources.bibtex_records import (
 )
 from sitegen.sources.bibtex_values import read_strings
 from sitegen.sources.identifiers import clean_doi, split_keywords
-from sitegen.sources.skipped import skipped
+from sitegen.sources.skipped import first_line, skipped
 
 NAME = "bibtex"
 DESCRIPTION = "a BibTeX file (entries such as '@article{key,' or '@inproceedings{key,')"
@@ -93,8 +93,7 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     try:
         library = parse_string(with_keys(without_comment_lines(text)), parse_stack=[])
     except Exception as exc:  # bibtexparser reports its own bugs by raising; never crash a build
-        line = text[: len(text) - len(text.lstrip())].count("\n") + 1
-        return [], [Problem(display, line, f"could not read this BibTeX file: {exc}")]
+        return [], [Problem(display, first_line(text), f"could not read this BibTeX file: {exc}")]
     strings = read_strings(library, display, problems)
     records = with_crossrefs(
         list(read_records(library, strings, display, problems)), display, problems

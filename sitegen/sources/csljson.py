@@ -17,7 +17,7 @@ from typing import Any
 from sitegen.clean import clean_plain
 from sitegen.model import Problem, Severity, SourceEntry, SourceRef
 from sitegen.sources.identifiers import arxiv_in_text, clean_doi, split_keywords, year_in
-from sitegen.sources.skipped import skipped
+from sitegen.sources.skipped import first_line, skipped
 
 NAME = "csl-json"
 DESCRIPTION = "a CSL-JSON file (a JSON array of items with 'title' and 'type', as Zotero exports)"
@@ -269,8 +269,7 @@ def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     except json.JSONDecodeError as exc:
         return [], [Problem(display, exc.lineno, f"invalid JSON: {exc.msg} (column {exc.colno})")]
     except (ValueError, RecursionError) as exc:  # numbers too long, nesting too deep
-        line = text[: len(text) - len(text.lstrip())].count("\n") + 1
-        return [], [Problem(display, line, f"invalid JSON: {exc}")]
+        return [], [Problem(display, first_line(text), f"invalid JSON: {exc}")]
     items = _items_of(data)
     if not isinstance(items, list):
         expected = 'a JSON array of CSL items, or an object with an "items" array'

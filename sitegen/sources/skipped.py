@@ -13,3 +13,8 @@ from sitegen.model import Problem, Severity
 def skipped(file: str, line: int | None, message: str) -> Problem:
     """A warning that the entry at ``file:line`` was skipped, and why."""
     return Problem(file, line, f"{message}; entry skipped", Severity.WARNING)
+
+
+def first_line(text: str) -> int:
+    """The number of a text's first non-blank line: where a problem with the whole file is."""
+    return text[: len(text) - len(text.lstrip())].count("\n") + 1
