@@ -200,3 +200,17 @@ def test_one_arxiv_id_is_one_paper_whoever_is_credited_and_whenever(
     assert titles(loaded) == ["Gpt-4 technical report"]
     ((merge, _),) = loaded.merges
     assert (str(merge.second), merge.reason) == ("seeds/gpt4-two-credits.bib:8", "title")
+
+
+def test_a_title_of_a_word_or_two_by_other_authors_is_another_work(
+    make_project: Callable[..., Path],
+) -> None:
+    loaded = load_files(make_project, "short-titles.bib")
+    assert loaded.catalog is not None
+    assert [(p.title.plain, p.authors[0]) for p in loaded.catalog.papers] == [
+        ("Untitled", "PP Wang"),
+        ("Untitled", "W Pedrycz"),
+        ("Deep learning", "Yann LeCun"),
+    ]
+    ((merge, _),) = loaded.merges
+    assert (str(merge.second), merge.reason) == ("seeds/short-titles.bib:22", "title")

@@ -127,24 +127,25 @@ class _Identity:
     arxiv: str | None
     year: int | None
     families: frozenset[str]
+    generic: bool = False
+    """A title of a word or two ("Editorial", "Untitled", "Deep learning"), which many works share."""
 
     def conflicts(self, other: _Identity) -> bool:
         """Whether two entries are plainly two works, however alike their titles.
 
         Generic titles ("Editorial", "Introduction", "Reply") recur across a journal's
         years: two entries are two works when they carry different DOIs (an arXiv DOI
-        names the preprint of either), or when their years differ and no author is shared.
-        A shared DOI or arXiv id says they are one (Google Scholar credits GPT-4's report
+        names the preprint of either), or when their years differ and no author is shared
+        (for a title of a word or two, whatever the years). A shared DOI or arXiv id says they are one (Google Scholar credits GPT-4's report
         to its authors, arXiv to "OpenAI").
         """
         if (self.arxiv and self.arxiv == other.arxiv) or (self.doi and self.doi == other.doi):
             return False  # one identifier: one work, whoever is credited and whenever
         if self.doi and other.doi and self.doi != other.doi:
             return True
+        other_year = self.year is not None and other.year is not None and self.year != other.year
         return (
-            self.year is not None
-            and other.year is not None
-            and self.year != other.year
+            (other_year or (self.generic and other.generic))
             and bool(self.families)
             and bool(other.families)
             and not self.families & other.families
@@ -157,14 +158,19 @@ def _family(name: str) -> str:
     return words[-1] if words else ""
 
 
-def identity(entry: SourceEntry) -> _Identity:
-    """An entry's DOI (not an arXiv one), year and author family names, for conflicts."""
+def identity(entry: SourceEntry, title: str = "") -> _Identity:
+    """An entry's DOI (not an arXiv one), year and author family names, for conflicts;
+    ``title`` is its normalised title."""
     doi = entry.doi.casefold() if entry.doi else None
     if doi and doi.startswith(ARXIV_DOI_PREFIX):
         doi = None
     families = frozenset(f for f in map(_family, entry.authors) if f)
     arxiv = re.sub(r"v\d+$", "", entry.arxiv.casefold()) if entry.arxiv else None
-    return _Identity(doi, arxiv, entry.year, families)
+    return _Identity(doi, arxiv, entry.year, families, 0 < len(title.split()) <= GENERIC_WORDS)
+
+
+GENERIC_WORDS = 2
+"""Titles of at most this many words are generic: equal titles alone do not make one paper."""
 
 
 ARXIV_DOI_PREFIX = "10.48550/"
@@ -221,7 +227,7 @@ def find_duplicates(
     therefore joins nothing.
     """
     titles = [normalise(item.title.plain) if item.title is not None else "" for item in items]
-    groups = _Groups(titles, [identity(item.entry) for item in items])
+    groups = _Groups(titles, [identity(item.entry, t) for item, t in zip(items, titles)])
     seen: dict[tuple[str, str], list[int]] = {}
     merges: list[tuple[int, Merge]] = []
     for index, item in enumerate(items):
