@@ -214,3 +214,16 @@ def test_a_title_of_a_word_or_two_by_other_authors_is_another_work(
     ]
     ((merge, _),) = loaded.merges
     assert (str(merge.second), merge.reason) == ("seeds/short-titles.bib:22", "title")
+
+
+def test_one_doi_written_url_encoded_or_with_a_full_stop_is_one_paper(
+    make_project: Callable[..., Path],
+) -> None:
+    text = (
+        "@article{a, title={Regression trees}, doi={10.1016%2Fj.eswa.2016.10.021}, year=2017}\n"
+        "@article{b, title={Regression Trees}, doi={doi:10.1016/j.eswa.2016.10.021.}, year=2016}\n"
+    )
+    loaded = load_files(make_project, **{"lib.bib": text})
+    assert titles(loaded) == ["Regression trees"]
+    assert loaded.catalog is not None
+    assert loaded.catalog.papers[0].doi == "10.1016/j.eswa.2016.10.021"

@@ -9,6 +9,7 @@ CSL-JSON readers share these helpers so both formats agree.
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote
 
 _ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
 _ARXIV_BARE = re.compile(rf"\s*(?:arxiv:\s*)?({_ARXIV_ID})\s*", re.IGNORECASE)
@@ -52,6 +53,9 @@ def clean_doi(value: str) -> str | None:
     """
     bare = value.replace("{", "").replace("}", "").replace("\\_", "_").strip()
     doi = _DOI_PREFIX.sub("", bare).strip()
+    if "%" in doi:  # a DOI copied from a URL: 10.1016%2Fj.eswa.2016.10.021
+        doi = unquote(doi)
+    doi = doi.rstrip(".,;")  # the end of the sentence it was pasted from
     return doi if _DOI.fullmatch(doi) else None
 
 
