@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 import sys
 import threading
 import time
@@ -285,9 +286,9 @@ def render_pages(
                     raise
         finally:
             gc.unfreeze()
-    problems = {str(r): r for r in results if isinstance(r, Problem)}
+    problems = [r for r in results if isinstance(r, Problem)]
     if problems:
-        raise InputError(list(problems.values()))
+        raise InputError(_once_each(problems))
     return [r for r in results if isinstance(r, Rendered)]
 
 
@@ -300,3 +301,26 @@ def _batches(
     count = min(len(indexes), max(jobs * BATCHES_PER_JOB, -(-len(indexes) // BATCH_PAGES)))
     for first in range(count):
         yield [(index, pages[index]) for index in indexes[first::count]]
+
+
+def _once_each(problems: list[Problem]) -> list[Problem]:
+    """One problem per template line and error: a broken ``paper.html`` fails the same way
+    on every paper page, which is one thing to fix, not thousands of lines to read."""
+    pages: dict[tuple[str, int | None, str], list[str]] = {}
+    for problem in problems:
+        found = _RENDERING.match(problem.message)
+        url, what = (found[1], problem.message[found.end() :]) if found else ("", problem.message)
+        pages.setdefault((problem.file, problem.line, what), []).append(url)
+    grouped = []
+    for (file, line, what), urls in pages.items():
+        unique = list(dict.fromkeys(urls))
+        if unique == [""]:
+            grouped.append(Problem(file, line, what))
+            continue
+        others = f" (and {len(unique) - 1} other pages)" if len(unique) > 1 else ""
+        grouped.append(Problem(file, line, f"while rendering {unique[0]}{others}: {what}"))
+    return grouped
+
+
+_RENDERING = re.compile(r"while rendering (/\S*): ")
+"""How ``Renderer`` starts the message of an error raised while a page rendered."""

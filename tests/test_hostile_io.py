@@ -279,3 +279,20 @@ def test_annotate_writes_through_a_symlinked_annotation_file(
     assert result.exit_code == 0, result.output
     assert (root / "content" / "annotations" / "notes.yaml").is_symlink()
     assert kept.read_text() == f"# my notes\n{ZEBRA_KEY}:\n  status: queued\n  rating: 4\n"
+
+
+def test_a_template_failing_on_every_page_is_one_error_not_one_a_page(
+    make_project: Project,
+) -> None:
+    seeds = "".join(f"Abstract:We introduce Zebra{n}, a model of stripes.\n" for n in range(5))
+    root = make_project({"seeds/a.txt": seeds})
+    (root / "templates").mkdir()
+    (root / "templates" / "paper.html").write_text(
+        "{% extends 'base.html' %}\n{% block content %}\n{{ nosuch.deeper }}{% endblock %}\n"
+    )
+    result = build(root)
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if ": error: " in line]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("templates/paper.html:3: error: while rendering /papers/zebra")
+    assert errors[0].endswith("(and 4 other pages): 'nosuch' is undefined")
