@@ -209,7 +209,7 @@ class _Groups:
         self.parent[child] = root
         self.titles[root] = titles_a | titles_b
         self.titles[child] = set()
-        self.identities[root] = ids_a + ids_b
+        self.identities[root] = list(dict.fromkeys(ids_a + ids_b))  # copies of one entry: one
         self.identities[child] = []
         return True
 
