@@ -44,7 +44,8 @@ _FORBIDDEN = re.compile(
 MAX_LATEX_CHARS = 100_000
 """Longer text (a whole paper pasted as an abstract) is shown as it is: LaTeX parsing
 takes about 10 µs a character, so megabytes of it would stall the build for minutes."""
-_TEX_QUOTES = re.compile(r"``(.+?)''", re.DOTALL)
+_TEX_QUOTES = re.compile(r"``([^`]{1,300}?)''")
+"""A quotation in TeX's quotes; bounded, so a text of thousands of unpaired `` stays fast."""
 _SPACES = re.compile(r"[^\S\xa0]+")  # every whitespace run except the non-breaking spaces we made
 _HREF_ECHO = re.compile(r"(https?://[^\s{}]+)\{\1\}")
 _SEGMENT = re.compile(
@@ -338,7 +339,7 @@ def drop_forbidden(text: str) -> str:
 def clean_text(raw: str) -> RichText:
     """Render a raw title or abstract as plain text and as safe HTML with MathML."""
     raw = drop_forbidden(raw)
-    if "``" in raw:
+    if "``" in raw and len(raw) <= MAX_LATEX_CHARS:
         # TeX's quotes, paired the same way whether or not other LaTeX is around them.
         raw = _TEX_QUOTES.sub("\u201c\\1\u201d", raw)
     if len(raw) > MAX_LATEX_CHARS or not _LATEX_HINT.search(raw):
