@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import glob
 import os
 import tempfile
 import unicodedata
@@ -127,7 +128,7 @@ def _validate(
     settings: Settings, path: Path, text: str, keys: list[str], slugs: list[str]
 ) -> list[Problem]:
     """Problems of the new text, as ``sitegen check`` would report them for this file."""
-    try:  # the name it is read under: it may be a symlink to a file elsewhere
+    try:  # as named under the project: a symbolic link may lead out of it
         relative = path.relative_to(settings.content_dir)
     except ValueError:
         relative = path.resolve().relative_to(settings.content_dir.resolve())
@@ -143,25 +144,63 @@ def _validate(
 
 def _write(path: Path, text: str, bom: bool) -> None:
     """Replace the file atomically; a reader sees the old or the new file, never half of one.
-    A symlink stays one: the file it points to is replaced."""
+
+    A symbolic link stays a link: the file it leads to is replaced. The new bytes reach
+    the disk before the replace, so a crash leaves the old file or the new one.
+    """
     path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_scratch(path)
     scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     data = ("\ufeff" if bom else "").encode() + text.encode("utf-8")
     try:
         scratch.write_bytes(data)
         if path.exists():
             os.chmod(scratch, path.stat().st_mode & 0o7777)
+        with open(scratch, "rb+") as written:
+            os.fsync(written.fileno())
         os.replace(scratch, path)
     finally:
         scratch.unlink(missing_ok=True)
 
 
+def _remove_stale_scratch(path: Path) -> None:
+    """Scratch copies left by ``annotate`` runs killed before their replace."""
+    for scratch in path.parent.glob(f".{glob.escape(path.name)}.*.tmp"):
+        pid = scratch.name[len(path.name) + 2 : -len(".tmp")]
+        if pid.isdigit() and not _alive(int(pid)):
+            scratch.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process
+        return True
+    return True
+
+
+def _read_only(path: Path) -> bool:
+    """True for a file its owner made read-only (``chmod a-w``), even when run as root."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return False
+    return not mode & 0o222 or not os.access(path, os.W_OK)
+
+
 def _control_character(text: str) -> str | None:
-    """The first control character in ``text`` other than a newline or tab, as ``U+XXXX``."""
+    """The first character of ``text`` an annotation cannot hold as typed, described: a
+    control character other than a newline or tab, or a Unicode line or paragraph
+    separator (YAML 1.1 readers break lines there)."""
     for char in text:
-        if char not in "\n\t" and unicodedata.category(char) == "Cc":
-            return f"U+{ord(char):04X}"
+        category = unicodedata.category(char)
+        if char not in "\n\t" and category == "Cc":
+            return f"a control character (U+{ord(char):04X})"
+        if category in ("Zl", "Zp"):
+            return f"a Unicode line separator (U+{ord(char):04X}), which YAML reads as a line break"
     return None
 
 
@@ -173,9 +212,7 @@ def _check_change(change: Change) -> None:
         for value in values:
             found = _control_character(value)
             if found is not None:
-                raise AnnotateError(
-                    f"{option} holds a control character ({found}); remove it and run again"
-                )
+                raise AnnotateError(f"{option} holds {found}; remove it and run again")
 
 
 def annotate(settings: Settings, key: str, change: Change, file: Path | None = None) -> Outcome:
@@ -229,6 +266,8 @@ def _annotate_once(
         )
     path = existing or target
     shown = display_path(path, settings.root)
+    if _read_only(path):
+        raise AnnotateError(f"{shown} is read-only; nothing was changed (make it writable first)")
     raw = _bytes(path)
     bom = raw.startswith(b"\xef\xbb\xbf")
     try:

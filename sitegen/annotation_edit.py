@@ -23,6 +23,7 @@ from sitegen.annotation_lines import NULL_KEY_LINE, LineEditor, filled_key_line
 from sitegen.annotation_yaml import (
     PLAIN_LOADER,
     EditError,
+    document_end,
     dump_lines,
     find_entry,
     flow_list,
@@ -32,8 +33,10 @@ from sitegen.annotation_yaml import (
     load_document,
     new_tags,
     newline_of,
+    own_names,
     quoted_if_needed,
     round_trip,
+    shared_anchor,
     split_ending,
     trim_block,
 )
@@ -96,9 +99,12 @@ def _fields(change: Change, fields: CommentedMap | None = None) -> CommentedMap:
     if change.rating is not None:
         fields["rating"] = change.rating
     if change.tags:
-        present, added = new_tags(fields.get("tags"), change.tags)
-        if isinstance(fields.get("tags"), CommentedSeq):
-            fields["tags"].extend(quoted_if_needed(tag) for tag in added)
+        old = fields.get("tags")
+        present, added = new_tags(old, change.tags)
+        # Extend the list in place only when it is the entry's own: one brought by
+        # `<<: *base` or anchored for use elsewhere must stay as it is there.
+        if "tags" in own_names(fields) and isinstance(old, CommentedSeq) and not old.anchor.value:
+            old.extend(quoted_if_needed(tag) for tag in added)
         else:
             fields["tags"] = flow_list([*present, *added])
     if change.note is not None:
@@ -107,7 +113,17 @@ def _fields(change: Change, fields: CommentedMap | None = None) -> CommentedMap:
 
 
 def _append_entry(text: str, doc: Any, key: str, change: Change) -> str:
-    """A new paper entry at the end of the file, in the file's form (mapping or list)."""
+    """A new paper entry at the end of the file's document (before a closing ``...``), in
+    the file's form (mapping or list)."""
+    lines = text.splitlines(keepends=True)
+    end = document_end(lines)
+    text, after = "".join(lines[:end]), "".join(lines[end:])
+    if isinstance(doc, (CommentedMap, CommentedSeq)) and doc.fa.flow_style():
+        raise EditError(
+            f"the file is written as one `{'{...}' if isinstance(doc, dict) else '[...]'}`; "
+            f"add {key!r} to it by hand, or put it in another file with --file",
+            doc.lc.line + 1,
+        )
     newline = newline_of(text)
     step = _step(doc)
     fields = _fields(change)
@@ -129,13 +145,13 @@ def _append_entry(text: str, doc: Any, key: str, change: Change) -> str:
     if text.strip():
         lead = "" if text.endswith(("\n", "\r")) else newline
         lead += "" if text.endswith(("\n\n", "\r\r", "\r\n\r\n")) else newline
-    return text + lead + newline.join(line.rstrip() for line in new) + newline
+    return text + lead + newline.join(line.rstrip() for line in new) + newline + after
 
 
 def _line_edit(text: str, key: str, change: Change, step: int) -> str:
     """The change made as line edits inside a block-mapping (or empty) entry."""
     lines = text.splitlines(keepends=True)
-    place = find_entry(load_document(text), key, len(lines))
+    place = find_entry(load_document(text), key, text)
     assert place is not None
     value = place.value
     newline = newline_of(text)
@@ -152,13 +168,14 @@ def _line_edit(text: str, key: str, change: Change, step: int) -> str:
         new = [" " * column + line if line else "" for line in dump_lines(fields, step)]
         insert_lines(lines, place.line + 1, new, newline)
         return "".join(lines)
-    if not isinstance(value, CommentedMap) or not value or value.fa.flow_style():
+    names = own_names(value) if isinstance(value, CommentedMap) else []
+    if not names or value.fa.flow_style():
         raise EditError("not a block mapping")
-    if value.merge:  # `<<: *base`: the fields it brings have no lines here to edit
-        raise EditError("merge key")
-    if place.line == value.lc.key(next(iter(value)))[0]:
+    if value.merge and value.merge.merge_pos != 0:  # fields after `<<: *base` only
+        raise EditError("merge key between fields")
+    if place.line == value.lc.key(names[0])[0]:
         raise EditError("fields on the key line")
-    own_step = int(value.lc.key(next(iter(value)))[1]) - place.column
+    own_step = int(value.lc.key(names[0])[1]) - place.column
     editor = LineEditor(text, key, own_step if own_step > 0 else step)
     if change.status is not None:
         editor.set_scalar("status", change.status)
@@ -175,7 +192,7 @@ def _rerendered(text: str, key: str, change: Change, step: int) -> str:
     """The change made by ruamel.yaml on the entry, whose lines alone are replaced."""
     doc = load_document(text)
     lines = text.splitlines(keepends=True)
-    place = find_entry(doc, key, len(lines))
+    place = find_entry(doc, key, text)
     assert place is not None
     entry = place.value
     if entry is None or entry == {}:
@@ -194,12 +211,22 @@ def _rerendered(text: str, key: str, change: Change, step: int) -> str:
     out.dump(doc, stream)
     dumped = stream.getvalue()
     new_lines = dumped.splitlines(keepends=True)
-    new_place = find_entry(load_document(dumped), key, len(new_lines))
+    new_place = find_entry(load_document(dumped), key, dumped)
     assert new_place is not None
     old_end = trim_block(lines, place.line + 1, place.end, place.column)
     new_end = trim_block(new_lines, new_place.line + 1, new_place.end, new_place.column)
     newline = newline_of(text)
-    replacement = [split_ending(line)[0] + newline for line in new_lines[new_place.line : new_end]]
+    # The entry's lines as dumped, moved to where it stands in the file (a list item's
+    # dash may sit elsewhere in ruamel.yaml's layout); its key line keeps what precedes it.
+    bodies = [split_ending(line)[0] for line in new_lines[new_place.line : new_end]]
+    shift = place.column - new_place.column
+    head = split_ending(lines[place.line])[0][: place.column]
+    replacement = [head + bodies[0][new_place.column :] + newline]
+    for body in bodies[1:]:
+        if shift < 0 and body[:-shift].strip():
+            raise EditError("entry dumped shallower than its key")
+        moved = body[-shift:] if shift < 0 else " " * shift + body if body else body
+        replacement.append(moved + newline)
     if old_end == len(lines) and not lines[-1].endswith(("\n", "\r")):
         replacement[-1] = replacement[-1].rstrip("\r\n")
     return "".join(lines[: place.line] + replacement + lines[old_end:])
@@ -225,11 +252,18 @@ def entry_path(data: Any, key: str) -> tuple[Any, ...] | None:
     return None
 
 
+def _holder(data: Any, key: str) -> Any:
+    """The mapping that holds ``key``'s entry: the document, or its list item."""
+    path = entry_path(data, key)
+    assert path is not None
+    return data if len(path) == 1 else data[path[0]]
+
+
 def _expected(data: Any, key: str, change: Change) -> Any:
     """The old document, as plain values, with the change applied."""
     path = entry_path(data, key)
     assert path is not None
-    holder = data if len(path) == 1 else data[path[0]]
+    holder = _holder(data, key)
     fields = dict(holder[path[-1]] or {})
     if change.status is not None:
         fields["status"] = change.status
@@ -276,26 +310,42 @@ def edit_text(text: str, key: str, change: Change) -> str:
     doc = load_document(text)
     if change.note is not None:
         change = Change(change.status, change.rating, change.tags, change.note.strip("\n"))
-    place = find_entry(doc, key, len(text.splitlines()))
+    place = find_entry(doc, key, text)
     if place is None:
         new = _append_entry(text, doc, key, change)
-        if not _appended_as_asked(_plain(text), _plain(new), key, change):
+        try:
+            appended = _appended_as_asked(_plain(text), _plain(new), key, change)
+        except EditError:
+            appended = False
+        if not appended:
             raise EditError(f"could not add {key!r} to this file; add it by hand")
         return new
+    old = _plain(text)
+    # Tags already there, as `sitegen check` reads them (`0o17` is text to it, not 15).
+    fields = _holder(old, key)[entry_path(old, key)[-1]]  # type: ignore[index]
+    added = new_tags(fields.get("tags") if isinstance(fields, dict) else None, change.tags)[1]
+    change = Change(change.status, change.rating, tuple(added), change.note)
     if not change.fields:
         return text
     value = place.value
+    where = place.line + 1
     if value is not None and not isinstance(value, CommentedMap):
         raise EditError(
-            f"the annotation of {key!r} is not a mapping of fields; fix it by hand", place.line + 1
+            f"the annotation of {key!r} is not a mapping of fields; fix it by hand", where
+        )
+    if isinstance(value, CommentedMap) and not place.line <= value.lc.line < place.end:
+        raise EditError(
+            f"the annotation of {key!r} is an alias (*{value.anchor.value}) of another "
+            "paper's: changing it would change both; edit it by hand",
+            where,
         )
     notes = value.get("notes") if isinstance(value, CommentedMap) else None
     if change.note is not None and notes is not None and not isinstance(notes, str):
         own = place.value.lc.data.get("notes")  # None when `<<: *base` brings them
-        line = own[0] + 1 if own else place.line + 1
+        line = own[0] + 1 if own else where
         raise EditError(f"the notes of {key!r} are not text; fix them by hand", line)
     step = _step(doc)
-    wanted = _as_found(_expected(_plain(text), key, change), key)
+    wanted = _as_found(_expected(old, key, change), key)
     for attempt in (_line_edit, _rerendered):
         try:
             new = attempt(text, key, change, step)
@@ -303,12 +353,21 @@ def edit_text(text: str, key: str, change: Change) -> str:
                 return new
         except EditError:
             continue
+    shared = shared_anchor(text, place.line, place.end)
+    if shared is not None:
+        anchor, line = shared
+        raise EditError(
+            f"the annotation of {key!r} is shared through the anchor &{anchor} with line "
+            f"{line}: changing it would change both; edit it by hand",
+            where,
+        )
     raise EditError(
-        f"could not change {key!r} without disturbing the rest of the file; edit it by hand"
+        f"could not change {key!r} without disturbing the rest of the file; edit it by hand",
+        where,
     )
 
 
 def key_line(text: str, key: str) -> int | None:
     """1-based line of ``key``'s entry in an annotation file's text."""
-    place = find_entry(load_document(text), key, len(text.splitlines()))
+    place = find_entry(load_document(text), key, text)
     return place.line + 1 if place else None

@@ -31,13 +31,15 @@ from sitegen.annotation_yaml import (
     load_document,
     new_tags,
     newline_of,
+    own_names,
     split_ending,
 )
 
 NULL_KEY_LINE = re.compile(
     r"(?P<head>.*?:)(?P<gap>[ \t]*)(?P<null>~|null|Null|NULL)?(?P<space>[ \t]*)(?P<comment>#.*)?"
 )
-_LITERAL_HEADER = re.compile(r":[ \t]*\|[+-]?[ \t]*(?:#.*)?$")
+_LITERAL_HEADER = re.compile(r":[ \t]*\|(?:[+-]?(?P<indent>[1-9])[+-]?|[+-])?[ \t]*(?:#.*)?$")
+_KEY_END = re.compile(r"[ \t]*:(?=[ \t]|$)")
 
 # --- one field at a time, as a line edit --------------------------------------------------
 
@@ -56,7 +58,7 @@ class LineEditor:
 
     def _state(self) -> tuple[list[str], Place]:
         lines = self.text.splitlines(keepends=True)
-        place = find_entry(load_document(self.text), self.key, len(lines))
+        place = find_entry(load_document(self.text), self.key, self.text)
         if place is None or not isinstance(place.value, CommentedMap):
             raise EditError("entry moved while editing")
         return lines, place
@@ -67,26 +69,26 @@ class LineEditor:
         self.text = "".join(lines)
 
     def _put_field(self, name: str, value: Any) -> None:
-        """Replace a field's lines with a fresh rendering, or add the field at the end."""
+        """Replace a field's lines with a fresh rendering, the comment ending its first line
+        kept; or add the field at the end."""
         lines, place = self._state()
         entry = place.value
-        column = entry.lc.key(next(iter(entry)))[1]
-        if name in entry:
+        names = own_names(entry)
+        column = entry.lc.key(names[0])[1]
+        new = field_lines(name, value, column, self.step)
+        if name in names:
             start, end = field_span(lines, entry, name, place.end)
-            self._replace(lines, start, end, field_lines(name, value, column, self.step))
+            new[0] += key_line_comment(split_ending(lines[start])[0], entry.lc.key(name)[1])
+            self._replace(lines, start, end, new)
         else:
-            insert_lines(
-                lines,
-                fields_end(lines, place),
-                field_lines(name, value, column, self.step),
-                self.newline,
-            )
+            insert_lines(lines, fields_end(lines, place), new, self.newline)
             self.text = "".join(lines)
 
     def set_scalar(self, name: str, value: str | int) -> None:
         lines, place = self._state()
         entry = place.value
-        if name in entry and entry[name] is None:
+        own = name in own_names(entry)
+        if own and entry[name] is None:
             start, end = field_span(lines, entry, name, place.end)
             row, column = entry.lc.key(name)
             body, ending = split_ending(lines[start])
@@ -95,18 +97,19 @@ class LineEditor:
                 lines[start] = body[:column] + filled_key_line(match, flow_token(value)) + ending
                 self.text = "".join(lines)
                 return
-        elif name in entry and not isinstance(entry[name], (CommentedMap, CommentedSeq)):
+        elif own and not isinstance(entry[name], (CommentedMap, CommentedSeq)):
             start, end = field_span(lines, entry, name, place.end)
             row, column = entry.lc.value(name)
             body, ending = split_ending(lines[start])
             stop = _scalar_end(body, column) if row == start and end == start + 1 else None
-            if stop is not None:
+            if stop is not None and body[column] not in "&!*":
                 quote = body[column] if body[column] in "'\"" and isinstance(value, str) else ""
                 token = f"{quote}{value}{quote}" if quote else flow_token(value)
                 rest = body[stop:]
-                if rest.strip().startswith("#"):
-                    # Keep a trailing comment in its column when the new value allows it.
-                    gap = len(rest) - len(rest.lstrip())
+                gap = len(rest) - len(rest.lstrip())
+                if rest.strip().startswith("#") and "\t" not in rest[:gap]:
+                    # Keep a trailing comment in its column when the new value allows it
+                    # (a tab before it aligns it already).
                     room = max(1, gap - (len(token) - (stop - column)))
                     rest = " " * room + rest.lstrip()
                 lines[start] = body[:column] + token + rest + ending
@@ -121,14 +124,16 @@ class LineEditor:
         present, added = new_tags(old, tags)
         if not added:
             return
-        if isinstance(old, CommentedSeq):
+        if "tags" in own_names(entry) and isinstance(old, CommentedSeq):
             start, end = field_span(lines, entry, "tags", place.end)
             row, column = entry.lc.value("tags")
-            if 0 <= row < len(lines) and lines[row].startswith("[", column):  # a flow list
-                if end == start + 1 and self._extend_flow(lines, entry, start, added):
+            column = _after_properties(lines[row], column) if start <= row < end else column
+            if start <= row < end and lines[row].startswith("[", column):  # a flow list
+                if self._extend_flow(lines, row, column, end, added):
                     return
-            elif old:
-                # A block list: one more "- tag" line, placed like the last item.
+            elif old and start <= old.lc.item(len(old) - 1)[0] < end:
+                # A block list (not an alias of one elsewhere): one more "- tag" line,
+                # placed like the last item.
                 row, column = old.lc.item(len(old) - 1)
                 dash = lines[row].rfind("-", 0, column)
                 if dash >= 0:
@@ -140,23 +145,25 @@ class LineEditor:
                     return
         self._put_field("tags", flow_list([*present, *added]))
 
-    def _extend_flow(self, lines: list[str], entry: Any, row: int, added: list[str]) -> bool:
-        """``tags: [a, b]`` becomes ``tags: [a, b, c]``, spacing and comment kept."""
-        _, column = entry.lc.value("tags")
-        body, ending = split_ending(lines[row])
-        close = _flow_end(body, column)
-        if close is None:
+    def _extend_flow(
+        self, lines: list[str], row: int, column: int, end: int, added: list[str]
+    ) -> bool:
+        """``tags: [a, b]`` becomes ``tags: [a, b, c]``, on one line or several, spacing,
+        trailing comma and comments kept."""
+        last = _flow_last_item(lines, row, column, end)
+        if last is None:
             return False
-        inside = body[column + 1 : close - 1]
+        at_row, at = last
+        body, ending = split_ending(lines[at_row])
         items = ", ".join(flow_token(tag) for tag in added)
-        at = column + 1 + len(inside.rstrip())
-        if not inside.strip():
-            separator = ""
-        elif inside.rstrip().endswith(","):
-            separator = " "
+        before = body[at - 1]
+        if before == "[":
+            insert = items
+        elif before == ",":
+            insert = f" {items},"
         else:
-            separator = ", "
-        lines[row] = body[:at] + separator + items + body[at:] + ending
+            insert = f", {items}"
+        lines[at_row] = body[:at] + insert + body[at:] + ending
         self.text = "".join(lines)
         return True
 
@@ -164,12 +171,17 @@ class LineEditor:
         lines, place = self._state()
         entry = place.value
         old = entry.get("notes")
-        if isinstance(old, LiteralScalarString) and old.strip():
+        if "notes" in own_names(entry) and isinstance(old, LiteralScalarString) and old.strip():
             start, end = field_span(lines, entry, "notes", place.end)
-            if _LITERAL_HEADER.search(split_ending(lines[start])[0]):
+            header = _LITERAL_HEADER.search(split_ending(lines[start])[0])
+            if header:
                 content = [i for i in range(start + 1, end) if lines[i].strip()]
                 if content:
-                    indent = " " * indent_of(lines[content[0]])
+                    width = header["indent"]
+                    key_column = entry.lc.key("notes")[1]
+                    indent = " " * (
+                        key_column + int(width) if width else indent_of(lines[content[0]])
+                    )
                     new = [""] + [indent + text if text else "" for text in paragraph.split("\n")]
                     insert_lines(lines, content[-1] + 1, new, self.newline)
                     self.text = "".join(lines)
@@ -218,14 +230,14 @@ def _scalar_end(body: str, start: int) -> int | None:
 
 
 def _flow_end(body: str, start: int) -> int | None:
-    """Index after the ``]`` closing the flow sequence that opens at ``start``."""
-    if body[start : start + 1] != "[":
+    """Index after the ``]`` or ``}`` closing the flow collection that opens at ``start``."""
+    if body[start : start + 1] not in ("[", "{"):
         return None
     depth = 0
     index = start
     while index < len(body):
         char = body[index]
-        if char in "'\"":
+        if char in "'\"" and body[index - 1] in " \t[{,:":  # a quote inside a word is text
             stop = _scalar_end(body, index)
             if stop is None:
                 return None
@@ -238,4 +250,75 @@ def _flow_end(body: str, start: int) -> int | None:
             if depth == 0:
                 return index + 1
         index += 1
+    return None
+
+
+def key_line_comment(body: str, column: int) -> str:
+    """The comment ending a field's first line (``tags: solo   # why``), with the blanks
+    before it; "" when there is none or its value goes on to the next lines."""
+    if body[column : column + 1] in ("'", '"'):
+        key_end = _scalar_end(body, column)
+        match = _KEY_END.match(body, key_end) if key_end is not None else None
+    else:
+        match = _KEY_END.search(body, column)
+    if match is None:
+        return ""
+    end = _value_end(body, match.end())
+    rest = body[end:] if end is not None else ""
+    return rest if rest.strip().startswith("#") else ""
+
+
+_PROPERTIES = re.compile(r"[ \t]*(?:[&!][^ \t]*[ \t]+)*")
+
+
+def _after_properties(body: str, start: int) -> int:
+    """Where a value starts after the blanks, anchor (``&name``) and tag (``!!str``) before it."""
+    match = _PROPERTIES.match(body, start)
+    return match.end() if match else start
+
+
+def _value_end(body: str, start: int) -> int | None:
+    """End of the value starting after ``start`` on a field's first line (before a comment);
+    None when it goes on to the next lines."""
+    index = _after_properties(body, start)
+    if index >= len(body) or body[index] == "#":
+        return start
+    if body[index] in "[{":
+        return _flow_end(body, index)
+    block = re.compile(r"[|>][0-9+-]*").match(body, index)
+    if block:
+        return block.end()
+    if body[index] == "*":
+        return re.compile(r"[^ \t]*").match(body, index).end()  # type: ignore[union-attr]
+    return _scalar_end(body, index)
+
+
+def _flow_last_item(lines: list[str], row: int, column: int, end: int) -> tuple[int, int] | None:
+    """(line, index) just after the last item of the flow list that opens at ``row``,
+    ``column`` and closes before line ``end``: where a new item goes. None when its
+    shape is not understood (a quoted item over several lines)."""
+    depth = 0
+    last = (row, column + 1)
+    for number in range(row, end):
+        body = split_ending(lines[number])[0]
+        index = column if number == row else 0
+        while index < len(body):
+            char = body[index]
+            if char == "#" and (index == 0 or body[index - 1] in " \t"):
+                break  # a comment runs to the end of the line
+            if char in "'\"" and (index == 0 or body[index - 1] in " \t[{,:"):
+                stop = _scalar_end(body, index)
+                if stop is None:
+                    return None
+                index, last = stop, (number, stop)
+                continue
+            if char in "[{":
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+                if depth == 0:
+                    return last
+            if char not in " \t" and depth >= 1 and not (depth == 1 and char == "["):
+                last = (number, index + 1)
+            index += 1
     return None

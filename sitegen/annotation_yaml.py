@@ -67,7 +67,6 @@ def round_trip() -> YAML:
 
 PLAIN_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """The loader ``sitegen check`` reads annotations with (libyaml's, when PyYAML has it)."""
-_TAB_AFTER_COLON = re.compile(r"(?<=:)[ \t]*\t[ \t]*")
 
 
 def newline_of(text: str) -> str:
@@ -78,13 +77,15 @@ def newline_of(text: str) -> str:
 
 
 def _spaced(text: str) -> str:
-    """Tabs after ``key:`` as spaces, one for one so every line and column stays put.
+    """Tabs as spaces, one for one so every line and column stays put.
 
-    libyaml (what ``sitegen check`` reads with) accepts ``status:<tab>read``;
-    ruamel.yaml does not. Positions found in the spaced text hold in the original,
-    so the line edits keep the tabs the file has.
+    libyaml (what ``sitegen check`` reads with) accepts a tab wherever YAML allows
+    white space: ``status:<tab>read``, ``read<tab># comment``, ``a<tab>b`` inside a
+    value, a trailing tab; ruamel.yaml refuses them all. Positions found in the spaced
+    text hold in the original, so the line edits keep the tabs the file has; a value
+    whose tabs ruamel.yaml saw as spaces cannot pass the read-back check unchanged.
     """
-    return _TAB_AFTER_COLON.sub(lambda match: " " * len(match.group()), text)
+    return text.replace("\t", " ")
 
 
 def load_document(text: str) -> Any:
@@ -106,8 +107,51 @@ def load_document(text: str) -> Any:
         raise EditError(f"not valid YAML: {exc}; fix it first") from exc
 
 
-def find_entry(doc: Any, key: str, total: int) -> Place | None:
+_DOCUMENT_END = re.compile(r"\.\.\.(?:[ \t]|$)")
+
+
+def document_end(lines: Sequence[str]) -> int:
+    """Index of the line ``...`` that ends the document explicitly, or the number of lines.
+
+    A document marker at the start of a line ends any scalar or block, so a line
+    that begins with ``...`` is always one; what follows it is not the document.
+    """
+    for index, line in enumerate(lines):
+        if _DOCUMENT_END.match(line):
+            return index
+    return len(lines)
+
+
+def shared_anchor(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """An anchor set on lines ``start`` to ``end`` (0-based, end excluded) and used by an
+    alias elsewhere, with the 1-based line of that use."""
+    anchors: set[str] = set()
+    try:
+        events = [
+            (event, event.start_mark.line if event.start_mark else -1)
+            for event in yaml.parse(text, Loader=PLAIN_LOADER)
+        ]
+    except yaml.YAMLError:
+        return None
+    for event, line in events:
+        anchor = getattr(event, "anchor", None)
+        if anchor and not isinstance(event, yaml.AliasEvent) and start <= line < end:
+            anchors.add(anchor)
+    for event, line in events:
+        anchor = getattr(event, "anchor", None)
+        if isinstance(event, yaml.AliasEvent) and anchor in anchors and not start <= line < end:
+            return str(anchor), line + 1
+    return None
+
+
+def own_names(entry: CommentedMap) -> list[Any]:
+    """An entry's field names written in it, in order; not those a ``<<: *base`` brings."""
+    return [name for name, _ in entry.non_merged_items()]
+
+
+def find_entry(doc: Any, key: str, text: str) -> Place | None:
     """The paper's entry in either file form: ``key: {...}`` or ``- key: {...}``."""
+    total = document_end(text.splitlines())
     if isinstance(doc, CommentedMap):
         keys = list(doc)
         for index, name in enumerate(keys):
@@ -157,7 +201,7 @@ def trim_block(lines: list[str], start: int, end: int, column: int) -> int:
 
 def field_span(lines: list[str], entry: Any, name: str, entry_end: int) -> tuple[int, int]:
     """First line and end line (exclusive) of one field of a block mapping."""
-    names = list(entry)
+    names = own_names(entry)
     start, column = entry.lc.key(name)
     index = names.index(name)
     following = entry.lc.key(names[index + 1])[0] if index + 1 < len(names) else entry_end
@@ -167,7 +211,7 @@ def field_span(lines: list[str], entry: Any, name: str, entry_end: int) -> tuple
 def fields_end(lines: list[str], place: Place) -> int:
     """Line after the last field of a block-mapping entry: where a new field goes."""
     entry = place.value
-    last = list(entry)[-1]
+    last = own_names(entry)[-1]
     return field_span(lines, entry, last, place.end)[1]
 
 
