@@ -249,3 +249,9 @@ def test_arbitrary_text_never_raises(text: str) -> None:
     csljson.sniff(text, ".json")
     entries, problems = csljson.parse(text, "x.json")
     assert isinstance(entries, list) and isinstance(problems, list)
+
+
+def test_a_whole_date_written_as_a_date_part_gives_its_year() -> None:
+    text = '[{"type": "book", "title": "T", "issued": {"date-parts": [["2019-05-01"]]}}]'
+    (entry,), problems = csljson.parse(text, "seeds/x.json")
+    assert (entry.year, problems) == (2019, [])

@@ -200,11 +200,12 @@ def _year(item: dict[str, Any]) -> int | None:
 
 
 def _date_part(value: Any) -> int | None:
-    """A ``date-parts`` year: an integer, or a text of one (``"2019"``, ``"-50"``)."""
+    """A ``date-parts`` year: an integer, or a text of one (``"2019"``, ``"-50"``), or a
+    whole date some tools write there (``"2019-05-01"``)."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-        value = int(value)
+    if isinstance(value, str):
+        value = int(value) if _INTEGER.fullmatch(value.strip()) else year_in(value)
     return value if isinstance(value, int) and value != 0 and abs(value) < 10_000 else None
 
 
