@@ -96,7 +96,7 @@ class _Converter:
             result: dict[Any, Any] = {}
             from_merge: set[Any] = set()
             for position, (key_node, value_node) in enumerate(node.value):
-                key = self.scalar(key_node)
+                key = self.key(key_node)
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
                     raise _Invalid(
                         key_node.start_mark.line + 1, "mapping keys must be plain values"
@@ -123,6 +123,13 @@ class _Converter:
             ]
         return self.scalar(node)
 
+    def key(self, node: yaml.Node) -> Any:
+        """A mapping key; a plain one as written: a paper key, field or setting is a name,
+        so `yes:`, `2024-01-01:` or `010:` must not become True, a date or 8."""
+        if isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _NAMES:
+            return node.value
+        return self.scalar(node)
+
     def scalar(self, node: yaml.Node) -> Any:
         try:
             return self.constructor.construct_object(node, deep=True)
@@ -138,6 +145,8 @@ class _Converter:
             ) from exc
 
 
+_NAMES = {f"tag:yaml.org,2002:{name}" for name in ("bool", "int", "float", "null", "timestamp")}
+"""Types YAML gives plain scalars that are read as text when they are mapping keys."""
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser when PyYAML was built with it (ten times faster), else PyYAML's own."""
 

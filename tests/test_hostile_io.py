@@ -3,6 +3,7 @@ naming the path, never a hang, a traceback or a damaged last good site."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -296,3 +297,27 @@ def test_a_template_failing_on_every_page_is_one_error_not_one_a_page(
     assert len(errors) == 1, errors
     assert errors[0].startswith("templates/paper.html:3: error: while rendering /papers/zebra")
     assert errors[0].endswith("(and 4 other pages): 'nosuch' is undefined")
+
+
+def test_a_paper_key_yaml_would_read_as_a_boolean_or_a_date_is_annotated(
+    make_project: Project,
+) -> None:
+    bib = "".join(
+        f"@article{{k{n},\n  title = {{{title}}},\n  year = {{2024}},\n}}\n"
+        for n, title in enumerate(["No", "2024-01-01", "010"])
+    )
+    notes = "no:\n  rating: 5\n2024-01-01:\n  rating: 4\n010:\n  rating: 3\nyes:\n  rating: 2\n"
+    root = make_project({"seeds/a.bib": bib, "content/annotations/a.yaml": notes})
+    result = build(root)
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if ": error: " in line]
+    assert errors == [
+        "content/annotations/a.yaml:7: error: unknown paper key 'yes'; a key is the last part "
+        "of a paper's URL, /papers/<key>/"
+    ]
+    (root / "content" / "annotations" / "a.yaml").write_text(notes.replace("yes:", "'no':"))
+    assert "a.yaml:7: error: 'no' is annotated twice" in build(root).output
+    (root / "content" / "annotations" / "a.yaml").write_text(notes.rsplit("yes:", 1)[0])
+    assert build(root).exit_code == 0
+    papers = json.loads((root / "_site" / "papers.json").read_text())["papers"]
+    assert {p["key"]: p["rating"] for p in papers} == {"no": 5, "2024-01-01": 4, "010": 3}
