@@ -23,6 +23,7 @@ from sitegen.annotation_lines import NULL_KEY_LINE, LineEditor, filled_key_line
 from sitegen.annotation_yaml import (
     PLAIN_LOADER,
     EditError,
+    Place,
     document_end,
     dump_lines,
     find_entry,
@@ -148,13 +149,31 @@ def _append_entry(text: str, doc: Any, key: str, change: Change) -> str:
     return text + lead + newline.join(line.rstrip() for line in new) + newline + after
 
 
-def _line_edit(text: str, key: str, change: Change, step: int) -> str:
-    """The change made as line edits inside a block-mapping (or empty) entry."""
+def _line_edit(text: str, key: str, change: Change, step: int, place: Place) -> str:
+    """The change made as line edits inside a block-mapping (or empty) entry.
+
+    Each step reads the entry again; it reads the entry's lines alone, as a document
+    of their own, so a long file is not parsed once a step (an entry whose aliases
+    need the rest of the file is edited within the whole text).
+    """
+    lines = text.splitlines(keepends=True)
+    newline = newline_of(text)
+    if place.end - place.line < len(lines):
+        try:
+            piece = "".join(lines[place.line : place.end])
+            edited = _edit_lines(piece, key, change, step, newline)
+            return "".join(lines[: place.line]) + edited + "".join(lines[place.end :])
+        except EditError:
+            pass
+    return _edit_lines(text, key, change, step, newline)
+
+
+def _edit_lines(text: str, key: str, change: Change, step: int, newline: str) -> str:
     lines = text.splitlines(keepends=True)
     place = find_entry(load_document(text), key, text)
-    assert place is not None
+    if place is None:
+        raise EditError("entry not found")
     value = place.value
-    newline = newline_of(text)
     if value is None:
         body, ending = split_ending(lines[place.line])
         match = NULL_KEY_LINE.fullmatch(body[place.column :])
@@ -176,7 +195,7 @@ def _line_edit(text: str, key: str, change: Change, step: int) -> str:
     if place.line == value.lc.key(names[0])[0]:
         raise EditError("fields on the key line")
     own_step = int(value.lc.key(names[0])[1]) - place.column
-    editor = LineEditor(text, key, own_step if own_step > 0 else step)
+    editor = LineEditor(text, key, own_step if own_step > 0 else step, newline)
     if change.status is not None:
         editor.set_scalar("status", change.status)
     if change.rating is not None:
@@ -188,7 +207,7 @@ def _line_edit(text: str, key: str, change: Change, step: int) -> str:
     return editor.text
 
 
-def _rerendered(text: str, key: str, change: Change, step: int) -> str:
+def _rerendered(text: str, key: str, change: Change, step: int, _: Place) -> str:
     """The change made by ruamel.yaml on the entry, whose lines alone are replaced."""
     doc = load_document(text)
     lines = text.splitlines(keepends=True)
@@ -348,7 +367,7 @@ def edit_text(text: str, key: str, change: Change) -> str:
     wanted = _as_found(_expected(old, key, change), key)
     for attempt in (_line_edit, _rerendered):
         try:
-            new = attempt(text, key, change, step)
+            new = attempt(text, key, change, step, place)
             if _as_found(_plain(new), key) == wanted:
                 return new
         except EditError:
@@ -369,5 +388,15 @@ def edit_text(text: str, key: str, change: Change) -> str:
 
 def key_line(text: str, key: str) -> int | None:
     """1-based line of ``key``'s entry in an annotation file's text."""
-    place = find_entry(load_document(text), key, text)
-    return place.line + 1 if place else None
+    try:
+        node = yaml.compose(text, Loader=PLAIN_LOADER)
+    except yaml.YAMLError:
+        return None
+    mappings = [node] if isinstance(node, yaml.MappingNode) else []
+    if isinstance(node, yaml.SequenceNode):
+        mappings = [item for item in node.value if isinstance(item, yaml.MappingNode)]
+    for mapping in mappings:
+        for name, _ in mapping.value:
+            if isinstance(name, yaml.ScalarNode) and name.value.strip() == key:
+                return int(name.start_mark.line) + 1
+    return None

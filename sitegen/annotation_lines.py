@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
@@ -51,10 +51,11 @@ class LineEditor:
     text: str
     key: str
     step: int
-    newline: str = field(init=False)
+    newline: str = ""
+    """The file's line ending (by default the text's own)."""
 
     def __post_init__(self) -> None:
-        self.newline = newline_of(self.text)
+        self.newline = self.newline or newline_of(self.text)
 
     def _state(self) -> tuple[list[str], Place]:
         lines = self.text.splitlines(keepends=True)
