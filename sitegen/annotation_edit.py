@@ -30,6 +30,7 @@ from sitegen.annotation_yaml import (
     flow_list,
     insert_lines,
     joined_notes,
+    key_line,
     literal_block,
     load_document,
     new_tags,
@@ -384,19 +385,3 @@ def edit_text(text: str, key: str, change: Change) -> str:
         f"could not change {key!r} without disturbing the rest of the file; edit it by hand",
         where,
     )
-
-
-def key_line(text: str, key: str) -> int | None:
-    """1-based line of ``key``'s entry in an annotation file's text."""
-    try:
-        node = yaml.compose(text, Loader=PLAIN_LOADER)
-    except yaml.YAMLError:
-        return None
-    mappings = [node] if isinstance(node, yaml.MappingNode) else []
-    if isinstance(node, yaml.SequenceNode):
-        mappings = [item for item in node.value if isinstance(item, yaml.MappingNode)]
-    for mapping in mappings:
-        for name, _ in mapping.value:
-            if isinstance(name, yaml.ScalarNode) and name.value.strip() == key:
-                return int(name.start_mark.line) + 1
-    return None

@@ -176,6 +176,22 @@ def find_entry(doc: Any, key: str, text: str) -> Place | None:
     return None
 
 
+def key_line(text: str, key: str) -> int | None:
+    """1-based line of ``key``'s entry in an annotation file's text."""
+    try:
+        node = yaml.compose(text, Loader=PLAIN_LOADER)
+    except yaml.YAMLError:
+        return None
+    mappings = [node] if isinstance(node, yaml.MappingNode) else []
+    if isinstance(node, yaml.SequenceNode):
+        mappings = [item for item in node.value if isinstance(item, yaml.MappingNode)]
+    for mapping in mappings:
+        for name, _ in mapping.value:
+            if isinstance(name, yaml.ScalarNode) and name.value.strip() == key:
+                return int(name.start_mark.line) + 1
+    return None
+
+
 # --- line arithmetic ---------------------------------------------------------------------
 
 
