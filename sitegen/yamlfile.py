@@ -199,13 +199,17 @@ def _too_deep(text: str) -> int | None:
     return None
 
 
+NOT_REGULAR = "not a regular file (a FIFO, socket or device)"
+"""Why a FIFO (reading it would wait for ever) or a device is not read."""
+
+
 def read_regular(path: Path) -> bytes:
     """A regular file's bytes; ``OSError`` for anything else (a FIFO would block the read
     forever, a device could give bytes for ever), without opening it for more than a stat."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as file:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file (a FIFO, socket or device?)", str(path))
+            raise OSError(errno.EINVAL, NOT_REGULAR, str(path))
         return file.read()
 
 

@@ -58,7 +58,9 @@ def test_annotate_into_a_fifo_is_an_error_not_a_hang(make_project: Project) -> N
         60, root, "annotate", ZEBRA_KEY, "--status", "read", "--file", "content/annotations/a.yaml"
     )
     assert result.exit_code == 1, result.output
-    assert "content/annotations/a.yaml: not a regular file" in result.output
+    assert (
+        "content/annotations/a.yaml: error: cannot read file: not a regular file" in result.output
+    )
     assert "free some space" not in result.output
 
 
@@ -321,3 +323,18 @@ def test_a_paper_key_yaml_would_read_as_a_boolean_or_a_date_is_annotated(
     assert build(root).exit_code == 0
     papers = json.loads((root / "_site" / "papers.json").read_text())["papers"]
     assert {p["key"]: p["rating"] for p in papers} == {"no": 5, "2024-01-01": 4, "010": 3}
+
+
+def test_fifos_among_the_inputs_are_errors_naming_them_not_a_hang(make_project: Project) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, "static/site.css": "p {}\n"})
+    assert build(root).exit_code == 0
+    before = files(root / "_site")
+    names = ["seeds/b.txt", "content/annotations/b.yaml", "content/lists/b.yaml", "static/b.css"]
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        os.mkfifo(root / name)
+    result = build_within(60, root)
+    assert result.exit_code == 1, result.output
+    for name in names:
+        assert f"{name}: error: cannot read file: not a regular file" in result.output
+    assert files(root / "_site") == before

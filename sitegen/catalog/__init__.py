@@ -38,7 +38,7 @@ from sitegen.model import (
     Severity,
 )
 from sitegen.settings import Settings
-from sitegen.sources import display_path, unreadable_names
+from sitegen.sources import NOT_UTF8, display_path, unreadable_names
 from sitegen.timing import PhaseTimer
 
 TOPICS_FILE = "topics.yaml"
@@ -208,7 +208,7 @@ def load(
     memory = memory if memory is not None else CatalogMemory()
     root = settings.root
     problems = unreadable_names(root, ("seeds", "content", "templates", "static"))
-    if problems:  # stop before a name that cannot be written is hashed or shown
+    if any(p.message == NOT_UTF8 for p in problems):  # stop before such a name is shown
         return Loaded(None, tuple(problems), ())
 
     with timer.phase("load"):
@@ -241,6 +241,7 @@ def load(
         problems.extend(found)
 
     merges = tuple((m, key) for key, record in zip(keys, seeds.merged) for m in record.merges)
+    problems = list(dict.fromkeys(problems))  # a FIFO's name checked, then read: said once
     if any(p.severity is Severity.ERROR for p in problems):
         return Loaded(None, tuple(problems), merges)
     with timer.phase("related"):

@@ -8,6 +8,7 @@ order and reports a file no format recognises.
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from sitegen.sources import abstracts, bibtex, csljson, daily
 from sitegen.sources.bibtex_records import without_comment_lines
 from sitegen.sources.encoding import read_seed_text
 from sitegen.sources.skipped import first_line
+from sitegen.yamlfile import NOT_REGULAR
 
 LONG_ABSTRACT = 100_000
 """Characters past which an abstract is warned about (real ones run to a few thousand)."""
@@ -166,11 +168,26 @@ def unreadable_names(root: Path, folders: Iterable[str]) -> list[Problem]:
                     name.encode("utf-8")
                 except UnicodeEncodeError:
                     shown = display_path(path, root)
-                    problems.append(Problem(shown, None, "the name is not UTF-8: rename it"))
+                    problems.append(Problem(shown, None, NOT_UTF8))
                     continue
-                if not name.startswith((".", "#")) and path.is_symlink() and not path.exists():
-                    problems.append(Problem(display_path(path, root), None, _BROKEN_LINK))
+                if not name.startswith((".", "#")):
+                    wrong = _not_a_file(path)
+                    if wrong:
+                        problems.append(Problem(display_path(path, root), None, wrong))
     return problems
 
 
+def _not_a_file(path: Path) -> str | None:
+    """Why sitegen cannot read ``path`` as an input file or folder, if it cannot."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return _BROKEN_LINK if path.is_symlink() else None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return f"cannot read file: {NOT_REGULAR}"
+
+
+NOT_UTF8 = "the name is not UTF-8: rename it"
+"""The problem of a name no page can hold: nothing else is read while there is one."""
 _BROKEN_LINK = "a symbolic link to nothing, or back to itself: fix it or remove it"
