@@ -15,15 +15,11 @@ import datetime as dt
 import functools
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 _SIZE = 16
-_REMEMBER_FROM = 32
-"""Lists, tuples and dicts at least this long are hashed once per digester."""
-_LONG_TEXT = 512
-"""Strings at least this long are hashed once per digester."""
 _PRIMITIVES = frozenset({int, float, bool, type(None), bytes, dt.date, dt.datetime})
 
 
@@ -40,9 +36,9 @@ class Digester:
     """Stable digests of page contexts; each dataclass instance is hashed once.
 
     A value that carries its own digest (``Paper.digest``, made when the catalogue
-    created it) is known by it. Other instances, long lists and long texts are
-    hashed once per digester (one per build) and looked up by identity meanwhile:
-    the digester holds them, so an identity is never reused for another object.
+    created it) is known by it. Other dataclass instances are hashed once per digester
+    (one per build) and looked up by identity meanwhile: the digester holds them, so an
+    identity is never reused for another object.
     """
 
     def __init__(self) -> None:
@@ -67,37 +63,28 @@ class Digester:
         contexts cannot join up to the same bytes.
         """
         kind = type(value)
-        if kind is str and len(value) < _LONG_TEXT:
+        if kind is str:
             data: bytes = value.encode("utf-8", "surrogatepass")
             return b"'" + str(len(data)).encode() + b":" + data
         if kind in _PRIMITIVES:
             return repr(value).encode()
-        if (kind is list or kind is tuple) and len(value) < _REMEMBER_FROM:
-            token = self.token
-            return b"[" + b"\x1f".join([token(item) for item in value]) + b"]"
+        token = self.token
+        if kind is list or kind is tuple:
+            own = self._digests(value)
+            return own or b"[" + b"\x1f".join([token(item) for item in value]) + b"]"
+        if kind is dict:
+            items = [token(k) + b"\x1e" + token(v) for k, v in value.items()]
+            return b"{" + b"\x1f".join(items) + b"}"
         own = getattr(value, "digest", None)
         if type(own) is str and own:
             return b"D" + own.encode()
         found = self._memo.get(id(value))
         if found is not None:
             return found[1]
-        if kind is str:
-            # A long text (a BibTeX entry in every export that lists its paper): hashed once.
-            digest = b"S" + blake(value.encode("utf-8", "surrogatepass"))
-            self._memo[id(value)] = (value, digest)
-            return digest
-        if kind is list or kind is tuple or kind is dict:
-            # A long list or dict is often shared by several pages (a topic's papers,
-            # every paper's BibTeX): hash it once; nothing changes it while pages are planned.
-            inner = self._digests(value) if kind is not dict else None
-            inner = inner if inner is not None else self._container(value)
-            digest = b"C" + blake(inner)
-            self._memo[id(value)] = (value, digest)
-            return digest
         shape = self._dataclass_fields(kind)
         if shape is not None:
             name, names = shape
-            digest = b"D" + blake(name, *[self.token(getattr(value, n)) for n in names])
+            digest = b"D" + blake(name, *[token(getattr(value, n)) for n in names])
             self._memo[id(value)] = (value, digest)
             return digest
         # Anything else (no page context holds one) by its type and repr, unless the repr
@@ -106,26 +93,19 @@ class Digester:
         text = repr(value)
         if " at 0x" in text:
             return b"?" + os.urandom(16)
-        return kind.__qualname__.encode() + b"!" + self.token(text)
+        return kind.__qualname__.encode() + b"!" + token(text)
 
     @staticmethod
     def _digests(value: list[Any] | tuple[Any, ...]) -> bytes | None:
-        """A long list of values that carry digests (a topic's papers) as those digests
-        joined, in one pass; None if an item carries none."""
+        """A list of values that carry digests (a topic's papers): the bytes ``token``
+        makes of it, in one pass; None if an item carries none."""
         try:
             own = [item.digest for item in value]
         except AttributeError:
             return None
-        if not all(type(digest) is str and digest for digest in own):
+        if not own or not all(type(digest) is str and digest for digest in own):
             return None
-        return b"[D" + "\x1f".join(own).encode() + b"]"
-
-    def _container(self, value: Any) -> bytes:
-        token = self.token
-        if isinstance(value, Mapping):
-            items = [token(k) + b"\x1e" + token(v) for k, v in value.items()]
-            return b"{" + b"\x1f".join(items) + b"}"
-        return b"[" + b"\x1f".join([token(item) for item in value]) + b"]"
+        return b"[D" + "\x1fD".join(own).encode() + b"]"
 
     def digest(self, *values: Any) -> str:
         """Hex digest of several values."""
