@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import os
 import shutil
 import sys
@@ -37,7 +36,7 @@ from sitegen.catalog import Loaded, load
 from sitegen.citation_styles import own_style_file
 from sitegen.citations import citations
 from sitegen.collection_feeds import collection_feeds
-from sitegen.digest import code_signature
+from sitegen.digest import blake, code_signature, file_signature
 from sitegen.exports import publish_pages
 from sitegen.memory import BuildMemory
 from sitegen.model import Catalog, InputError, Problem, Severity
@@ -128,18 +127,9 @@ def _input_files(settings: Settings) -> Iterator[Path]:
 
 def input_signature(settings: Settings, options: Iterable[object]) -> tuple[str, int]:
     """Digest of the build's options and inputs (names, sizes, mtimes) and the newest mtime."""
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(repr((settings, *options)).encode())
-    digest.update(code_signature().encode())
-    newest = 0
-    for path in _input_files(settings):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        newest = max(newest, stat.st_mtime_ns)
-        digest.update(os.fsencode(path) + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest(), newest
+    files, newest = file_signature(_input_files(settings), settings.root)
+    parts = (repr((settings, *options)), code_signature(), files)
+    return blake(*(part.encode() for part in parts)).hex(), newest
 
 
 @contextmanager

@@ -112,17 +112,20 @@ class Digester:
         return blake(*(self.token(value) for value in values)).hex()
 
 
-def file_signature(paths: Iterable[Path], root: Path) -> str:
-    """Hex digest of files' names, sizes and modification times (contents unread)."""
+def file_signature(paths: Iterable[Path], root: Path) -> tuple[str, int]:
+    """Hex digest of files' names, sizes and modification times (contents unread), and
+    the newest of those times."""
     digest = hashlib.blake2b(digest_size=_SIZE)
+    newest = 0
     for path in paths:
         try:
             stat = path.stat()
         except OSError:
             continue
+        newest = max(newest, stat.st_mtime_ns)
         name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         digest.update(os.fsencode(name) + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
-    return digest.hexdigest()
+    return digest.hexdigest(), newest
 
 
 @functools.cache

@@ -130,7 +130,7 @@ def _seeds_digest(paths: Sequence[Path], root: Path, memory: CatalogMemory) -> s
     every such time was over ``RACY_SECONDS`` older than that hashing: a later write
     within the file system's timestamp resolution could not then go unseen.
     """
-    seen = file_signature(paths, root)
+    seen, _ = file_signature(paths, root)
     held = memory.seeds_digest
     if held is not None and held[0] == seen:
         return held[1]

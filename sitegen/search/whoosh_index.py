@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -35,6 +34,7 @@ from whoosh import analysis, fields, index
 
 from sitegen import __version__
 from sitegen.cache import CACHE_DIR
+from sitegen.digest import file_signature
 from sitegen.model import Catalog, Paper, SourceRef
 from sitegen.settings import SETTINGS_FILE, Settings
 
@@ -88,21 +88,11 @@ def index_dir(root: Path) -> Path:
 
 def input_fingerprint(settings: Settings) -> str:
     """Hash of every input's path, size and modification time (not contents: fast)."""
-    digest = hashlib.sha256(f"{SCHEMA_VERSION}\0{__version__}\0".encode())
     files = [settings.root / SETTINGS_FILE]
     for folder in (settings.seeds_dir, settings.content_dir):
         if folder.is_dir():
             files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
-    for path in files:
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        digest.update(
-            os.fsencode(path.relative_to(settings.root))
-            + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode()
-        )
-    return digest.hexdigest()
+    return f"{SCHEMA_VERSION}:{__version__}:{file_signature(files, settings.root)[0]}"
 
 
 def _source(paper: Paper, annotation: SourceRef | None) -> str:
