@@ -27,7 +27,7 @@ from sitegen.search import index_site
 from sitegen.search.canonical import FAMILY_LIMIT, FAMILY_STEM
 from sitegen.search.pagefind import shard_count
 from sitegen.search.records import RecordMemory, SearchRecord
-from sitegen.search.terminal import index_dir
+from sitegen.search.whoosh_index import index_dir
 from sitegen.settings import Settings, load_settings
 
 from .conftest import MIRAGE, copy_sample_project, tree

@@ -14,7 +14,8 @@ from click.testing import CliRunner, Result
 from sitegen.catalog import load_catalog
 from sitegen.cli import cli
 from sitegen.model import Catalog
-from sitegen.search.terminal import index_dir, search_index
+from sitegen.search.terminal import search_index
+from sitegen.search.whoosh_index import index_dir
 from sitegen.settings import load_settings
 
 from .conftest import MIRAGE, REPO, copy_sample_project

@@ -11,14 +11,8 @@ from collections.abc import Sequence
 import click
 
 from sitegen.model import InputError
-from sitegen.search.terminal import (
-    Hit,
-    IndexBusy,
-    QuerySyntaxError,
-    ensure_index,
-    search_index,
-    topics_in_index,
-)
+from sitegen.search.terminal import Hit, QuerySyntaxError, search_index, topics_in_index
+from sitegen.search.whoosh_index import IndexBusy, ensure_index
 from sitegen.settings import Settings
 
 

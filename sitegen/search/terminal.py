@@ -18,31 +18,8 @@ from typing import Any
 from whoosh import fields, index, qparser, query, scoring
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from sitegen.search.whoosh_index import (
-    IndexBusy,
-    IndexUpdate,
-    ensure_index,
-    index_dir,
-    index_exists,
-    input_fingerprint,
-    make_schema,
-    paper_document,
-    update_index,
-)
+from sitegen.search.whoosh_index import index_dir, make_schema
 from sitegen.settings import Settings
-
-__all__ = [
-    "IndexBusy",
-    "IndexUpdate",
-    "QuerySyntaxError",
-    "ensure_index",
-    "index_dir",
-    "index_exists",
-    "input_fingerprint",
-    "paper_document",
-    "search_index",
-    "update_index",
-]
 
 TEXT_FIELDS = ("title", "summary", "abstract", "notes")
 """Fields a query word searches when it names no field."""
