@@ -39,24 +39,12 @@ from pathlib import Path
 import click
 
 from sitegen.build import OutputRefused
-from sitegen.serve.http import PortInUse, ServedSite, locate
-from sitegen.serve.overlay import inject, overlay_html
+from sitegen.serve.http import PortInUse
 from sitegen.serve.preview import Preview
-from sitegen.serve.watch import DEBOUNCE, WATCHED_FOLDERS, is_editor_temp
+from sitegen.serve.watch import WATCHED_FOLDERS
 from sitegen.settings import SETTINGS_FILE
 
-__all__ = [
-    "DEBOUNCE",
-    "WATCHED_FOLDERS",
-    "PortInUse",
-    "Preview",
-    "ServedSite",
-    "inject",
-    "is_editor_temp",
-    "locate",
-    "overlay_html",
-    "serve",
-]
+__all__ = ["PortInUse", "Preview", "serve"]
 
 
 def serve(root: Path, *, host: str, port: int, open_browser: bool, jobs: int | None = None) -> int:
