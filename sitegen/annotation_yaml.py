@@ -247,7 +247,7 @@ def dump_lines(data: Any, step: int) -> list[str]:
     out.indent(mapping=step, sequence=step + 2, offset=step)
     stream = io.StringIO()
     out.dump(data, stream)
-    lines = stream.getvalue().splitlines()
+    lines = _block_hints(stream.getvalue().splitlines(), step)
     while lines and lines[0].startswith("%"):  # the %YAML directive
         lines.pop(0)
     if lines and lines[0].startswith("---"):  # the document start, maybe with a flow value
@@ -255,6 +255,29 @@ def dump_lines(data: Any, step: int) -> list[str]:
         if rest:
             lines.insert(0, rest)
     return lines
+
+
+_BLOCK_HEADER = re.compile(r":[ ]+[|>](?P<hint>[0-9]?)[+-]?$")
+
+
+def _block_hints(lines: list[str], step: int) -> list[str]:
+    """ruamel.yaml gives a block scalar whose text starts with a space the indentation
+    hint 2 whatever indentation it writes the text at; the hint must be that one."""
+    fixed: list[str] = []
+    inside: int | None = None  # the header's indentation, while in a block's text
+    for line in lines:
+        indent = indent_of(line)
+        if inside is not None and (not line.strip() or indent > inside):
+            fixed.append(line)
+            continue
+        inside = None
+        header = _BLOCK_HEADER.search(line)
+        if header:
+            inside = indent
+            if header["hint"]:
+                line = line[: header.start("hint")] + str(step) + line[header.end("hint") :]
+        fixed.append(line)
+    return fixed
 
 
 def flow_list(items: Sequence[Any]) -> CommentedSeq:

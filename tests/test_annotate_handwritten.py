@@ -205,3 +205,10 @@ def test_annotate_killed_before_its_replace_leaves_the_file_and_no_litter(
     assert run_annotate(root, MIRAGE, "--status", "read")[0] == 0
     assert sorted(p.name for p in path.parent.iterdir()) == ["reading.yaml"]
     assert yaml.safe_load(path.read_text())[MIRAGE]["status"] == "read"
+
+
+def test_a_note_starting_with_spaces_in_a_four_space_entry() -> None:
+    text = f"{MIRAGE}:\n    status: read\n    tags:\n        - audio\n"
+    new = edit_text(text, MIRAGE, Change(note="    code first\nthen text"))
+    assert new == text + "    notes: |4\n            code first\n        then text\n"
+    assert yaml.safe_load(new)[MIRAGE]["notes"] == "    code first\nthen text\n"
