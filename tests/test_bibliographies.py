@@ -333,3 +333,13 @@ def test_zotero_rich_text_tags_in_bibtex_keep_only_their_text() -> None:
     assert clean.title is not None
     assert clean.title.plain == "The genome sequence of Drosophila melanogaster and H2O"
     assert clean.abstract.plain == "The fly Genome is 3<x>1 times smaller."
+
+
+def test_author_lists_without_and_or_with_a_stray_and_are_each_a_person() -> None:
+    entries, problems = read("author-lists.bib")
+    assert problems == []
+    assert [e.authors for e in entries] == [
+        ("J. Smith", "A. Doe"),
+        ("J. Smith", "A. Doe", "B. Roe"),
+        ("J Smith", "AB Van der Berg", "X Li"),
+    ]

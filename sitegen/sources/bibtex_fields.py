@@ -24,6 +24,10 @@ _OTHERS = re.compile(r"[\s{}]*others[\s{}]*", re.IGNORECASE)
 _SCOPUS_SEPARATOR = re.compile(r"\s+,\s+")
 _SCOPUS_AFFILIATION = re.compile(r"(\b[A-Z]\.)[a-z]{1,2}\b")
 _AND = re.compile(r"\s(?:and|AND)\s")
+_DOUBLE_AND = re.compile(r"\s+and\s+and\s+")
+_STRAY_AND = re.compile(r"^\s*and\s+|\s+and\s*$")
+"""An ``and`` with no name on one side, as hand-edited and EndNote exports leave."""
+_VANCOUVER = re.compile(r"([^\s,;{}]+(?:[ -][^\s,;{}]+)*)\s+([A-Z]{1,3})")
 
 
 Decoder = Callable[[str], str]
@@ -57,10 +61,24 @@ def _scopus_names(value: str) -> list[str] | None:
     return [name for name in names if name]
 
 
+def _listed_names(value: str) -> list[str] | None:
+    """Names listed without ``and``: ``Smith, J.; Doe, A.`` (semicolons), or Vancouver style
+    ``Smith J, Doe AB`` (PubMed), each read as ``Family, Initials``."""
+    if _AND.search(value):
+        return None
+    if ";" in value:
+        return [name.strip() for name in value.split(";") if name.strip()]
+    pieces = [piece.strip() for piece in value.split(",")]
+    if len(pieces) >= 2 and all(_VANCOUVER.fullmatch(piece) for piece in pieces):
+        return [_VANCOUVER.sub(r"\1, \2", piece) for piece in pieces]
+    return None
+
+
 def authors(value: str, decode: Decoder) -> tuple[str, ...]:
     """Every author in order; two people of the same short name are both kept."""
+    value = _STRAY_AND.sub("", _DOUBLE_AND.sub(" and ", value))
     try:
-        names = _scopus_names(value) or split_multiple_persons_names(value)
+        names = _scopus_names(value) or _listed_names(value) or split_multiple_persons_names(value)
     except InvalidNameError:
         names = [value]
     found = (_person(name, decode) for name in names)
