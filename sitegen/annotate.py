@@ -14,7 +14,7 @@ import glob
 import os
 import tempfile
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -142,11 +142,13 @@ def _validate(
     return [Problem(shown, p.line, p.message, p.severity) for p in problems]
 
 
-def _write(path: Path, text: str, bom: bool) -> None:
-    """Replace the file atomically; a reader sees the old or the new file, never half of one.
+def _write(path: Path, text: str, bom: bool, unchanged: Callable[[], bool]) -> bool:
+    """Replace the file atomically if ``unchanged()`` still holds just before; a reader
+    sees the old or the new file, never half of one. False when it no longer holds.
 
     A symbolic link stays a link: the file it leads to is replaced. The new bytes reach
-    the disk before the replace, so a crash leaves the old file or the new one.
+    the disk first, so a crash leaves the old file or the new one, and the check comes
+    after that wait, right before the replace.
     """
     path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -159,7 +161,10 @@ def _write(path: Path, text: str, bom: bool) -> None:
             os.chmod(scratch, path.stat().st_mode & 0o7777)
         with open(scratch, "rb+") as written:
             os.fsync(written.fileno())
+        if not unchanged():
+            return False
         os.replace(scratch, path)
+        return True
     finally:
         scratch.unlink(missing_ok=True)
 
@@ -284,10 +289,12 @@ def _annotate_once(
     errors = [p for p in problems if p.severity is Severity.ERROR]
     if errors:
         raise AnnotateError(f"{shown} left unchanged", errors)
-    if _bytes(path) != raw:  # saved by hand since it was read: make the change on that
-        return None
-    if new != old:
-        _write(path, new, bom)
+
+    def unchanged() -> bool:  # not saved by hand since it was read
+        return _bytes(path) == raw
+
+    if not (_write(path, new, bom, unchanged) if new != old else unchanged()):
+        return None  # make the change again on what was saved
     return Outcome(
         file=shown,
         line=key_line(new, key) or 1,

@@ -212,3 +212,23 @@ def test_a_note_starting_with_spaces_in_a_four_space_entry() -> None:
     new = edit_text(text, MIRAGE, Change(note="    code first\nthen text"))
     assert new == text + "    notes: |4\n            code first\n        then text\n"
     assert yaml.safe_load(new)[MIRAGE]["notes"] == "    code first\nthen text\n"
+
+
+def test_a_save_while_the_new_bytes_reach_the_disk_is_kept(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = annotated_project(make_project, f"{MIRAGE}:\n  status: queued\n  rating: 2\n")
+    path = root / READING
+    fsync = os.fsync
+    saved: list[bool] = []
+
+    def editor_saves_meanwhile(fd: int) -> None:
+        if not saved:  # an editor saves while annotate waits for the disk
+            saved.append(True)
+            path.write_text(path.read_text().replace("rating: 2", "rating: 5"))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", editor_saves_meanwhile)
+    code, _, err = run_annotate(root, MIRAGE, "--status", "read")
+    assert (code, err) == (0, "")
+    assert path.read_text() == f"{MIRAGE}:\n  status: read\n  rating: 5\n"
