@@ -233,6 +233,9 @@ def annotate(settings: Settings, key: str, change: Change, file: Path | None = N
         close = closest_keys(key, keys)
         hint = f"; did you mean {' or '.join(repr(k) for k in close)}?" if close else ""
         raise AnnotateError(f"unknown paper key {key!r}{hint}")
+    if change.note is not None:  # a note pasted from a Windows clipboard ends lines in CR LF
+        note = change.note.replace("\r\n", "\n").replace("\r", "\n")
+        change = Change(change.status, change.rating, change.tags, note)
     _check_change(change)
     lock = settings.root / CACHE_DIR / LOCK_FILE
     try:

@@ -232,3 +232,14 @@ def test_a_save_while_the_new_bytes_reach_the_disk_is_kept(
     code, _, err = run_annotate(root, MIRAGE, "--status", "read")
     assert (code, err) == (0, "")
     assert path.read_text() == f"{MIRAGE}:\n  status: read\n  rating: 5\n"
+
+
+def test_a_note_with_windows_line_endings_is_written_with_the_files(
+    make_project: Callable[..., Path],
+) -> None:
+    root = annotated_project(make_project, f"{MIRAGE}:\r\n  status: queued\r\n")
+    code, _, err = run_annotate(root, MIRAGE, "--note", "Pasted\r\nfrom Windows.")
+    assert (code, err) == (0, "")
+    assert (root / READING).read_bytes() == (
+        f"{MIRAGE}:\r\n  status: queued\r\n  notes: |\r\n    Pasted\r\n    from Windows.\r\n"
+    ).encode()
