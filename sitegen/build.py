@@ -129,7 +129,7 @@ def input_signature(settings: Settings, options: Iterable[object]) -> tuple[str,
     """Digest of the build's options and inputs (names, sizes, mtimes) and the newest mtime."""
     files, newest = file_signature(_input_files(settings), settings.root)
     parts = (repr((settings, *options)), code_signature(), files)
-    return blake(*(part.encode() for part in parts)).hex(), newest
+    return blake(*(part.encode("utf-8", "surrogateescape") for part in parts)).hex(), newest
 
 
 @contextmanager

@@ -118,12 +118,13 @@ def file_signature(paths: Iterable[Path], root: Path) -> tuple[str, int]:
     digest = hashlib.blake2b(digest_size=_SIZE)
     newest = 0
     for path in paths:
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         try:
             stat = path.stat()
-        except OSError:
+        except OSError:  # a link to nothing: still there, for a build to report
+            digest.update(os.fsencode(name) + b"\0?\n")
             continue
         newest = max(newest, stat.st_mtime_ns)
-        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
         digest.update(os.fsencode(name) + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest(), newest
 

@@ -338,3 +338,15 @@ def test_fifos_among_the_inputs_are_errors_naming_them_not_a_hang(make_project: 
     for name in names:
         assert f"{name}: error: cannot read file: not a regular file" in result.output
     assert files(root / "_site") == before
+
+
+def test_a_link_to_nothing_added_after_a_build_is_not_missed_by_the_no_change_check(
+    make_project: Project,
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    assert build(root).exit_code == 0
+    assert "0 written" in build(root).output  # nothing changed: the build stops early
+    (root / "content" / "annotations" / "notes.yaml").symlink_to("moved.yaml")
+    result = build(root)
+    assert result.exit_code == 1, result.output
+    assert "content/annotations/notes.yaml: error: a symbolic link to nothing" in result.output

@@ -39,6 +39,7 @@ from sitegen.serve.watch import (
     snapshot,
 )
 from sitegen.settings import SETTINGS_FILE, Settings, load_settings
+from sitegen.sources import printable
 
 
 class Preview:
@@ -262,12 +263,13 @@ class Preview:
 
     def changed(self, path: str) -> None:
         """Note a changed input file; the rebuild waits for a quiet moment."""
-        try:
-            relative = Path(path).resolve().relative_to(self.root)
-        except ValueError:
+        try:  # the folder resolved, not the file: it may be a symlink loop, or just deleted
+            where = Path(path).parent.resolve() / Path(path).name
+            relative = where.relative_to(self.root)
+        except (ValueError, OSError, RuntimeError):
             return
         site = self.site
-        if site is not None and (self.root / relative).resolve().is_relative_to(site.output):
+        if site is not None and where.is_relative_to(site.output):
             return
         parts = relative.parts
         if not parts or is_editor_temp(parts[-1]):
@@ -363,5 +365,5 @@ class Preview:
 
 
 def _names(changed: Sequence[str]) -> str:
-    shown = ", ".join(changed[:3])
+    shown = ", ".join(printable(name) for name in changed[:3])
     return shown + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")

@@ -51,7 +51,7 @@ class EditForwarder(FileSystemEventHandler):
         )
         for path in paths:
             if path:
-                self.changed(path if isinstance(path, str) else path.decode())
+                self.changed(os.fsdecode(path))
 
 
 class Watcher:
