@@ -30,6 +30,7 @@ from sitegen.annotation_yaml import (
     flow_list,
     insert_lines,
     joined_notes,
+    keeps_comments,
     key_line,
     literal_block,
     load_document,
@@ -366,11 +367,14 @@ def edit_text(text: str, key: str, change: Change) -> str:
         raise EditError(f"the notes of {key!r} are not text; fix them by hand", line)
     step = _step(doc)
     wanted = _as_found(_expected(old, key, change), key)
+    lost = ""
     for attempt in (_line_edit, _rerendered):
         try:
             new = attempt(text, key, change, step, place)
             if _as_found(_plain(new), key) == wanted:
-                return new
+                if keeps_comments(text, new, place):
+                    return new
+                lost = " without losing one of its comments"
         except EditError:
             continue
     shared = shared_anchor(text, place.line, place.end)
@@ -382,6 +386,7 @@ def edit_text(text: str, key: str, change: Change) -> str:
             where,
         )
     raise EditError(
-        f"could not change {key!r} without disturbing the rest of the file; edit it by hand",
+        f"could not change {key!r}{lost or ' without disturbing the rest of the file'}; "
+        "edit it by hand",
         where,
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -142,6 +143,30 @@ def shared_anchor(text: str, start: int, end: int) -> tuple[str, int] | None:
         if isinstance(event, yaml.AliasEvent) and anchor in anchors and not start <= line < end:
             return str(anchor), line + 1
     return None
+
+
+def _comment_lines(text: str) -> Counter[str]:
+    """Each comment line of a YAML text, as ruamel.yaml's scanner finds them."""
+    found: Counter[str] = Counter()
+    for token in round_trip().scan(_spaced(text)):
+        for part in getattr(token, "_comment", None) or ():
+            for comment in part if isinstance(part, list) else [part]:
+                value = comment if isinstance(comment, str) else getattr(comment, "value", "")
+                found.update(line.strip() for line in value.splitlines() if line.strip())
+    return found
+
+
+def keeps_comments(old: str, new: str, place: Place) -> bool:
+    """Every comment of the entry at ``place`` in ``old`` is still in the same lines of
+    ``new``, which differs from ``old`` in those lines only."""
+    old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    end = place.end + len(new_lines) - len(old_lines)
+    try:
+        before = _comment_lines("".join(old_lines[place.line : place.end]))
+        after = _comment_lines("".join(new_lines[place.line : end]))
+    except YAMLError:  # the entry's lines alone do not scan: count the whole texts'
+        before, after = _comment_lines(old), _comment_lines(new)
+    return not before - after
 
 
 def own_names(entry: CommentedMap) -> list[Any]:

@@ -243,3 +243,15 @@ def test_a_note_with_windows_line_endings_is_written_with_the_files(
     assert (root / READING).read_bytes() == (
         f"{MIRAGE}:\r\n  status: queued\r\n  notes: |\r\n    Pasted\r\n    from Windows.\r\n"
     ).encode()
+
+
+def test_an_edit_that_would_drop_a_comment_is_refused(make_project: Callable[..., Path]) -> None:
+    text = f"{MIRAGE}: {{   # read twice\n  status: queued,  # for Thursday\n  rating: 2\n}}\n"
+    root = annotated_project(make_project, text)
+    code, _, err = run_annotate(root, MIRAGE, "--status", "read")
+    assert code == 1
+    assert err == (
+        f"{READING}:1: error: could not change {MIRAGE!r} without losing one of its comments; "
+        "edit it by hand\n"
+    )
+    assert (root / READING).read_text() == text
