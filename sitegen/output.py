@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sitegen.cache import Record, stat_token
+from sitegen.model import InputError, Problem
 from sitegen.render import theme_dir
 from sitegen.settings import Settings
 from sitegen.workers import Rendered
@@ -40,7 +41,24 @@ def static_files(settings: Settings) -> dict[str, Path]:
         for path in sorted(folder.rglob("*")):
             if path.is_file() and not path.name.startswith(".") and not path.name.endswith("~"):
                 found["static/" + path.relative_to(folder).as_posix()] = path
+    clashes: dict[str, Problem] = {}
+    for name in found:  # a file and a folder of one name: the output can hold only one
+        for parent in (p for p in _parents(name) if p in found):
+            mine = found[parent].is_relative_to(settings.root / "static")
+            what = (
+                "a file where the theme has a folder"
+                if mine
+                else "a folder where the theme has a file"
+            )
+            clashes[parent] = Problem(parent, None, f"{what} of that name: rename it")
+    if clashes:
+        raise InputError(list(clashes.values()))
     return found
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split("/")
+    return ["/".join(parts[:end]) for end in range(2, len(parts))]
 
 
 def check_output_folder(output: Path, root: Path) -> None:

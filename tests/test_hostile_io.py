@@ -350,3 +350,25 @@ def test_a_link_to_nothing_added_after_a_build_is_not_missed_by_the_no_change_ch
     result = build(root)
     assert result.exit_code == 1, result.output
     assert "content/annotations/notes.yaml: error: a symbolic link to nothing" in result.output
+
+
+@pytest.mark.parametrize(
+    "made, shown",
+    [
+        ("static/css/site.css/notes.txt", "static/css/site.css: error: a folder where the theme"),
+        ("static/js", "static/js: error: a file where the theme has a folder of that name"),
+    ],
+)
+def test_a_static_file_and_a_theme_folder_of_one_name_is_an_error_naming_it(
+    make_project: Project, made: str, shown: str
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    assert build(root).exit_code == 0
+    before = files(root / "_site")
+    (root / made).parent.mkdir(parents=True, exist_ok=True)
+    (root / made).write_text("mine\n")
+    result = build(root)
+    assert result.exit_code == 1, result.output
+    assert shown in result.output
+    assert "sitegen-staging" not in result.output
+    assert files(root / "_site") == before
