@@ -37,8 +37,19 @@ def report(problems: Iterable[Problem], *, strict: bool = False) -> int:
     return failed
 
 
+def require_project(project: Path) -> None:
+    """Exit 1 naming ``project`` when it is not a folder: a typo in -C is no empty project."""
+    if not project.is_dir():
+        click.echo(
+            f"error: {project}: no such project folder (`sitegen init {project}` makes one)",
+            err=True,
+        )
+        sys.exit(1)
+
+
 def project_settings(options: Options) -> Settings:
     """Load ``sitegen.yaml``; exit 1 listing its problems if it is broken."""
+    require_project(options.project)
     settings, problems = load_settings(options.project)
     if any(p.severity is Severity.ERROR for p in problems):
         report(problems)
@@ -184,6 +195,7 @@ def serve(options: Options, port: int, host: str, open_browser: bool) -> None:
     """Build, serve, rebuild on change and reload open browsers."""
     from sitegen.serve import serve as run
 
+    require_project(options.project)
     sys.exit(run(options.project, host=host, port=port, open_browser=open_browser))
 
 

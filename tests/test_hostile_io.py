@@ -372,3 +372,12 @@ def test_a_static_file_and_a_theme_folder_of_one_name_is_an_error_naming_it(
     assert shown in result.output
     assert "sitegen-staging" not in result.output
     assert files(root / "_site") == before
+
+
+def test_a_project_folder_that_is_not_there_is_named_not_built_as_empty(tmp_path: Path) -> None:
+    missing = tmp_path / "typo"
+    for command in (["build"], ["check"], ["serve", "--port", "0"]):
+        result = CliRunner().invoke(cli, ["-C", str(missing), *command])
+        assert result.exit_code == 1, result.output
+        assert f"error: {missing}: no such project folder" in result.output
+    assert not missing.exists()
