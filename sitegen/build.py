@@ -35,7 +35,6 @@ from sitegen.cache import RACY_SECONDS, BuildCache, Manifest
 from sitegen.catalog import Loaded, load
 from sitegen.citation_styles import own_style_file
 from sitegen.citations import citations
-from sitegen.collection_feeds import collection_feeds
 from sitegen.digest import blake, code_signature, file_signature
 from sitegen.exports import publish_pages
 from sitegen.memory import BuildMemory
@@ -199,7 +198,6 @@ def build_site(
                 cited = citations(catalog, settings, memory.plan)
                 pages = plan_pages(catalog, settings, memory.plan, cited=cited)
                 pages += browse_pages(catalog)
-                pages += collection_feeds(catalog, settings, memory.plan)
                 pages += publish_pages(catalog, settings, pages, cited, memory.plan)
                 renderer = _renderer(catalog, settings, extra_head, memory)
                 statics = static_files(settings)

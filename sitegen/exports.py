@@ -8,7 +8,7 @@ text as an iterable of chunks (str, or UTF-8 bytes) that the renderer streams to
 disk (a function may also return one str).
 
 - ``papers.json``: the whole catalogue, machine-readable (SPEC §5).
-- ``feed.xml`` and ``topics/<slug>/feed.xml``: Atom feeds (see ``sitegen.feeds``).
+- ``feed.xml`` and a ``feed.xml`` per topic, tag and list: Atom feeds (``sitegen.feeds``).
 - ``papers.bib``, ``topics/<slug>/papers.bib``, ``papers.csl.json``: exports,
   one citation key per paper across all of them and the paper pages.
 - ``sitemap.xml``: only when ``base_url`` is absolute, because the sitemap
@@ -32,6 +32,7 @@ from sitegen.json_text import indented_json
 from sitegen.markdown import make_markdown
 from sitegen.model import Catalog, Paper
 from sitegen.pages import Page, paper_url, topic_url
+from sitegen.reading import tag_index
 from sitegen.settings import Settings
 from sitegen.streams import joined
 
@@ -101,35 +102,34 @@ def _paper_record(p: Paper, base: str) -> str:
     return indented_json(record).replace("\n", "\n  ")
 
 
-def feed_pages(catalog: Catalog, settings: Settings, memory: PlanMemory) -> list[Page]:
-    """The site's feed and one feed per topic.
-
-    A feed is written when its newest papers (or the site's settings or topic
-    names) change, not whenever any paper of its topic does.
-    """
-    feeds = [("feed.xml", settings.title, settings.description, "", catalog.papers)]
-    feeds += (
-        (
-            topic_url(topic.slug) + "feed.xml",
-            f"{settings.title}: {topic.name}",
-            f"New papers on {topic.name}.",
-            topic_url(topic.slug),
-            catalog.papers_in_topic(topic.slug),
-        )
-        for topic in catalog.topics
-    )
-    return atom_feed_pages(feeds, catalog, settings, memory)
-
-
 Feed = tuple[str, str, str, str, Sequence[Paper]]
 """A feed to write: its URL, title, subtitle, the page it stands for, and its papers."""
 
 
-def atom_feed_pages(
-    feeds: Sequence[Feed], catalog: Catalog, settings: Settings, memory: PlanMemory
-) -> list[Page]:
-    """One Atom feed page for each feed: its newest papers (ordered again only when its
-    papers changed)."""
+def feed_pages(catalog: Catalog, settings: Settings, memory: PlanMemory) -> list[Page]:
+    """The site's feed and one feed per topic, tag and curated list, each of its newest
+    papers (ordered again only when its papers changed).
+
+    A feed is written when its newest papers (or the site's settings or topic
+    names) change, not whenever any paper of its topic does.
+    """
+    name = settings.title
+    feeds: list[Feed] = [("feed.xml", name, settings.description, "", catalog.papers)]
+    for topic in catalog.topics:
+        home, members = topic_url(topic.slug), catalog.papers_in_topic(topic.slug)
+        subtitle = f"New papers on {topic.name}."
+        feeds.append((home + "feed.xml", f"{name}: {topic.name}", subtitle, home, members))
+    for slug, (tag, tagged) in tag_index(catalog).items():
+        subtitle = f"New papers tagged “{tag}”."
+        feeds.append(
+            (f"tags/{slug}/feed.xml", f"{name}: tagged “{tag}”", subtitle, f"tags/{slug}/", tagged)
+        )
+    for reading_list in catalog.lists:
+        home, title = f"lists/{reading_list.slug}/", reading_list.title
+        present = [catalog.get(key) for key in dict.fromkeys(reading_list.keys)]
+        listed = [paper for paper in present if paper is not None]
+        subtitle = f"Papers of the reading list “{title}”."
+        feeds.append((home + "feed.xml", f"{name}: {title}", subtitle, home, listed))
     writer = FeedWriter(settings, {t.slug: t.name for t in catalog.topics}, make_markdown())
     pages = []
     for url, title, subtitle, home, papers in feeds:
