@@ -5,13 +5,8 @@ so a failing build leaves the last good site as it was. A first (or ``--clean``)
 build writes into a staging folder that is swapped in whole; later builds
 replace only files whose bytes changed, each by an atomic rename, and remove
 outputs no page produces any more. sitegen never writes into a non-empty folder
-it did not create (it leaves a ``.sitegen`` marker in folders it builds).
-
-Speed (docs/builds.md): a build whose inputs (names, sizes and mtimes of every
-input file, settings, options, sitegen's own code) and outputs are all as the
-last build left them stops after checking that; otherwise the catalogue's
-expensive stages come from ``.sitegen-cache/`` when their inputs are unchanged,
-and only pages whose digest changed are rendered.
+it did not create (it leaves a ``.sitegen`` marker in folders it builds). The phases,
+and what each skips when its inputs are unchanged: docs/builds.md.
 """
 
 from __future__ import annotations

@@ -1,17 +1,12 @@
 """Render pages into a folder, in worker processes when there are enough of them.
 
-Workers are forked with the renderer already in memory (started afresh, with it
-pickled, from ``SPAWN_PAGES`` pages) and write the files themselves, so page bytes
-never travel back nor pile up: only a size and a stat token come back per page, and
-the references a worker formatted (``sitegen.references``) with each batch. Memory
-(docs/builds.md): a forked worker shares the main process's memory until it touches
-it (a reference count changing copies the page that holds it), so it gets its pages
-as pickled batches of ``BATCH_PAGES`` instead of reading the catalogue and plan it
-inherited, and the collector's generations are frozen before forking so that a
-worker's collector leaves the inherited objects alone. Data pages (no template:
-exports, feeds, the sitemap), which read the whole catalogue, are written by the main
-process meanwhile. Batches are interleaved, so the costly topic pages, planned last,
-spread over every worker. The output is byte-identical whatever the number of workers.
+Workers write the files themselves, so page bytes never travel back nor pile up: only
+a size and a stat token come back per page, and with each batch the references the
+worker formatted (``sitegen.references``). How workers are kept from copying the main
+process's memory (pickled batches, ``spawn`` on large sites, the collector frozen
+before forking) is in docs/builds.md, "Memory". Data pages (no template), which read
+the whole catalogue, are written by the main process meanwhile. The output is
+byte-identical whatever the number of workers.
 """
 
 from __future__ import annotations
