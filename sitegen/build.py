@@ -27,7 +27,7 @@ import click
 
 from sitegen.browse_pages import browse_pages
 from sitegen.cache import RACY_SECONDS, BuildCache, Manifest
-from sitegen.catalog import Loaded, load
+from sitegen.catalog import load
 from sitegen.citation_styles import own_style_file
 from sitegen.citations import citations
 from sitegen.digest import blake, code_signature, file_signature
@@ -176,7 +176,7 @@ def build_site(
             inputs, newest = input_signature(settings, (strict, extra_head, index_search))
             if not clean and _nothing_changed(cache, inputs, output, index_search):
                 return _unchanged(cache, settings, memory, strict, timer, start)
-        catalog = _catalog_of(load(settings, timer, stages, memory.catalog), strict)
+        catalog = load(settings, timer, stages, memory.catalog).checked(strict)
         full = clean or not (output / MARKER).exists() or not cache.records
         indexing = None  # runs while pages are planned and render: made from the catalogue
         if index_search:
@@ -290,9 +290,7 @@ def _unchanged(
         timer=timer,
         problems=problems,
         unchanged=True,
-        load_catalog=lambda: _catalog_of(
-            load(settings, None, memory.stages, memory.catalog), False
-        ),
+        load_catalog=lambda: load(settings, None, memory.stages, memory.catalog).checked(),
     )
 
 
@@ -370,11 +368,3 @@ def check_outputs(settings: Settings, memory: BuildMemory) -> None:
     if cache is None or not cache.stored:
         return
     memory.checked = (cache.generation, changed_outputs(cache.records, settings.output_path))
-
-
-def _catalog_of(loaded: Loaded, strict: bool) -> Catalog:
-    """The loaded catalogue, or ``InputError`` naming its errors (and warnings when strict)."""
-    failing = [p for p in loaded.problems if p.severity is Severity.ERROR or strict]
-    if loaded.catalog is None or failing:
-        raise InputError(failing or list(loaded.problems))
-    return loaded.catalog

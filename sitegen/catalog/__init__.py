@@ -58,6 +58,13 @@ class Loaded:
         """Problems that stop a build."""
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
+    def checked(self, strict: bool = False) -> Catalog:
+        """The catalogue, or ``InputError`` naming its errors (and warnings when strict)."""
+        failing = [p for p in self.problems if p.severity is Severity.ERROR or strict]
+        if self.catalog is None or failing:
+            raise InputError(failing or list(self.problems))
+        return self.catalog
+
 
 __all__ = ["Loaded", "clean_entry", "load", "load_catalog"]
 
@@ -269,7 +276,4 @@ def load(
 
 def load_catalog(settings: Settings) -> Catalog:
     """The catalogue, or ``InputError`` listing every error."""
-    loaded = load(settings)
-    if loaded.catalog is None or loaded.errors:
-        raise InputError(list(loaded.errors))
-    return loaded.catalog
+    return load(settings).checked()
