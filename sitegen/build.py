@@ -42,7 +42,7 @@ from sitegen.output import (
     put_in_place,
     static_files,
 )
-from sitegen.output_guard import guarded
+from sitegen.output_guard import INPUT_FOLDERS, guarded
 from sitegen.pagedigest import page_digests
 from sitegen.pages import Page, plan_pages
 from sitegen.render import Renderer, kept_renderer, theme_dir
@@ -52,8 +52,6 @@ from sitegen.workers import Destination, Rendered, default_jobs, index_first, re
 
 __all__ = ["MARKER", "BuildMemory", "BuildResult", "OutputRefused", "build_site", "check_outputs"]
 
-INPUT_FOLDERS = ("seeds", "content", "templates", "static")
-"""Project folders whose files are inputs (besides ``sitegen.yaml``)."""
 SEARCH_BUNDLE = "pagefind/shards.json"
 """The browser index's list of shards (``search.pagefind.BUNDLE``), without the import."""
 

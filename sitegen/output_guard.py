@@ -35,7 +35,8 @@ from sitegen.output import MARKER, OutputRefused, check_output_folder
 from sitegen.settings import Settings
 
 INPUT_FOLDERS = ("seeds", "content", "templates", "static")
-"""Project folders whose files are inputs; the output may not be inside one."""
+"""Project folders whose files are inputs (besides ``sitegen.yaml``); the output may not be
+inside one."""
 LEFTOVERS = (".sitegen-staging", ".sitegen-pending", ".sitegen-old")
 """Folders a build makes beside the output (``<out>.sitegen-staging``, ...)."""
 
