@@ -108,18 +108,27 @@ def topic_url(slug: str) -> str:
     return f"topics/{slug}/"
 
 
+def _sections(catalog: Catalog, reading_list: ReadingList) -> list[SectionView]:
+    """A list's sections, papers resolved and numbered (hidden ones left out, uncounted)."""
+    sections, position = [], 0
+    for section in reading_list.sections:
+        items = []
+        for item in section.items:
+            paper = catalog.get(item.key)
+            if paper is not None:
+                position += 1
+                items.append(ListItemView(paper, item.comment, position))
+        sections.append(SectionView(section.title, section.intro, tuple(items)))
+    return sections
+
+
 def _placements(catalog: Catalog) -> dict[str, list[ListPlacement]]:
     found: dict[str, list[ListPlacement]] = {}
     for reading_list in catalog.lists:
-        position = 0
-        for section in reading_list.sections:
+        for section in _sections(catalog, reading_list):
             for item in section.items:
-                if catalog.get(item.key) is None:
-                    continue  # hidden: not on the list page, so not counted there either
-                position += 1
-                found.setdefault(item.key, []).append(
-                    ListPlacement(reading_list, section.title, position)
-                )
+                placement = ListPlacement(reading_list, section.title, item.position)
+                found.setdefault(item.paper.key, []).append(placement)
     return found
 
 
@@ -257,19 +266,8 @@ def _topic_pages(
 def _list_pages(catalog: Catalog) -> list[Page]:
     pages = []
     for reading_list in catalog.lists:
-        sections = []
-        position = 0
-        papers = []
-        for section in reading_list.sections:
-            items = []
-            for item in section.items:
-                paper = catalog.get(item.key)
-                if paper is None:
-                    continue
-                position += 1
-                items.append(ListItemView(paper, item.comment, position))
-                papers.append(paper)
-            sections.append(SectionView(section.title, section.intro, tuple(items)))
+        sections = _sections(catalog, reading_list)
+        papers = [item.paper for section in sections for item in section.items]
         summary = list_summary(catalog, reading_list)
         pages.append(
             Page(
