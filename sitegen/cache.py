@@ -1,18 +1,9 @@
-"""What sitegen keeps between builds in ``.sitegen-cache/``, so rebuilds redo only what changed.
-
-Two kinds of file, both versioned by ``CACHE_VERSION``; a cache of another
-version, or one that cannot be read or written, is ignored (the build does the
-work again) and never fails a build:
-
-- ``build-<output>.sqlite``, one per output folder: what each output was built
-  from (its digest) and its size and mtime on disk, plus
-  the signature of every input of the last build, so a build whose inputs and
-  outputs are all as they were can stop before loading anything.
-- ``stages/<name>.pickle``: the catalogue's expensive derived results (cleaned
-  and merged seeds, topic assignments, parsed annotations, related papers), each
-  stored under a digest of exactly the inputs it was computed from. Values are
-  pickles written by this sitegen for this project; the folder is private to the
-  project like ``__pycache__``.
+"""What sitegen keeps between builds in ``.sitegen-cache/`` (docs/builds.md, "What is kept
+between builds"): per output folder, what each output was built from and the last
+build's input signature (``BuildCache``); derived results by stage, each under a digest
+of its inputs (``StageCache``: pickles written by this sitegen for this project, private
+to it like ``__pycache__``). A cache of another ``CACHE_VERSION``, or one that cannot be
+read or written, is ignored (the work is done again) and never fails a build.
 """
 
 from __future__ import annotations
