@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -65,7 +66,22 @@ def print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
         ctx.exit()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """sitegen's commands: an OS error none of them reported itself, or a symlink loop
+    met on the way, is still one line naming the path, exit 1 (unless ``--debug``)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (OSError, RuntimeError) as exc:
+            said = _path_error(exc)
+            if said is None or (isinstance(ctx.obj, Options) and ctx.obj.debug):
+                raise
+            click.echo(f"error: {said}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--version",
     is_flag=True,
@@ -363,10 +379,6 @@ def main() -> None:
     except Exception as exc:
         if debug:
             raise
-        said = _path_error(exc)
-        if said is not None:  # what no command reported itself: still one line naming the path
-            click.echo(f"error: {said}", err=True)
-            sys.exit(1)
         click.echo(f"sitegen: internal error: {exc!r} (run with --debug for a traceback)", err=True)
         sys.exit(1)
 

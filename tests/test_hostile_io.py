@@ -240,6 +240,9 @@ def test_a_folder_that_is_a_symlink_loop_is_one_line_naming_it(
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
     assert f"{place}: a symbolic link that leads back to itself" in result.stderr
+    through_click = build(root, *(["--out", str(place)] if link == "_site" else []))
+    assert through_click.exit_code == 1
+    assert f"{place}: a symbolic link that leads back to itself" in through_click.output
     assert files(root / "_site") == before
 
 
