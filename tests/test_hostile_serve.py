@@ -4,6 +4,8 @@ watching, so the next edit is still shown."""
 from __future__ import annotations
 
 import os
+import shutil
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -68,3 +70,14 @@ def test_a_name_that_is_not_utf8_made_while_serving_is_reported_and_edits_still_
     os.unlink(bad)
     (root / NOTES).write_text(f"{KEY}:\n  summary: Third-summary\n", encoding="utf-8")
     wait_for(lambda: "Third-summary" in page(root))
+
+
+def test_the_output_folder_deleted_while_serving_is_built_again_on_the_next_request(
+    served: tuple[Path, Preview, list[str]],
+) -> None:
+    root, preview, _ = served
+    shutil.rmtree(root / "_site")
+    with urllib.request.urlopen(f"http://127.0.0.1:{preview.port}/papers/{KEY}/", timeout=120) as r:
+        assert r.status == 200
+        assert "First-summary" in r.read().decode("utf-8")
+    assert (root / "_site" / "index.html").is_file()

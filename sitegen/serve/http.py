@@ -112,6 +112,13 @@ class Preview(Protocol):
     def building(self) -> bool:
         """Whether a rebuild is running."""
 
+    @property
+    def settled(self) -> bool:
+        """No rebuild running and none waiting."""
+
+    def output_missing(self) -> None:
+        """The output folder is gone: build it again."""
+
     def snippet(self) -> str:
         """The reload script HTML pages get."""
 
@@ -214,9 +221,11 @@ class _SiteFiles(tornado.web.RequestHandler):
             return
         relative = path[len(site.base_path) :]
         status, file = locate(site.output, relative)
+        if status == "missing" and not site.output.is_dir():
+            self.preview.output_missing()
         deadline = time.monotonic() + 30
         # a full build swaps the output folder in two renames: wait rather than 404
-        while status == "missing" and self.preview.building and time.monotonic() < deadline:
+        while status == "missing" and not self.preview.settled and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
             site = self.preview.site or site
             status, file = locate(site.output, relative)

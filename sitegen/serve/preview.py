@@ -286,6 +286,19 @@ class Preview:
             self._last_change = now
             self._wake.notify_all()
 
+    def output_missing(self) -> None:
+        """A request found no output folder (deleted by hand): build it again, as after
+        an edit, rather than answer 404 until the next one."""
+        site = self.site
+        if site is None or site.output.is_dir():
+            return
+        with self._wake:
+            if not self._changes:
+                self._first_change = time.monotonic()
+            self._changes.add(site.output.name)
+            self._last_change = time.monotonic()
+            self._wake.notify_all()
+
     def _rebuild_loop(self) -> None:
         while not self._stopping.is_set():
             with self._wake:
