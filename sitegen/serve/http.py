@@ -138,27 +138,25 @@ def application(preview: Preview) -> tornado.web.Application:
     )
 
 
-def _refused_host(handler: tornado.web.RequestHandler, preview: Preview) -> bool:
-    """Answer 403 (and say so) when the request's ``Host`` is not one the preview serves."""
-    if allowed_host(handler.request.host, preview.host):
-        return False
-    handler.set_status(403)
-    handler.set_header("Content-Type", "text/plain; charset=utf-8")
-    handler.finish(
-        f"Host {handler.request.host!r} is not allowed: sitegen serve answers loopback "
-        "names (localhost, 127.0.0.1, [::1]) and the --host it was given.\n"
-    )
-    return True
-
-
-class _ReloadSocket(tornado.websocket.WebSocketHandler):
-    """The LiveReload protocol endpoint that livereload.js connects to."""
+class _PreviewHandler(tornado.web.RequestHandler):
+    """A handler of the preview's; it answers 403 (and says so) when the request's
+    ``Host`` is not one the preview serves."""
 
     def initialize(self, preview: Preview) -> None:
         self.preview = preview
 
     def prepare(self) -> None:
-        _refused_host(self, self.preview)
+        if not allowed_host(self.request.host, self.preview.host):
+            self.set_status(403)
+            self.set_header("Content-Type", "text/plain; charset=utf-8")
+            self.finish(
+                f"Host {self.request.host!r} is not allowed: sitegen serve answers loopback "
+                "names (localhost, 127.0.0.1, [::1]) and the --host it was given.\n"
+            )
+
+
+class _ReloadSocket(tornado.websocket.WebSocketHandler, _PreviewHandler):
+    """The LiveReload protocol endpoint that livereload.js connects to."""
 
     def on_message(self, message: str | bytes) -> None:
         try:
@@ -182,14 +180,8 @@ class _ReloadSocket(tornado.websocket.WebSocketHandler):
         self.preview.browsers.discard(self)
 
 
-class _ClientScript(tornado.web.RequestHandler):
+class _ClientScript(_PreviewHandler):
     """livereload's browser client, as shipped in the livereload package."""
-
-    def initialize(self, preview: Preview) -> None:
-        self.preview = preview
-
-    def prepare(self) -> None:
-        _refused_host(self, self.preview)
 
     def get(self) -> None:
         self.set_header("Content-Type", "text/javascript; charset=utf-8")
@@ -197,14 +189,8 @@ class _ClientScript(tornado.web.RequestHandler):
         self.write(CLIENT_SCRIPT.read_bytes())
 
 
-class _SiteFiles(tornado.web.RequestHandler):
+class _SiteFiles(_PreviewHandler):
     """Files of the output folder under the base path, and nothing else."""
-
-    def initialize(self, preview: Preview) -> None:
-        self.preview = preview
-
-    def prepare(self) -> None:
-        _refused_host(self, self.preview)
 
     async def head(self) -> None:
         await self.get()
