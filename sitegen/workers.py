@@ -46,6 +46,8 @@ SPAWN_PAGES = 20_000
 worker shares the main process's memory only until either of them touches it, and the
 main process touches all of it as it pickles the batches (reference counts), so each
 page of it would end up held twice. A fresh worker costs a second or two to start."""
+MAX_JOBS_PER_CORE = 4
+"""Render workers per core at most, whatever ``--jobs`` asks: more only compete."""
 BATCH_PAGES = 200
 """Pages in a batch at most: a worker holds one batch's copy of their data at a time."""
 
@@ -245,6 +247,7 @@ def render_pages(
     template error; the caller then discards ``to.folder``.
     """
     results: list[Rendered | Problem | None] = [None] * len(pages)
+    jobs = min(jobs, MAX_JOBS_PER_CORE * default_jobs())  # --jobs 100000 forks no swarm
     if not _forks(len(pages), jobs):
         for index, page in enumerate(pages):
             results[index] = _render_one(renderer, page, to)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -384,3 +385,22 @@ def test_a_project_folder_that_is_not_there_is_named_not_built_as_empty(tmp_path
         assert result.exit_code == 1, result.output
         assert f"error: {missing}: no such project folder" in result.output
     assert not missing.exists()
+
+
+def test_a_huge_jobs_count_starts_a_few_workers_per_core_not_a_swarm(
+    make_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sitegen.workers
+
+    started: list[int] = []
+    pool = sitegen.workers.ProcessPoolExecutor
+
+    def counted(*args: object, max_workers: int, **kwargs: object) -> object:
+        started.append(max_workers)
+        return pool(*args, max_workers=max_workers, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(sitegen.workers, "ProcessPoolExecutor", counted)
+    root = make_project(sample_seeds=True)
+    shutil.copytree(REPO / "content", root / "content", dirs_exist_ok=True)  # 359 pages
+    assert build(root, "--jobs", "100000").exit_code == 0
+    assert started and max(started) <= 4 * sitegen.workers.default_jobs()
