@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from sitegen.catalog import load_catalog
 from sitegen.cli import cli
@@ -138,6 +138,33 @@ def tree(folder: Path) -> dict[str, bytes]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
+
+
+# A one-line abstract dump entry, for projects made by hand, and its paper key.
+ZEBRA = "Abstract:We introduce Zebra, a model of stripes.\n"
+ZEBRA_KEY = "zebra-a-model-of-stripes"
+
+
+def build(root: Path, *args: str) -> Result:
+    """``sitegen -C root build ARGS``; never an internal error, never a traceback."""
+    result = CliRunner().invoke(cli, ["-C", str(root), "build", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"internal error: {result.exception!r}\n{result.output}"
+    )
+    assert "Traceback" not in result.output
+    assert "internal error" not in result.output
+    return result
+
+
+def build_within(seconds: float, root: Path, *args: str) -> Result:
+    """``build``, failing (instead of hanging the test run) if it takes over ``seconds``."""
+    results: list[Result] = []
+    worker = threading.Thread(target=lambda: results.append(build(root, *args)), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"the build still runs after {seconds} s"
+    assert results, "the build failed: see the captured output"
+    return results[0]
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:

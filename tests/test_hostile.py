@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -16,40 +15,16 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from sitegen.cli import cli
+from .conftest import ZEBRA, ZEBRA_KEY, build, build_within, tree
 
 Project = Callable[..., Path]
 
-ZEBRA = "Abstract:We introduce Zebra, a model of stripes.\n"
-ZEBRA_KEY = "zebra-a-model-of-stripes"
 XSS = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'><svg onload=alert(3)>"
 """Markup that runs script wherever a value lands unescaped, in text or in an attribute."""
 QUOTE_BREAK = "https://example.org/?q=\"><script>alert(5)</script>&x='onmouseover=alert(6)//"
 """A valid web address that breaks out of an unescaped href attribute."""
-
-
-def build(root: Path, *args: str) -> Result:
-    """``sitegen -C root build ARGS``; never an internal error, never a traceback."""
-    result = CliRunner().invoke(cli, ["-C", str(root), "build", *args])
-    assert result.exception is None or isinstance(result.exception, SystemExit), (
-        f"internal error: {result.exception!r}\n{result.output}"
-    )
-    assert "Traceback" not in result.output
-    assert "internal error" not in result.output
-    return result
-
-
-def build_within(seconds: float, root: Path, *args: str) -> Result:
-    """``build``, failing (instead of hanging the test run) if it takes over ``seconds``."""
-    results: list[Result] = []
-    worker = threading.Thread(target=lambda: results.append(build(root, *args)), daemon=True)
-    worker.start()
-    worker.join(seconds)
-    assert not worker.is_alive(), f"the build still runs after {seconds} s"
-    assert results, "the build failed: see the captured output"
-    return results[0]
 
 
 def assert_error(result: Result, where: str, *words: str) -> None:
@@ -59,12 +34,6 @@ def assert_error(result: Result, where: str, *words: str) -> None:
     assert lines, f"no error at {where}:\n{result.output}"
     for word in words:
         assert any(word in line for line in lines), f"{word!r} not in {lines}"
-
-
-def files(folder: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
 
 
 def all_paths(folder: Path) -> set[str]:
@@ -357,7 +326,7 @@ def test_an_output_folder_that_is_a_symlink_to_a_foreign_folder_is_refused(
     result = build(root, "--clean")
     assert result.exit_code == 1
     assert "did not create" in result.output
-    assert files(precious) == {"thesis.tex": b"years of work"}
+    assert tree(precious) == {"thesis.tex": b"years of work"}
 
 
 def test_symlinks_out_of_the_project_and_loops_neither_hang_nor_hide_the_name(
@@ -582,10 +551,10 @@ def test_a_broken_template_is_an_error_and_the_last_site_stays(
 ) -> None:
     root = make_project({"seeds/a.txt": ZEBRA})
     assert build(root).exit_code == 0
-    before = files(root / "_site")
+    before = tree(root / "_site")
     (root / "templates").mkdir()
     (root / "templates" / "paper.html").write_text(template)
     result = build(root)
     assert_error(result, f"templates/paper.html:{line}", *([words] if words else []))
     assert "untouched" in result.output
-    assert files(root / "_site") == before
+    assert tree(root / "_site") == before

@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sitegen.cli import cli
-from tests.conftest import REPO
-from tests.test_hostile import ZEBRA, ZEBRA_KEY, build, build_within, files
+
+from .conftest import REPO, ZEBRA, ZEBRA_KEY, build, build_within, tree
 
 Project = Callable[..., Path]
 
@@ -43,13 +43,13 @@ def test_a_fifo_where_an_input_file_belongs_is_an_error_not_a_hang(
 ) -> None:
     root = make_project({"seeds/a.txt": ZEBRA, "sitegen.yaml": "title: Z\n"})
     assert build(root).exit_code == 0
-    before = files(root / "_site")
+    before = tree(root / "_site")
     (root / name).unlink(missing_ok=True)
     os.mkfifo(root / name)
     result = build_within(60, root)
     assert result.exit_code == 1, result.output
     assert f"{name}: error: cannot read file: not a regular file" in result.output
-    assert files(root / "_site") == before
+    assert tree(root / "_site") == before
 
 
 def test_annotate_into_a_fifo_is_an_error_not_a_hang(make_project: Project) -> None:
@@ -84,7 +84,7 @@ def test_a_build_killed_mid_swap_leaves_the_last_good_site_to_a_failing_next_bui
 ) -> None:
     root = make_project({"seeds/a.txt": ZEBRA})
     assert build(root).exit_code == 0
-    before = files(root / "_site")
+    before = tree(root / "_site")
     killed = subprocess.run(
         [sys.executable, "-m", "tests.killpoints", "swap", "-C", str(root), "build", "--clean"],
         capture_output=True,
@@ -97,14 +97,14 @@ def test_a_build_killed_mid_swap_leaves_the_last_good_site_to_a_failing_next_bui
     result = build(root)
     assert result.exit_code == 1
     assert "content/annotations/a.yaml:3: error:" in result.output
-    assert files(root / "_site") == before
+    assert tree(root / "_site") == before
     assert sorted(p.name for p in root.iterdir() if p.name.startswith("_site")) == ["_site"]
 
 
 def test_file_names_that_are_not_utf8_are_errors_naming_them(make_project: Project) -> None:
     root = make_project({"seeds/a.txt": ZEBRA})
     assert build(root).exit_code == 0
-    before = files(root / "_site")
+    before = tree(root / "_site")
     os.makedirs(os.fsencode(root / "static"))
     for name in (b"seeds/\xff\xfe.txt", b"content/annotations/\xff.yaml", b"static/\x80.css"):
         with open(os.fsencode(root) + b"/" + name, "wb") as file:
@@ -115,7 +115,7 @@ def test_file_names_that_are_not_utf8_are_errors_naming_them(make_project: Proje
         assert "internal error" not in result.output
         for shown in (r"seeds/\xff\xfe.txt", r"content/annotations/\xff.yaml", r"static/\x80.css"):
             assert f"{shown}: error: the name is not UTF-8: rename it" in result.output
-    assert files(root / "_site") == before
+    assert tree(root / "_site") == before
 
 
 def test_a_newline_in_a_file_name_keeps_each_error_on_one_line(make_project: Project) -> None:
@@ -200,7 +200,7 @@ def test_a_template_that_is_not_utf8_text_is_an_error_naming_it(
 ) -> None:
     root = make_project({"seeds/a.txt": ZEBRA})
     assert build(root).exit_code == 0
-    before = files(root / "_site")
+    before = tree(root / "_site")
     (root / "templates").mkdir()
     (root / "templates" / "part.html").write_bytes(data)
     (root / "templates" / "home.html").write_text(
@@ -209,7 +209,7 @@ def test_a_template_that_is_not_utf8_text_is_an_error_naming_it(
     result = build(root)
     assert result.exit_code == 1, result.output
     assert f"templates/part.html{shown}" in result.output
-    assert files(root / "_site") == before
+    assert tree(root / "_site") == before
 
 
 def sitegen(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -230,7 +230,7 @@ def test_a_folder_that_is_a_symlink_loop_is_one_line_naming_it(
 ) -> None:
     root = make_project({"seeds/a.txt": ZEBRA})
     assert build(root).exit_code == 0
-    before = files(root / "_site")
+    before = tree(root / "_site")
     place = root / link
     if link == "seeds":
         place.rename(root / "seeds-kept")
@@ -244,7 +244,7 @@ def test_a_folder_that_is_a_symlink_loop_is_one_line_naming_it(
     through_click = build(root, *(["--out", str(place)] if link == "_site" else []))
     assert through_click.exit_code == 1
     assert f"{place}: a symbolic link that leads back to itself" in through_click.output
-    assert files(root / "_site") == before
+    assert tree(root / "_site") == before
 
 
 def test_symlinks_to_nothing_among_the_inputs_are_errors_naming_them(
@@ -252,7 +252,7 @@ def test_symlinks_to_nothing_among_the_inputs_are_errors_naming_them(
 ) -> None:
     root = make_project({"seeds/a.txt": ZEBRA, "content/topics.yaml": "- slug: z\n"})
     assert build(root).exit_code == 0
-    before = files(root / "_site")
+    before = tree(root / "_site")
     (root / "content" / "annotations" / "notes.yaml").symlink_to(tmp_path / "moved.yaml")
     (root / "seeds" / "b.bib").symlink_to("b.bib")
     (root / "content" / "annotations" / ".#notes.yaml").symlink_to("root@host.1234")  # Emacs
@@ -261,7 +261,7 @@ def test_symlinks_to_nothing_among_the_inputs_are_errors_naming_them(
     for name in ("content/annotations/notes.yaml", "seeds/b.bib"):
         assert f"{name}: error: a symbolic link to nothing" in result.output
     assert ".#notes" not in result.output
-    assert files(root / "_site") == before
+    assert tree(root / "_site") == before
 
 
 def test_a_settings_file_that_is_a_broken_symlink_is_an_error_not_the_defaults(
@@ -332,7 +332,7 @@ def test_a_paper_key_yaml_would_read_as_a_boolean_or_a_date_is_annotated(
 def test_fifos_among_the_inputs_are_errors_naming_them_not_a_hang(make_project: Project) -> None:
     root = make_project({"seeds/a.txt": ZEBRA, "static/site.css": "p {}\n"})
     assert build(root).exit_code == 0
-    before = files(root / "_site")
+    before = tree(root / "_site")
     names = ["seeds/b.txt", "content/annotations/b.yaml", "content/lists/b.yaml", "static/b.css"]
     for name in names:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
@@ -341,7 +341,7 @@ def test_fifos_among_the_inputs_are_errors_naming_them_not_a_hang(make_project: 
     assert result.exit_code == 1, result.output
     for name in names:
         assert f"{name}: error: cannot read file: not a regular file" in result.output
-    assert files(root / "_site") == before
+    assert tree(root / "_site") == before
 
 
 def test_a_link_to_nothing_added_after_a_build_is_not_missed_by_the_no_change_check(
@@ -368,14 +368,14 @@ def test_a_static_file_and_a_theme_folder_of_one_name_is_an_error_naming_it(
 ) -> None:
     root = make_project({"seeds/a.txt": ZEBRA})
     assert build(root).exit_code == 0
-    before = files(root / "_site")
+    before = tree(root / "_site")
     (root / made).parent.mkdir(parents=True, exist_ok=True)
     (root / made).write_text("mine\n")
     result = build(root)
     assert result.exit_code == 1, result.output
     assert shown in result.output
     assert "sitegen-staging" not in result.output
-    assert files(root / "_site") == before
+    assert tree(root / "_site") == before
 
 
 def test_a_project_folder_that_is_not_there_is_named_not_built_as_empty(tmp_path: Path) -> None:
