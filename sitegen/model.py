@@ -36,10 +36,21 @@ class Problem:
     """What is wrong and, where possible, how to fix it."""
     severity: Severity = Severity.ERROR
     """Error or warning."""
+    pages: tuple[str, ...] = ()
+    """URLs of the pages whose rendering met it (a template's error), the first shown."""
+
+    @property
+    def full_message(self) -> str:
+        """The message, after the page (and how many others) it was met on, if any."""
+        if not self.pages:
+            return self.message
+        others = len(self.pages) - 1
+        also = f" (and {others} other page{'' if others == 1 else 's'})" if others else ""
+        return f"while rendering /{self.pages[0]}{also}: {self.message}"
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        return f"{where}: {self.severity.value}: {self.message}"
+        return f"{where}: {self.severity.value}: {self.full_message}"
 
 
 class InputError(Exception):

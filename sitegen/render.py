@@ -279,7 +279,7 @@ class Renderer:
         except Exception as exc:  # a template bug: report it where it happened
             file, line = _template_frame(exc)
             raise TemplateError(
-                Problem(self._display(file, name), line, f"while rendering /{page.url}: {exc}")
+                Problem(self._display(file, name), line, str(exc), pages=(page.url,))
             ) from exc
         if self.extra_head and page.output.endswith(".html"):
             text = text.replace("</body>", self.extra_head + "</body>", 1)

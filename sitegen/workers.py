@@ -14,13 +14,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import re
 import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 from typing import BinaryIO
@@ -304,21 +303,7 @@ def _batches(
 def _once_each(problems: list[Problem]) -> list[Problem]:
     """One problem per template line and error: a broken ``paper.html`` fails the same way
     on every paper page, which is one thing to fix, not thousands of lines to read."""
-    pages: dict[tuple[str, int | None, str], list[str]] = {}
+    pages: dict[Problem, list[str]] = {}
     for problem in problems:
-        found = _RENDERING.match(problem.message)
-        url, what = (found[1], problem.message[found.end() :]) if found else ("", problem.message)
-        pages.setdefault((problem.file, problem.line, what), []).append(url)
-    grouped = []
-    for (file, line, what), urls in pages.items():
-        unique = list(dict.fromkeys(urls))
-        if unique == [""]:
-            grouped.append(Problem(file, line, what))
-            continue
-        others = f" (and {len(unique) - 1} other pages)" if len(unique) > 1 else ""
-        grouped.append(Problem(file, line, f"while rendering {unique[0]}{others}: {what}"))
-    return grouped
-
-
-_RENDERING = re.compile(r"while rendering (/\S*): ")
-"""How ``Renderer`` starts the message of an error raised while a page rendered."""
+        pages.setdefault(replace(problem, pages=()), []).extend(problem.pages)
+    return [replace(problem, pages=tuple(dict.fromkeys(urls))) for problem, urls in pages.items()]

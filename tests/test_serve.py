@@ -22,8 +22,9 @@ from click.testing import CliRunner
 
 import sitegen.serve.preview
 from sitegen.cli import cli
-from sitegen.model import Catalog
+from sitegen.model import Catalog, Problem
 from sitegen.serve import PortInUse, Preview
+from sitegen.serve.overlay import overlay_html
 
 from .conftest import MIRAGE, NOTES, REPO, annotation, serve_process, wait_for
 
@@ -478,3 +479,13 @@ def test_pages_stay_whole_under_load_while_an_annotation_is_saved(
     assert all(status == 200 and length == size for status, length, size in answers), [
         a for a in answers if a[0] != 200 or a[1] != a[2]
     ][:5]
+
+
+def test_the_error_overlay_names_the_page_a_template_failed_on() -> None:
+    broken = Problem(
+        "templates/paper.html", 3, "'nosuch' is undefined", pages=("papers/a/", "papers/b/")
+    )
+    assert (
+        "templates/paper.html:3</code>: while rendering /papers/a/ (and 1 other page): "
+        "&#x27;nosuch&#x27; is undefined"
+    ) in overlay_html([broken])

@@ -22,7 +22,7 @@ def overlay_html(problems: Sequence[Problem]) -> str:
     items = "".join(
         '<li style="margin:.4em 0;white-space:pre-wrap"><code style="font-weight:bold">'
         f"{html.escape(p.file if p.line is None else f'{p.file}:{p.line}')}</code>: "
-        f"{html.escape(p.message)}</li>"
+        f"{html.escape(p.full_message)}</li>"
         for p in problems
     )
     return (
