@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -185,3 +186,15 @@ def test_a_number_too_long_for_python_does_not_reject_a_csl_file() -> None:
     entries, problems = parse_seed_text(text, "seeds/lib.json", ".json")
     assert [(e.title, e.year) for e in entries] == [("Kept", None)]
     assert problems == []
+
+
+def test_a_seed_that_turns_into_a_fifo_is_a_problem_not_a_wait(tmp_path: Path) -> None:
+    """A seed replaced by a FIFO after the folder was listed is read as every input is
+    (``read_regular``): a problem naming it, not a read that waits for a writer."""
+    fifo = tmp_path / "a.bib"
+    os.mkfifo(fifo)
+    entries, problems = read_seed_file(fifo, "seeds/a.bib")
+    assert entries == []
+    assert [str(p) for p in problems] == [
+        "seeds/a.bib: error: cannot read file: not a regular file (a FIFO, socket or device)"
+    ]

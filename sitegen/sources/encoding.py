@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 from sitegen.model import Problem, Severity
+from sitegen.yamlfile import read_regular
 
 _DECLARED = re.compile(
     rb"^[ \t]*%+[ \t]*(?:Encoding:|Saved with string encoding)[ \t]*([^\r\n]+)",
@@ -122,7 +123,7 @@ _FEW_NULS = 8
 def read_seed_text(path: Path, display: str) -> tuple[str | None, list[Problem]]:
     """Read a seed file as text; an unreadable or binary file is a problem, not a crash."""
     try:
-        raw = path.read_bytes()
+        raw = read_regular(path)  # never a FIFO's endless wait
     except OSError as exc:
         return None, [Problem(display, None, f"cannot read file: {exc.strerror or exc}")]
     return decode_seed(raw, display)
