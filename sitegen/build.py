@@ -42,11 +42,11 @@ from sitegen.output import (
     put_in_place,
     static_files,
 )
-from sitegen.output_guard import INPUT_FOLDERS, guarded
+from sitegen.output_guard import guarded
 from sitegen.pagedigest import page_digests
 from sitegen.pages import Page, plan_pages
 from sitegen.render import Renderer, kept_renderer, theme_dir
-from sitegen.settings import SETTINGS_FILE, Settings
+from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE, Settings
 from sitegen.timing import PhaseTimer
 from sitegen.workers import Destination, Rendered, default_jobs, index_first, render_pages
 

@@ -32,11 +32,8 @@ from sitegen.cache import CACHE_DIR
 from sitegen.locks import exclusive
 from sitegen.model import InputError
 from sitegen.output import MARKER, OutputRefused, check_output_folder
-from sitegen.settings import Settings
+from sitegen.settings import INPUT_FOLDERS, Settings
 
-INPUT_FOLDERS = ("seeds", "content", "templates", "static")
-"""Project folders whose files are inputs (besides ``sitegen.yaml``); the output may not be
-inside one."""
 LEFTOVERS = (".sitegen-staging", ".sitegen-pending", ".sitegen-old")
 """Folders a build makes beside the output (``<out>.sitegen-staging``, ...)."""
 

@@ -14,6 +14,9 @@ from sitegen.model import Problem, Severity
 from sitegen.yamlfile import load_yaml_mapping, suggest
 
 SETTINGS_FILE = "sitegen.yaml"
+INPUT_FOLDERS = ("seeds", "content", "templates", "static")
+"""Project folders whose files are inputs (besides ``SETTINGS_FILE``): read by every build,
+watched by ``sitegen serve``; the output may not be inside one."""
 
 
 @dataclass(frozen=True, slots=True)

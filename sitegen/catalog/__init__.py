@@ -37,7 +37,7 @@ from sitegen.model import (
     Problem,
     Severity,
 )
-from sitegen.settings import Settings
+from sitegen.settings import INPUT_FOLDERS, Settings
 from sitegen.sources import NOT_UTF8, display_path, unreadable_names
 from sitegen.timing import PhaseTimer
 
@@ -214,7 +214,7 @@ def load(
     stages = stages if stages is not None else StageCache(None)
     memory = memory if memory is not None else CatalogMemory()
     root = settings.root
-    problems = unreadable_names(root, ("seeds", "content", "templates", "static"))
+    problems = unreadable_names(root, INPUT_FOLDERS)
     if any(p.message == NOT_UTF8 for p in problems):  # stop before such a name is shown
         return Loaded(None, tuple(problems), ())
 

@@ -41,8 +41,7 @@ import click
 from sitegen.build import OutputRefused
 from sitegen.serve.http import PortInUse
 from sitegen.serve.preview import Preview
-from sitegen.serve.watch import WATCHED_FOLDERS
-from sitegen.settings import SETTINGS_FILE
+from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE
 
 __all__ = ["PortInUse", "Preview", "serve"]
 
@@ -93,8 +92,7 @@ def _serve(root: Path, *, host: str, port: int, open_browser: bool, jobs: int | 
         return 0
     try:
         click.echo(
-            f"serving {url} (watching {', '.join(WATCHED_FOLDERS)} and {SETTINGS_FILE}; "
-            "Ctrl-C stops)"
+            f"serving {url} (watching {', '.join(INPUT_FOLDERS)} and {SETTINGS_FILE}; Ctrl-C stops)"
         )
         if open_browser:
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()

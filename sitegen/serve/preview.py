@@ -32,13 +32,12 @@ from sitegen.search.records import RecordMemory
 from sitegen.serve.http import IDLE_SECONDS, ServedSite, application, listen
 from sitegen.serve.watch import (
     DEBOUNCE,
-    WATCHED_FOLDERS,
     Watcher,
     changed_since,
     is_editor_temp,
     snapshot,
 )
-from sitegen.settings import SETTINGS_FILE, Settings, load_settings
+from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE, Settings, load_settings
 from sitegen.sources import printable
 
 
@@ -274,9 +273,9 @@ class Preview:
         parts = relative.parts
         if not parts or is_editor_temp(parts[-1]):
             return
-        if parts[0] not in WATCHED_FOLDERS and relative.as_posix() != SETTINGS_FILE:
+        if parts[0] not in INPUT_FOLDERS and relative.as_posix() != SETTINGS_FILE:
             return
-        if len(parts) == 1 and parts[0] in WATCHED_FOLDERS:
+        if len(parts) == 1 and parts[0] in INPUT_FOLDERS:
             self._watcher.watch_folder(parts[0])  # created or replaced: watch the new folder
         with self._wake:
             now = time.monotonic()

@@ -1,7 +1,7 @@
 """What counts as an edit: the watched folders, editor temp files, and watchdog's events.
 
 ``Preview`` watches the project root (for ``sitegen.yaml``) and each of
-``WATCHED_FOLDERS``; ``EditForwarder`` passes every created, modified, deleted
+``INPUT_FOLDERS``; ``EditForwarder`` passes every created, modified, deleted
 or moved path on, and ``is_editor_temp`` names the swap and backup files an
 editor writes while saving, which must not trigger a rebuild.
 """
@@ -17,10 +17,8 @@ from typing import Any
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from sitegen.settings import SETTINGS_FILE
+from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE
 
-WATCHED_FOLDERS = ("seeds", "content", "templates", "static")
-"""Project folders whose changes trigger a rebuild (with ``sitegen.yaml``)."""
 DEBOUNCE = 0.2
 """Seconds of quiet after the last change before rebuilding: one build per burst of saves."""
 
@@ -66,7 +64,7 @@ class Watcher:
     def start(self) -> None:
         self._observer = Observer()
         self._observer.schedule(EditForwarder(self.changed), str(self.root), recursive=False)
-        for name in WATCHED_FOLDERS:
+        for name in INPUT_FOLDERS:
             self.watch_folder(name)
         self._observer.start()
 
@@ -101,7 +99,7 @@ def snapshot(root: Path) -> Snapshot:
     """
     found: Snapshot = {}
     paths = [root / SETTINGS_FILE]
-    for name in WATCHED_FOLDERS:
+    for name in INPUT_FOLDERS:
         for base, dirs, files in os.walk(root / name):
             dirs.sort()
             paths.extend(Path(base, file) for file in files)
