@@ -15,7 +15,7 @@ import os
 import tempfile
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sitegen.annotation_edit import Change, EditError, edit_text, entry_path, key_line
@@ -234,8 +234,7 @@ def annotate(settings: Settings, key: str, change: Change, file: Path | None = N
         hint = f"; did you mean {' or '.join(repr(k) for k in close)}?" if close else ""
         raise AnnotateError(f"unknown paper key {key!r}{hint}")
     if change.note is not None:  # a note pasted from a Windows clipboard ends lines in CR LF
-        note = change.note.replace("\r\n", "\n").replace("\r", "\n")
-        change = Change(change.status, change.rating, change.tags, note)
+        change = replace(change, note=change.note.replace("\r\n", "\n").replace("\r", "\n"))
     _check_change(change)
     lock = settings.root / CACHE_DIR / LOCK_FILE
     try:
