@@ -104,6 +104,11 @@ def compatible(a: str, b: str) -> bool:
     return matcher.quick_ratio() >= _SIMILAR_TITLES and matcher.ratio() >= _SIMILAR_TITLES
 
 
+def _arxiv(entry: SourceEntry) -> str | None:
+    """An entry's arXiv id as merges compare it: any case, without its version."""
+    return re.sub(r"v\d+$", "", entry.arxiv.casefold()) if entry.arxiv else None
+
+
 def _evidence(item: CleanEntry, title: str) -> list[tuple[str, str]]:
     """(reason, value) pairs that identify a paper, strongest first."""
     found = []
@@ -111,8 +116,9 @@ def _evidence(item: CleanEntry, title: str) -> list[tuple[str, str]]:
         found.append((TITLE, title))
     if item.entry.doi:
         found.append((DOI, item.entry.doi.casefold()))
-    if item.entry.arxiv:
-        found.append((ARXIV, re.sub(r"v\d+$", "", item.entry.arxiv.casefold())))
+    arxiv = _arxiv(item.entry)
+    if arxiv:
+        found.append((ARXIV, arxiv))
     abstract = normalise(item.abstract.plain)
     if substantial(abstract):
         found.append((ABSTRACT, abstract))
@@ -165,8 +171,9 @@ def identity(entry: SourceEntry, title: str = "") -> _Identity:
     if doi and doi.startswith(ARXIV_DOI_PREFIX):
         doi = None
     families = frozenset(f for f in map(_family, entry.authors) if f)
-    arxiv = re.sub(r"v\d+$", "", entry.arxiv.casefold()) if entry.arxiv else None
-    return _Identity(doi, arxiv, entry.year, families, 0 < len(title.split()) <= GENERIC_WORDS)
+    return _Identity(
+        doi, _arxiv(entry), entry.year, families, 0 < len(title.split()) <= GENERIC_WORDS
+    )
 
 
 GENERIC_WORDS = 2
