@@ -144,7 +144,7 @@ def test_bad_items_are_reported_and_the_rest_load() -> None:
         "[\n"
         '  {"type": "article", "title": "Good"},\n'
         '  "not an item",\n'
-        '  {"type": "article", "title": ["a", "list"], "abstract": "Kept abstract."},\n'
+        '  {"type": "article", "title": {"a": "map"}, "abstract": "Kept abstract."},\n'
         '  {"type": "article", "id": "empty"},\n'
         '  {"type": "article", "title": "Also good", "author": "Smith"}\n'
         "]\n"

@@ -111,7 +111,13 @@ def _record(
 def read_records(
     library: Library, strings: Mapping[str, str], display: str, problems: list[Problem]
 ) -> Iterator[Record]:
-    """Every usable entry in file order; broken blocks become warnings."""
+    """Every usable entry in file order; broken blocks become warnings.
+
+    An entry given again word for word under the same key is read once, silently:
+    DBLP's "with crossref" exports, pasted one paper at a time, repeat the volume's
+    ``@proceedings`` after each of its papers.
+    """
+    first: dict[str, Record] = {}
     for block in library.blocks:
         line = block_line(block)
         if isinstance(block, bib.Entry):
@@ -123,15 +129,14 @@ def read_records(
         elif isinstance(block, bib.DuplicateBlockKeyBlock) and isinstance(
             block.ignore_error_block, bib.Entry
         ):
-            problems.append(
-                Problem(
-                    display,
-                    line,
-                    f"entry key {block.key!r} is used twice in this file; both entries are read",
-                    Severity.WARNING,
-                )
-            )
-            record = _record(block.ignore_error_block, line, strings, display, problems)
+            found: list[Problem] = []
+            record = _record(block.ignore_error_block, line, strings, display, found)
+            earlier = first.get(str(block.key))
+            if record is not None and earlier is not None and _same(record, earlier):
+                continue
+            said = f"entry key {block.key!r} is used twice in this file; both entries are read"
+            problems.append(Problem(display, line, said, Severity.WARNING))
+            problems.extend(found)
         elif isinstance(block, bib.ParsingFailedBlock):
             if _NOT_ENTRY.match(block.raw or ""):
                 continue  # a broken @comment or @preamble holds no paper
@@ -152,7 +157,12 @@ def read_records(
         else:
             continue
         if record is not None:
+            first.setdefault(record.key, record)
             yield record
+
+
+def _same(record: Record, other: Record) -> bool:
+    return record.type == other.type and record.fields == other.fields
 
 
 _NOT_ENTRY = re.compile(r"\s*@\s*(?:comment|preamble)\b", re.IGNORECASE)
@@ -185,61 +195,94 @@ def _failure(block: bib.ParsingFailedBlock) -> str:
 
 _NOT_PAPERS = frozenset({"xdata", "set"})
 """biblatex's field containers (``@xdata``) and groups of entries (``@set``): not papers."""
+_VENUES = ("booktitle", "journal", "journaltitle")
+_PROCEEDINGS = frozenset({"proceedings", "mvproceedings"})
+"""Volumes that are never read as a work of their own: a book may be, as well as its chapters."""
 
 
-def _parent(
-    record: Record, target: str, by_key: dict[str, Record], display: str, problems: list[Problem]
-) -> Record | None:
+def _parent(record: Record, target: str, by_key: dict[str, Record]) -> Record | None:
     parent = by_key.get(target.strip().casefold())
-    if parent is None or parent is record:
-        problems.append(
-            Problem(
-                display,
-                record.line,
-                f"{record.label}: crossref {target.strip()!r} names no entry in this file",
-                Severity.WARNING,
-            )
-        )
-        return None
-    return parent
+    return None if parent is record else parent
+
+
+def _dangling(
+    record: Record, field: str, target: str, display: str, problems: list[Problem]
+) -> None:
+    """A warning for a ``crossref`` or ``xdata`` that names no entry, when it loses something.
+
+    DBLP's entries, pasted one by one from its site or from a paper's README, carry
+    their own ``booktitle`` and ``year`` beside a ``crossref`` to a volume that is not
+    in the file: nothing is missing then, and there is nothing to fix.
+    """
+    fields = record.fields
+    said = f"{record.label}: {field} {target.strip()!r} names no entry in this file"
+    if field == "crossref":
+        if any(name in fields for name in _VENUES) and ("year" in fields or "date" in fields):
+            return
+        said += ", and the entry has no venue or year of its own: add the volume's entry"
+    problems.append(Problem(display, record.line, said, Severity.WARNING))
+
+
+def _volume_titles(records: list[Record]) -> set[str]:
+    """The ``booktitle`` of every paper, as ``_title_key`` compares volume titles."""
+    return {
+        _title_key(r.fields["booktitle"])
+        for r in records
+        if r.fields.get("booktitle") and r.type not in _CONTAINERS
+    }
+
+
+def _title_key(title: str) -> str:
+    return " ".join(re.sub(r"[{}]", "", title).casefold().split())
+
+
+def _is_volume_of(record: Record, booktitles: set[str]) -> bool:
+    """Whether ``record`` is a volume whose title other entries give as their ``booktitle``:
+    the ACL Anthology's volume files and ACM's proceedings exports hold the
+    ``@proceedings`` without any ``crossref`` to it (ACM's title adds ``KDD '19: ``)."""
+    title = record.fields.get("title", "")
+    if record.type not in _PROCEEDINGS or not title:
+        return False
+    key = _title_key(title)
+    return key in booktitles or key.partition(": ")[2] in booktitles
 
 
 def with_crossrefs(records: list[Record], display: str, problems: list[Problem]) -> list[Record]:
     """Children take missing venue and year fields from their ``crossref`` parent, and
     any missing field from the biblatex ``@xdata`` entries they name.
 
-    A parent volume (``@proceedings``, ``@book``) that some entry crossrefs is
-    not itself a paper, as DBLP's exports would otherwise suggest; nor are
-    ``@xdata`` and ``@set`` entries.
+    A volume (``@proceedings``, ``@book``) that some entry crossrefs, or whose title
+    some entry gives as its ``booktitle``, is those entries' venue, not a paper: DBLP,
+    the ACL Anthology and ACM export them beside the papers. Nor are ``@xdata`` and
+    ``@set`` entries papers.
     """
     by_key: dict[str, Record] = {}
     for record in records:
         by_key.setdefault(record.key.casefold(), record)
-    children: dict[int, int] = {}  # a volume's id -> how many entries crossref it
+    volumes: set[int] = set()
     for record in records:
-        for target in record.fields.get("xdata", "").split(","):
-            source = _parent(record, target, by_key, display, problems) if target.strip() else None
+        for target in filter(str.strip, record.fields.get("xdata", "").split(",")):
+            source = _parent(record, target, by_key)
+            if source is None:
+                _dangling(record, "xdata", target, display, problems)
             for name, value in source.fields.items() if source else ():
                 record.fields.setdefault(name, value)
         target = record.fields.get("crossref", "").strip()
-        parent = _parent(record, target, by_key, display, problems) if target else None
+        parent = _parent(record, target, by_key) if target else None
         if parent is None:
+            if target:
+                _dangling(record, "crossref", target, display, problems)
             continue
         if parent.type in _CONTAINERS:
-            children[id(parent)] = children.get(id(parent), 0) + 1
+            volumes.add(id(parent))
         for name in _INHERITED:
             if name not in record.fields and name in parent.fields:
                 record.fields[name] = parent.fields[name]
         if "booktitle" not in record.fields and "title" in parent.fields:
             record.fields["booktitle"] = parent.fields["title"]
-    for record in records:
-        if id(record) in children:
-            count = children[id(record)]
-            which = (
-                "1 entry crossrefs: read as its"
-                if count == 1
-                else f"{count} entries crossref: read as their"
-            )
-            message = f"{record.label} is the volume that {which} venue, not as a paper"
-            problems.append(Problem(display, record.line, message, Severity.WARNING))
-    return [r for r in records if id(r) not in children and r.type not in _NOT_PAPERS]
+    booktitles = _volume_titles(records)
+    return [
+        r
+        for r in records
+        if id(r) not in volumes and r.type not in _NOT_PAPERS and not _is_volume_of(r, booktitles)
+    ]

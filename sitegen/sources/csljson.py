@@ -131,8 +131,10 @@ def _string(item: dict[str, Any], name: str, warn: list[str]) -> str:
         return ""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    if isinstance(value, list) and len(value) <= 1 and all(isinstance(v, str) for v in value):
-        value = value[0] if value else ""  # Crossref's API gives texts as lists of one, or []
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        # Crossref's API gives texts as lists: of one, none, or more (a chapter's
+        # container-title holds its book and its series): the first text is the one.
+        value = next((v for v in value if v.strip()), "")
     if not isinstance(value, str):
         warn.append(f"{name!r} should be text, not {type(value).__name__}; ignored")
         return ""
