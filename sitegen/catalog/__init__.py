@@ -11,9 +11,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 from sitegen.cache import StageCache
+from sitegen.catalog.annotations import annotation_files
 from sitegen.catalog.authors import find_people, with_papers
 from sitegen.catalog.dedupe import Merge, MergedPaper
-from sitegen.catalog.lists import load_lists
+from sitegen.catalog.lists import list_files, load_lists
 from sitegen.catalog.stages import (
     CatalogMemory,
     MadePaper,
@@ -37,8 +38,8 @@ from sitegen.model import (
     Problem,
     Severity,
 )
-from sitegen.settings import INPUT_FOLDERS, Settings
-from sitegen.sources import NOT_UTF8, display_path, unreadable_names
+from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE, Settings
+from sitegen.sources import NOT_UTF8, display_path, printable, unreadable_names
 from sitegen.timing import PhaseTimer
 
 TOPICS_FILE = "topics.yaml"
@@ -218,16 +219,20 @@ def load(
     if any(p.message == NOT_UTF8 for p in problems):  # stop before such a name is shown
         return Loaded(None, tuple(problems), ())
 
+    if not any((root / name).exists() for name in (SETTINGS_FILE, "seeds", "content")):
+        return Loaded(None, (_no_project(settings),), ())
+
     with timer.phase("load"):
         seeds = load_seeds(settings.seeds_dir, root, stages, memory)
         problems.extend(seeds.problems)
-        if not settings.seeds_dir.is_dir():
-            problems.append(
-                Problem("seeds", None, "no seeds/ folder: add abstract dumps or bibliographies")
-            )
         topics_path = settings.content_dir / TOPICS_FILE
         topics, found = load_topics(topics_path, display_path(topics_path, root))
         problems.extend(found)
+        missing = _no_seeds(settings, bool(seeds.keys))
+        if missing is not None:  # one message, not an unknown key for every annotation
+            problems.insert(0, missing)
+            if missing.severity is Severity.ERROR:
+                return Loaded(None, tuple(dict.fromkeys(problems)), ())
 
     with timer.phase("catalog"):
         keys = seeds.keys
@@ -272,6 +277,42 @@ def load(
         annotation_refs={key: note.ref for key, note in notes.items()},
     )
     return Loaded(catalog, tuple(problems), merges)
+
+
+def _no_project(settings: Settings) -> Problem:
+    """The error of a folder that holds no project at all (the wrong folder, most likely)."""
+    where = printable(str(settings.root))
+    said = (
+        f"not a sitegen project: no {SETTINGS_FILE}, seeds/ or content/ here; start one with "
+        "'sitegen init', or name the project's folder: 'sitegen -C PATH' before the command"
+    )
+    return Problem(where, None, said)
+
+
+def _no_seeds(settings: Settings, has_papers: bool) -> Problem | None:
+    """The error of a project whose ``seeds/`` is missing, or gives no paper while its
+    annotations or lists name papers (a clone without its seeds, or the wrong folder);
+    None when the seeds give papers, or when an empty ``seeds/`` is all there is."""
+    if has_papers:
+        return None
+    content = settings.content_dir
+    naming = [*annotation_files(content), *list_files(content / "lists")]
+    where = printable(str(settings.root))
+    if not settings.seeds_dir.is_dir():
+        said = f"no seeds/ folder in {where}: the papers come from the abstract dumps and "
+        said += "bibliographies (.txt, .bib, .json) in it"
+    elif naming:
+        said = f"seeds/ in {where} gives no papers"
+    else:
+        return None  # a new, empty project builds an empty site
+    if naming:
+        more = f" and {len(naming) - 1} other files" if len(naming) > 1 else ""
+        said += f", yet {display_path(naming[0], settings.root)}{more} name papers"
+    said += (
+        "; put the project's seed files in seeds/, or name the project's folder: "
+        "'sitegen -C PATH' before the command"
+    )
+    return Problem("seeds", None, said)
 
 
 def load_catalog(settings: Settings) -> Catalog:
