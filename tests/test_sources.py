@@ -198,3 +198,29 @@ def test_a_seed_that_turns_into_a_fifo_is_a_problem_not_a_wait(tmp_path: Path) -
     assert [str(p) for p in problems] == [
         "seeds/a.bib: error: cannot read file: not a regular file (a FIFO, socket or device)"
     ]
+
+
+def test_unreadable_names_are_found_in_nested_folders_in_order(tmp_path: Path) -> None:
+    from sitegen.sources import unreadable_names
+
+    root = tmp_path
+    deep = root / "content" / "annotations" / "2024" / "may"
+    deep.mkdir(parents=True)
+    (deep / "ok.yaml").write_text("x: {}\n", encoding="utf-8")
+    (deep / "gone.yaml").symlink_to(root / "nowhere.yaml")
+    os.mkfifo(root / "content" / "annotations" / "pipe.yaml")
+    (root / "content" / "annotations" / ".#lock").symlink_to("user@host.1")  # hidden: left alone
+    (root / "seeds").mkdir()
+    (root / "seeds" / "b.bib").symlink_to("b.bib")  # a loop
+    (root / "seeds" / "elsewhere").symlink_to(deep)  # a folder link: fine, not walked into
+    (root / "static").mkdir()
+    (root / "static" / os.fsdecode(b"caf\xe9.css")).write_text("", encoding="utf-8")
+    found = [str(p) for p in unreadable_names(root, ("seeds", "content", "static"))]
+    assert found == [
+        "seeds/b.bib: error: a symbolic link to nothing, or back to itself: fix it or remove it",
+        "content/annotations/pipe.yaml: error: cannot read file: "
+        "not a regular file (a FIFO, socket or device)",
+        "content/annotations/2024/may/gone.yaml: error: a symbolic link to nothing, or back "
+        "to itself: fix it or remove it",
+        "static/caf\\xe9.css: error: the name is not UTF-8: rename it",
+    ]

@@ -155,34 +155,51 @@ def unreadable_names(root: Path, folders: Iterable[str]) -> list[Problem]:
     could go into no page, feed or ``papers.json``), and for every symlink there that
     leads nowhere or back to itself (its file would be left out without a word).
     Hidden names are left alone (an editor's lock file is a dangling ``.#name`` link)."""
-    problems = []
+    problems: list[Problem] = []
     for folder in folders:
         top = root / folder
         if top.is_symlink() and not top.exists():
             problems.append(Problem(folder, None, _BROKEN_LINK))
-        for base, dirs, files in os.walk(top):
-            dirs.sort()
-            for name in sorted(dirs + files):
-                path = Path(base, name)
-                try:
-                    name.encode("utf-8")
-                except UnicodeEncodeError:
-                    shown = display_path(path, root)
-                    problems.append(Problem(shown, None, NOT_UTF8))
-                    continue
-                if not name.startswith((".", "#")):
-                    wrong = _not_a_file(path)
-                    if wrong:
-                        problems.append(Problem(display_path(path, root), None, wrong))
+        _check_names(top, root, problems)
     return problems
 
 
-def _not_a_file(path: Path) -> str | None:
-    """Why sitegen cannot read ``path`` as an input file or folder, if it cannot."""
+def _check_names(folder: Path, root: Path, problems: list[Problem]) -> None:
+    """``unreadable_names`` of one folder, then of its subfolders (symlinks not followed).
+
+    The types ``scandir`` gives come with the folder's listing: only a symlink costs a
+    ``stat``, so a project of 10,000 annotation files is checked in milliseconds.
+    """
     try:
-        mode = path.stat().st_mode
+        with os.scandir(folder) as listing:
+            entries = sorted(listing, key=lambda entry: entry.name)
+    except OSError:  # not a folder, or gone: the readers say so
+        return
+    for entry in entries:
+        try:
+            entry.name.encode("utf-8")
+        except UnicodeEncodeError:
+            problems.append(Problem(display_path(Path(entry.path), root), None, NOT_UTF8))
+            continue
+        if not entry.name.startswith((".", "#")):
+            wrong = _not_a_file(entry)
+            if wrong:
+                problems.append(Problem(display_path(Path(entry.path), root), None, wrong))
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _check_names(Path(entry.path), root, problems)
+
+
+def _not_a_file(entry: os.DirEntry[str]) -> str | None:
+    """Why sitegen cannot read ``entry`` as an input file or folder, if it cannot."""
+    try:
+        if not entry.is_symlink():
+            if entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False):
+                return None
+            return f"cannot read file: {NOT_REGULAR}"
+        mode = os.stat(entry.path).st_mode
     except OSError:
-        return _BROKEN_LINK if path.is_symlink() else None
+        return _BROKEN_LINK if entry.is_symlink() else None
     if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
         return None
     return f"cannot read file: {NOT_REGULAR}"
