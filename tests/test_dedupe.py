@@ -227,3 +227,23 @@ def test_one_doi_written_url_encoded_or_with_a_full_stop_is_one_paper(
     assert titles(loaded) == ["Regression trees"]
     assert loaded.catalog is not None
     assert loaded.catalog.papers[0].doi == "10.1016/j.eswa.2016.10.021"
+
+
+def test_a_preprint_and_its_journal_version_by_one_author_merge_however_the_name_is_written(
+    make_project: Callable[..., Path],
+) -> None:
+    # Different years need an author in common: "Smith, John", "John Smith Jr." and
+    # "SMITH, J." are one family name, as the authors page reads them.
+    loaded = load_files(
+        make_project,
+        **{
+            "a.bib": "@misc{a, title={Sparse Rewards for Agents}, author={John Smith Jr.}, "
+            "year=2023}\n",
+            "b.bib": "@article{b, title={Sparse rewards for agents}, author={Smith, John}, "
+            "year=2024, journal={JMLR}}\n",
+            "c.bib": "@article{c, title={Sparse Rewards for Agents}, author={Doe, Jane}, "
+            "year=2021}\n",
+        },
+    )
+    assert loaded.catalog is not None
+    assert sorted(len(p.sources) for p in loaded.catalog.papers) == [1, 2]

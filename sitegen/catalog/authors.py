@@ -95,6 +95,12 @@ def _parse(name: str) -> _Name:
     return _Name(tuple(tokens[:-1]), tokens[-1])
 
 
+def family_name(name: str) -> str:
+    """A written name's family name, folded: ``He, Kaiming``, ``Kaïming HE`` → ``he``;
+    ``Martin Luther King, Jr.`` → ``king`` (what deduplication compares)."""
+    return _parse(name).family
+
+
 def author_slug(name: str) -> str:
     """The slug a written name gives: ``Kaïming He`` → ``kaiming-he``."""
     slug = slugify(natural_order(name))

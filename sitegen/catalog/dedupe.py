@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from sitegen.catalog.authors import family_name
 from sitegen.model import Problem, RichText, Severity, SourceEntry, SourceRef
 
 _NON_WORD = re.compile(r"[\W_]+")
@@ -158,19 +159,13 @@ class _Identity:
         )
 
 
-def _family(name: str) -> str:
-    """The last word of a name as entries display it (``Given von Family, Jr.``)."""
-    words = normalise(name.split(",")[0]).split()
-    return words[-1] if words else ""
-
-
 def identity(entry: SourceEntry, title: str = "") -> _Identity:
     """An entry's DOI (not an arXiv one), year and author family names, for conflicts;
     ``title`` is its normalised title."""
     doi = entry.doi.casefold() if entry.doi else None
     if doi and doi.startswith(ARXIV_DOI_PREFIX):
         doi = None
-    families = frozenset(f for f in map(_family, entry.authors) if f)
+    families = frozenset(f for f in map(family_name, entry.authors) if f)
     return _Identity(
         doi, _arxiv(entry), entry.year, families, 0 < len(title.split()) <= GENERIC_WORDS
     )
