@@ -151,10 +151,10 @@ class LineEditor:
     ) -> bool:
         """``tags: [a, b]`` becomes ``tags: [a, b, c]``, on one line or several, spacing,
         trailing comma and comments kept."""
-        last = _flow_last_item(lines, row, column, end)
-        if last is None:
+        found = _flow_scan(lines, row, column, end)
+        if found is None:
             return False
-        at_row, at = last
+        at_row, at = found[1]
         body, ending = split_ending(lines[at_row])
         items = ", ".join(flow_token(tag) for tag in added)
         before = body[at - 1]
@@ -234,24 +234,8 @@ def _flow_end(body: str, start: int) -> int | None:
     """Index after the ``]`` or ``}`` closing the flow collection that opens at ``start``."""
     if body[start : start + 1] not in ("[", "{"):
         return None
-    depth = 0
-    index = start
-    while index < len(body):
-        char = body[index]
-        if char in "'\"" and body[index - 1] in " \t[{,:":  # a quote inside a word is text
-            stop = _scalar_end(body, index)
-            if stop is None:
-                return None
-            index = stop
-            continue
-        if char in "[{":
-            depth += 1
-        elif char in "]}":
-            depth -= 1
-            if depth == 0:
-                return index + 1
-        index += 1
-    return None
+    found = _flow_scan([body], 0, start, 1)
+    return found[0][1] if found else None
 
 
 def key_line_comment(body: str, column: int) -> str:
@@ -294,10 +278,13 @@ def _value_end(body: str, start: int) -> int | None:
     return _scalar_end(body, index)
 
 
-def _flow_last_item(lines: list[str], row: int, column: int, end: int) -> tuple[int, int] | None:
-    """(line, index) just after the last item of the flow list that opens at ``row``,
-    ``column`` and closes before line ``end``: where a new item goes. None when its
-    shape is not understood (a quoted item over several lines)."""
+def _flow_scan(
+    lines: list[str], row: int, column: int, end: int
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """Where the flow collection opening at ``row``, ``column`` closes, on a line before
+    ``end``, and where its last item ends: two (line, index) places, just after the ``]``
+    or ``}`` and just after the item (where a new item goes). None when it does not close
+    there, or its shape is not understood (a quoted item over several lines)."""
     depth = 0
     last = (row, column + 1)
     for number in range(row, end):
@@ -318,7 +305,7 @@ def _flow_last_item(lines: list[str], row: int, column: int, end: int) -> tuple[
             elif char in "]}":
                 depth -= 1
                 if depth == 0:
-                    return last
+                    return (number, index + 1), last
             if char not in " \t" and depth >= 1 and not (depth == 1 and char == "["):
                 last = (number, index + 1)
             index += 1
