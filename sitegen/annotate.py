@@ -149,12 +149,25 @@ def _write(path: Path, text: str, bom: bool, unchanged: Callable[[], bool]) -> b
     A symbolic link stays a link: the file it leads to is replaced. The new bytes reach
     the disk first, so a crash leaves the old file or the new one, and the check comes
     after that wait, right before the replace.
+
+    A file with other hard links is rewritten in place instead, after the same check:
+    a replace would leave the other names with the old text (Vim's ``backupcopy=auto``
+    and Emacs' ``backup-by-copying-when-linked`` decide the same).
     """
     path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
+    data = ("\ufeff" if bom else "").encode() + text.encode("utf-8")
+    if _links(path) > 1:
+        if not unchanged():
+            return False
+        with open(path, "r+b") as file:
+            file.write(data)
+            file.truncate()
+            file.flush()
+            os.fsync(file.fileno())
+        return True
     _remove_stale_scratch(path)
     scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    data = ("\ufeff" if bom else "").encode() + text.encode("utf-8")
     try:
         scratch.write_bytes(data)
         if path.exists():
@@ -167,6 +180,14 @@ def _write(path: Path, text: str, bom: bool, unchanged: Callable[[], bool]) -> b
         return True
     finally:
         scratch.unlink(missing_ok=True)
+
+
+def _links(path: Path) -> int:
+    """How many names (hard links) the file has; 0 when it is not there yet."""
+    try:
+        return path.stat().st_nlink
+    except FileNotFoundError:
+        return 0
 
 
 def _remove_stale_scratch(path: Path) -> None:
