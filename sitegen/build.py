@@ -187,7 +187,7 @@ def build_site(
                 indexing.wait()
         with indexing or contextlib.nullcontext():  # a failure drops what indexing made
             with timer.phase("plan"):
-                memory.plan.take_texts(stages)
+                memory.plan.take_kept(stages, pages=not stages.remember)
                 cited = citations(catalog, settings, memory.plan)
                 pages = plan_pages(catalog, settings, memory.plan, cited=cited)
                 pages += browse_pages(catalog)
@@ -197,7 +197,7 @@ def build_site(
             with timer.phase("digest"):
                 replanned = memory.plan.replanned
                 digests = page_digests(
-                    renderer, pages, settings, catalog, memory.digests, replanned
+                    renderer, pages, settings, catalog, memory.plan.digests, replanned
                 )
                 todo = (
                     range(len(pages))
@@ -239,8 +239,8 @@ def build_site(
         cache.save(placed.records, touched=None if full else placed.touched)
         memory.build_cache = cache
         memory.plan.finish()
-        if not stages.remember:  # a one-off build: the next starts from its texts
-            memory.plan.keep_texts(stages)
+        if not stages.remember:  # a one-off build: the next starts from its plan
+            memory.plan.keep(stages)
         if indexing is not None:
             with timer.phase("index"):  # the part of indexing that waits for the pages
                 indexing.finish()

@@ -15,7 +15,7 @@ import datetime as dt
 import functools
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +75,8 @@ class Digester:
         if kind is dict:
             items = [token(k) + b"\x1e" + token(v) for k, v in value.items()]
             return b"{" + b"\x1f".join(items) + b"}"
+        if isinstance(value, Mapping):  # a context made when first read: as the dict
+            return token(dict(value))
         own = getattr(value, "digest", None)
         if type(own) is str and own:
             return b"D" + own.encode()

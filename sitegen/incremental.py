@@ -5,22 +5,23 @@
   are read (``catalog_values``). Values are named by key: ``paper:<key>``,
   ``list:<slug>``; derived ones too: ``cite:<key>`` (the paper's citation key) and
   ``near:<key>`` (its neighbours in its first topic).
-- Planning records, on each paper page, the keys of the values it shows
-  (``Page.shows``) and keeps the page in a ``Recorded`` with those keys.
-- The next build in the same process (``sitegen serve``) compares the old and new
-  values key by key (``changed_values``, over what the last plan's pages showed,
-  ``Shown``): papers by digest, lists, citation keys, and neighbours only in the
-  topics whose order moved. Only pages that show a changed value are planned again
-  (``Recorded.stale``); the rest are the last plan's, with their digests. A change to
-  what every page shows (settings, topics, which papers are visible) plans all.
+- Planning records, for each paper page, the keys of the values it shows and keeps
+  the page in a ``Recorded`` with those keys.
+- The next build compares the old and new values key by key (``changed_values``,
+  over what the last plan's pages showed, ``Shown``): papers by digest, lists,
+  citation keys, and neighbours only in the topics whose order moved. Only pages that
+  show a changed value are planned again (``Recorded.stale``); the rest are the last
+  plan's (in ``sitegen serve``), or pages whose context is made only if read (in a
+  one-off build, which starts from the plan the last one left: ``KeptPlan``), with
+  their digests. A change to what every page shows (settings, topics, which papers
+  are visible) plans all.
 
 Pages that list many papers (home, topic, tag and list pages, exports, feeds)
 are planned every build; their digests are made from the digests of the values
 they show, so they render only when one of those changed. ``PaperTexts`` keeps what
 is made per paper (citation stems, BibTeX entries, CSL-JSON items and ``papers.json``
 records) by paper key, and makes it again only for the papers changed since the last
-plan (``PlanMemory.changed_since``); ``sitegen build`` leaves them on disk for the next
-(``KeptTexts``). docs/builds.md explains it.
+plan (``PlanMemory.changed_since``). docs/builds.md explains it.
 """
 
 from __future__ import annotations
@@ -77,10 +78,10 @@ class Recorded(Generic[T]):
     site: str = ""
     """``site_values`` of the plan that made the items."""
     items: dict[str, T] = field(default_factory=dict)
+    """The items of this process's last plan (none yet in a one-off build that took
+    ``shows`` from the last build: ``PlanMemory.take_kept``)."""
     shows: dict[str, frozenset[str]] = field(default_factory=dict)
     """Item key → keys of the values it shows."""
-    shown_by: dict[str, set[str]] = field(default_factory=dict)
-    """Value key → keys of the items showing it."""
     changed: frozenset[str] | None = None
     """Value keys changed since the plan before (None: everything, a first or full plan)."""
 
@@ -88,28 +89,16 @@ class Recorded(Generic[T]):
         """Keys of the items to make again now that the values named ``changed`` changed
         (None: any value may have, and the items to make are not the same), or None for
         every item."""
-        if changed is None or site != self.site or not self.items:
+        if changed is None or site != self.site or not self.shows:
             self.changed = None
-            self.clear()
+            self.items, self.shows = {}, {}
             return None
         self.changed = frozenset(changed)
-        stale: set[str] = set()
-        for key in self.changed:
-            stale.update(self.shown_by.get(key, ()))
-        return stale
-
-    def clear(self) -> None:
-        """Forget every item."""
-        self.items, self.shows, self.shown_by = {}, {}, {}
+        return {key for key, shows in self.shows.items() if not shows.isdisjoint(self.changed)}
 
     def record(self, key: str, item: T, shows: Iterable[str]) -> None:
         """Keep ``item`` under ``key``, made from the values named ``shows``."""
-        shown = frozenset(shows)
-        for old in self.shows.get(key, frozenset()) - shown:
-            self.shown_by[old].discard(key)
-        for value in shown:
-            self.shown_by.setdefault(value, set()).add(key)
-        self.items[key], self.shows[key] = item, shown
+        self.items[key], self.shows[key] = item, frozenset(shows)
 
     def finish(self, site: str) -> None:
         """End a plan: remember what every item shows (``site_values``)."""
@@ -178,8 +167,8 @@ class PaperTexts:
             self.digests[paper.key] = blake(text.encode("utf-8", "surrogatepass")).hex()
 
 
-TEXTS_STAGE = "paper-texts"
-"""The stage cache's name for the per-paper texts a one-off build leaves for the next."""
+PLAN_STAGE = "plan"
+"""The stage cache's name for the plan a one-off build leaves for the next."""
 
 
 @dataclass
@@ -200,14 +189,24 @@ class PerPaper:
 
 
 @dataclass
-class KeptTexts:
-    """A plan's per-paper texts as ``sitegen build`` leaves them for the next build, with
-    what ``PlanMemory.changed_since`` compares: the ``site_values`` and paper digests they
-    were made from."""
+class PageDigests:
+    """The last build's page digests by URL, and the site-wide inputs they were made with
+    (``sitegen.pagedigest``)."""
+
+    site: bytes = b""
+    templates: dict[str | None, str] = field(default_factory=dict)
+    by_url: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class KeptPlan:
+    """A plan as ``sitegen build`` leaves it for the next build (``PlanMemory.keep``)."""
 
     site: str
-    papers: dict[str, str]
+    shows: dict[str, frozenset[str]]
+    shown: Shown
     texts: PerPaper
+    digests: PageDigests
 
 
 @dataclass
@@ -252,6 +251,8 @@ class PlanMemory:
     replanned: frozenset[str] | None = None
     """URLs of the paper pages the last plan made again (None: every page); the others
     are the plan's before, unchanged."""
+    digests: PageDigests = field(default_factory=PageDigests)
+    """The last build's page digests."""
 
     @property
     def changed_papers(self) -> frozenset[str] | None:
@@ -274,21 +275,28 @@ class PlanMemory:
             paper.key for paper in catalog.papers if shown.get(paper.key) != paper.digest
         )
 
-    def take_texts(self, stages: StageCache) -> None:
-        """Start from the per-paper texts the last ``sitegen build`` left, unless this
-        memory has a plan already: a one-off build then makes only the changed papers'."""
-        kept = None if self.paper_pages.site else stages.get(TEXTS_STAGE, code_signature())
-        if isinstance(kept, KeptTexts):
-            self.paper_pages.site, self.shown.papers, self.texts = (
-                kept.site,
-                kept.papers,
-                kept.texts,
-            )
+    def take_kept(self, stages: StageCache, *, pages: bool) -> None:
+        """Start from the plan the last ``sitegen build`` left, unless this memory has a
+        plan already: its per-paper texts, so only the changed papers' are made again,
+        and with ``pages`` (a one-off build) what each paper page showed and the pages'
+        digests, so only the pages showing a changed value are planned and digested (in
+        full: a long-lived process keeps its pages themselves)."""
+        kept = None if self.paper_pages.site else stages.get(PLAN_STAGE, code_signature())
+        if not isinstance(kept, KeptPlan):
+            return
+        self.paper_pages.site, self.shown.papers, self.texts = (
+            kept.site,
+            kept.shown.papers,
+            kept.texts,
+        )
+        if pages:
+            self.paper_pages.shows, self.shown, self.digests = kept.shows, kept.shown, kept.digests
 
-    def keep_texts(self, stages: StageCache) -> None:
-        """Leave this plan's per-paper texts for the next ``sitegen build``."""
-        kept = KeptTexts(self.paper_pages.site, self.shown.papers, self.texts)
-        stages.put(TEXTS_STAGE, code_signature(), kept)
+    def keep(self, stages: StageCache) -> None:
+        """Leave this plan for the next ``sitegen build`` (``take_kept``)."""
+        pages = self.paper_pages
+        kept = KeptPlan(pages.site, pages.shows, self.shown, self.texts, self.digests)
+        stages.put(PLAN_STAGE, code_signature(), kept)
 
     def finish(self) -> None:
         """End a plan: orderings not used in it are let go."""

@@ -13,7 +13,6 @@ from pathlib import Path
 from sitegen.cache import BuildCache, StageCache
 from sitegen.catalog.stages import CatalogMemory
 from sitegen.incremental import PlanMemory
-from sitegen.pagedigest import PageDigests
 from sitegen.render import Renderer
 
 
@@ -26,7 +25,6 @@ class BuildMemory:
     """The catalogue's on-disk stages, also held in memory when ``remember`` is set."""
     catalog: CatalogMemory = field(default_factory=CatalogMemory)
     plan: PlanMemory = field(default_factory=PlanMemory)
-    digests: PageDigests = field(default_factory=PageDigests)
     renderer: tuple[object, Renderer] | None = None
     """The renderer (templates compiled) with what it was made for."""
     build_cache: BuildCache | None = None

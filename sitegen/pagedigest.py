@@ -8,11 +8,11 @@ source of every template it uses (docs/builds.md, step 3).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
 
 from sitegen.browse_pages import Browse
 from sitegen.citation_styles import own_style_file
 from sitegen.digest import Digester, blake, code_signature
+from sitegen.incremental import PageDigests
 from sitegen.model import STATUSES, Catalog
 from sitegen.pages import Page
 from sitegen.render import Renderer
@@ -43,16 +43,6 @@ def site_digest(settings: Settings, catalog: Catalog, extra_head: str, browse: B
         extra_head.encode(),
         code_signature().encode(),
     )
-
-
-@dataclass
-class PageDigests:
-    """The last build's page digests by URL, and the site-wide inputs they were made with
-    (kept between the builds of ``sitegen serve``)."""
-
-    site: bytes = b""
-    templates: dict[str | None, str] = field(default_factory=dict)
-    by_url: dict[str, str] = field(default_factory=dict)
 
 
 def page_digests(

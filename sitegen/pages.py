@@ -7,9 +7,9 @@ context (or a template it uses) changed; docs/templates.md lists the contexts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from typing import Any, cast
 
 from sitegen.citations import Citations
@@ -60,8 +60,6 @@ class Page:
     inputs: Any = None
     """What the page is made from, when that is less than its context (a data page
     made by a function: what the function reads of it); None means the context."""
-    shows: frozenset[str] = frozenset()
-    """Keys of the catalogue values a paper page shows (``sitegen.incremental``)."""
 
     @cached_property
     def output(self) -> str:
@@ -132,6 +130,35 @@ def _placements(catalog: Catalog) -> dict[str, list[ListPlacement]]:
     return found
 
 
+class LazyContext(Mapping[str, Any]):
+    """A page's context, made when first read. A one-off build that took the last plan
+    (``PlanMemory.take_kept``) reads it only for the paper pages it plans again or
+    renders, not for the thousands it keeps; pickled (to a render worker) as a dict."""
+
+    __slots__ = ("_made", "_make")
+
+    def __init__(self, make: Callable[[], dict[str, Any]]) -> None:
+        self._make: Callable[[], dict[str, Any]] | None = make
+        self._made: dict[str, Any] = {}
+
+    def _context(self) -> dict[str, Any]:
+        if self._make is not None:
+            self._made, self._make = self._make(), None
+        return self._made
+
+    def __getitem__(self, key: str) -> Any:
+        return self._context()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._context())
+
+    def __len__(self) -> int:
+        return len(self._context())
+
+    def __reduce__(self) -> tuple[type[dict[str, Any]], tuple[dict[str, Any]]]:
+        return dict, (self._context(),)
+
+
 def _paper_pages(
     catalog: Catalog,
     topic_members: Mapping[str, Sequence[Paper]],
@@ -139,8 +166,10 @@ def _paper_pages(
     memory: PlanMemory,
     site: str,
 ) -> list[Page]:
-    """Every paper's page; in a long-lived process only those showing a value changed
-    since the last plan (``changed_values``) are planned again (``Recorded.stale``)."""
+    """Every paper's page. The pages showing a value changed since the last plan
+    (``changed_values``, ``Recorded.stale``; every page in a first plan) are planned again
+    and what they show recorded; the others are the last plan's pages, or in a one-off
+    build new ones whose contexts are made only if read (``LazyContext``)."""
     placements = _placements(catalog)
     orders = {slug: tuple(p.key for p in papers) for slug, papers in topic_members.items()}
     lists = {rl.slug: value_digest(rl) for rl in catalog.lists}
@@ -155,46 +184,56 @@ def _paper_pages(
     recorded = memory.paper_pages
     stale = recorded.stale(site, values)
     at: dict[str, dict[str, int]] = {}  # topic slug → position of each paper, as needed
-    for paper in (
-        catalog.papers
-        if stale is None
-        else (catalog.paper(k) for k in sorted(stale) if catalog.get(k))
-    ):
-        prev_paper = next_paper = None
-        if paper.topics and paper.topics[0] in orders:
-            order = orders[paper.topics[0]]
-            if paper.topics[0] not in at:
-                at[paper.topics[0]] = {key: index for index, key in enumerate(order)}
-            before, after = neighbours(order, at[paper.topics[0]][paper.key])
-            prev_paper = catalog.paper(before) if before else None
-            next_paper = catalog.paper(after) if after else None
-        related = [catalog.paper(key) for key in paper.related if catalog.get(key)]
-        in_lists = placements.get(paper.key, [])
-        shown_papers = [paper, *related, *(p for p in (prev_paper, next_paper) if p is not None)]
-        shows = {f"paper:{p.key}" for p in shown_papers}
-        shows.update(f"list:{place.reading_list.slug}" for place in in_lists)
-        shows.update((f"cite:{paper.key}", f"near:{paper.key}"))
-        context = {
+
+    def near(paper: Paper) -> tuple[Paper | None, Paper | None]:
+        """The papers before and after ``paper`` in its first topic."""
+        slug = paper.topics[0] if paper.topics else None
+        if slug not in orders:
+            return None, None
+        if slug not in at:
+            at[slug] = {key: index for index, key in enumerate(orders[slug])}
+        before, after = neighbours(orders[slug], at[slug][paper.key])
+        return (catalog.paper(before) if before else None, catalog.paper(after) if after else None)
+
+    def related(paper: Paper) -> list[Paper]:
+        return [catalog.paper(key) for key in paper.related if catalog.get(key)]
+
+    def context(paper: Paper) -> dict[str, Any]:
+        prev_paper, next_paper = near(paper)
+        return {
             "paper": paper,
             "topics": [catalog.topic(slug) for slug in paper.topics],
             "breadcrumbs": _topic_trail(catalog, paper),
-            "related": related,
+            "related": related(paper),
             "prev": prev_paper,
             "next": next_paper,
             "first_topic": catalog.topic(paper.topics[0]) if paper.topics else None,
             "bibtex": cited.entries[paper.key],
-            "in_lists": in_lists,
+            "in_lists": placements.get(paper.key, []),
         }
-        page = Page(
-            paper_url(paper.key),
-            "paper.html",
-            context,
-            title=paper.title.plain,
-            description=paper.summary or _excerpt(paper.abstract.plain),
-            kind="paper",
-            shows=frozenset(shows),
-        )
-        recorded.record(paper.key, page, shows)
+
+    def shows(paper: Paper) -> set[str]:
+        papers = [paper, *related(paper), *(p for p in near(paper) if p is not None)]
+        keys = {f"paper:{p.key}" for p in papers}
+        keys.update(f"list:{place.reading_list.slug}" for place in placements.get(paper.key, []))
+        keys.update((f"cite:{paper.key}", f"near:{paper.key}"))
+        return keys
+
+    pages = []
+    for paper in catalog.papers:
+        page = None if stale is None or paper.key in stale else recorded.items.get(paper.key)
+        if page is None:
+            page = Page(
+                paper_url(paper.key),
+                "paper.html",
+                LazyContext(partial(context, paper)),
+                title=paper.title.plain,
+                description=paper.summary or _excerpt(paper.abstract.plain),
+                kind="paper",
+            )
+            if stale is None or paper.key in stale:
+                recorded.record(paper.key, page, shows(paper))
+        pages.append(cast(Page, page))
     recorded.finish(site)
     if stale is None:
         shown.papers = {paper.key: paper.digest for paper in catalog.papers}
@@ -203,7 +242,7 @@ def _paper_pages(
         shown.papers.update((key, catalog.paper(key).digest) for key in cited.changed or ())
         memory.replanned = frozenset(paper_url(key) for key in stale)
     memory.shown = shown
-    return cast(list[Page], [recorded.items[paper.key] for paper in catalog.papers])
+    return pages
 
 
 def _topic_trail(catalog: Catalog, paper: Paper) -> list[Topic]:

@@ -489,6 +489,27 @@ def test_one_field_edit_equals_a_clean_build(
     assert _tree(kept.output) == _tree(_fresh(project).output)
 
 
+def test_sitegen_build_after_an_edit_plans_again_only_the_pages_it_reaches(
+    project: Path,
+) -> None:
+    # A one-off build takes the plan the last one left: the other paper pages keep their
+    # digests and their contexts are never made, yet the site equals a clean build's,
+    # also where an output of an unchanged paper was deleted (its page is made in full).
+    keys = _keys(project)
+    editor = Editor(project, keys)
+    _build(project)
+    editor.apply(("annotation", 2, ("summary", "Edited summary")))
+    (project / "_site" / "papers" / keys[7] / "index.html").unlink()
+    memory = BuildMemory.for_project(project, remember=False)
+    kept = _build(project, memory=memory)
+    replanned = memory.plan.replanned
+    assert replanned is not None
+    assert f"papers/{keys[2]}/" in replanned
+    assert len(replanned) <= 5 < len(keys)
+    assert f"papers/{keys[7]}/index.html" in kept.written
+    assert _tree(kept.output) == _tree(_fresh(project).output)
+
+
 @pytest.mark.parametrize(("name", "value"), [("authors", ["Ada Lovelace"]), ("year", 2021)])
 @pytest.mark.parametrize("serve", [False, True], ids=["cli", "serve"])
 def test_a_new_citation_key_for_one_paper_equals_a_clean_build(
