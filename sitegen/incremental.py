@@ -195,6 +195,9 @@ class PageDigests:
 
     site: bytes = b""
     templates: dict[str | None, str] = field(default_factory=dict)
+    """Template name → digest of it and the templates it uses."""
+    sources: bytes = b""
+    """``Renderer.sources`` of the templates digested."""
     by_url: dict[str, str] = field(default_factory=dict)
 
 

@@ -132,6 +132,21 @@ class Renderer:
         return unique
 
     @cached_property
+    def sources(self) -> bytes:
+        """Digest of every template file's path and bytes: what the templates' digests are
+        made from. Contents, not modification times: a template saved twice within the
+        file system's timestamp resolution must not leave the first version in use."""
+        return blake(
+            *(
+                part
+                for folder in self.template_dirs
+                for path in sorted(folder.rglob("*"))
+                if path.is_file()
+                for part in (os.fsencode(path), path.read_bytes())
+            )
+        )
+
+    @cached_property
     def env(self) -> jinja2.Environment:
         """The Jinja environment with sitegen's filters."""
         env = jinja2.Environment(
@@ -339,18 +354,7 @@ def kept_renderer(
     templates, settings, topic names, extra head and author links, else a new one; with
     what it is for."""
     fresh = renderer_for(catalog, settings, extra_head)
-    # Contents, not modification times: a template saved twice within the file system's
-    # timestamp resolution must not leave the first version compiled. They are small.
-    templates = blake(
-        *(
-            part
-            for folder in fresh.template_dirs
-            for path in sorted(folder.rglob("*"))
-            if path.is_file()
-            for part in (os.fsencode(path), path.read_bytes())
-        )
-    )
-    made_for = (templates, settings, dict(fresh.topic_names), extra_head, fresh.browse)
+    made_for = (fresh.sources, settings, dict(fresh.topic_names), extra_head, fresh.browse)
     if held is not None and held[0] == made_for:
         return held
     return made_for, fresh
