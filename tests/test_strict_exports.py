@@ -210,12 +210,27 @@ def test_papers_pasted_one_by_one_from_dblp_repeat_their_volume_silently() -> No
     assert len(titles) == 6
 
 
-def test_a_volume_given_twice_with_different_fields_is_still_a_warning() -> None:
-    text = "@book{k, title = {One}, year = 2020}\n@book{k, title = {Another}, year = 2021}\n"
-    titles, problems = parse(text)
-    assert titles == ["One", "Another"]
+def test_a_key_given_to_two_entries_warns_only_when_a_crossref_names_it() -> None:
+    # Google Scholar's keys pasted into one file: he2016deep for two papers.
+    pasted = (
+        "@inproceedings{he2016deep, title={Deep residual learning for image recognition},"
+        " booktitle={CVPR}, year={2016}}\n"
+        "@article{he2016deep, title={Deep networks with stochastic depth}, year={2016},"
+        " journal={ECCV}}\n"
+    )
+    titles, problems = parse(pasted)
+    assert len(titles) == 2
+    assert problems == []
+    volumes = (
+        "@book{v, title = {One Volume}, year = 2020}\n"
+        "@book{v, title = {Another Volume}, year = 2021}\n"
+        "@incollection{c, title = {A Chapter}, crossref = {v}}\n"
+    )
+    titles, problems = parse(volumes)
+    assert titles == ["Another Volume", "A Chapter"]
     assert problems == [
-        "seeds/dblp.bib:2: warning: entry key 'k' is used twice in this file; both entries are read"
+        "seeds/dblp.bib:3: warning: @incollection{c}: crossref 'v' names two entries in this "
+        "file (lines 1 and 2); the first is read: give one another key"
     ]
 
 
@@ -308,3 +323,41 @@ def test_crossref_api_container_titles_of_book_and_series_are_read_without_warni
         "Deep Learning for Images",
         "Computer Vision – ECCV 2020",
     )
+
+
+# ScienceDirect (Elsevier) writes one keywords field per keyword; Zotero's own BibTeX
+# export writes one annote field per note.
+ELSEVIER = """@article{MCABEE2017277,
+title = "Inductive reasoning: The promise of big data",
+journal = "Human Resource Management Review",
+volume = "27",
+number = "2",
+pages = "277 - 290",
+year = "2017",
+issn = "1053-4822",
+doi = "https://doi.org/10.1016/j.hrmr.2016.08.005",
+author = "Samuel T. McAbee and Ronald S. Landis and Maura I. Burke",
+keywords = "Big data",
+keywords = "Theory",
+keywords = "Inductive reasoning",
+annote = {First note},
+annote = {Second note},
+url = "https://doi.org/10.1016/j.hrmr.2016.08.005",
+url = "https://doi.org/10.1016/j.hrmr.2016.08.005",
+}
+"""
+
+
+def test_fields_given_once_per_value_are_read_whole_without_warning() -> None:
+    (entry,), problems = parse_seed_text(ELSEVIER, "seeds/sciencedirect.bib")
+    assert problems == []
+    assert entry.tags == ("Big data", "Theory", "Inductive reasoning")
+    assert entry.doi == "10.1016/j.hrmr.2016.08.005"
+    # Two different titles: one is dropped, which the user should hear of.
+    _, problems = parse_seed_text(
+        "@article{w, title = {English title}, title = {Título en español}, year = 2020}\n",
+        "seeds/wiley.bib",
+    )
+    assert [str(p) for p in problems] == [
+        "seeds/wiley.bib:1: warning: @article{w}: field 'title' is given twice; the first is used"
+    ]

@@ -44,6 +44,10 @@ _INHERITED = ("booktitle", "year", "date", "journal", "journaltitle", "publisher
 """Fields a ``crossref`` child takes from its parent when it lacks them."""
 
 
+_REPEATED = {"keywords": ", ", "annote": "\n\n"}
+"""Fields that exporters give once per value, and the separator that joins their values."""
+
+
 def without_comment_lines(text: str) -> str:
     """The text with every line that starts with ``%`` emptied (line numbers kept)."""
     return _COMMENT_LINE.sub("", text)
@@ -94,10 +98,17 @@ def _record(
 
     for item in entry.fields:
         name = str(item.key).strip().lower()
-        if name in record.fields:
-            warn(f"{record.label}: field {name!r} is given twice; the first is used")
-            continue
         warnings: list[str] = []
+        if name in record.fields:
+            try:
+                again = resolve_value(str(item.value), strings, warnings)
+            except MalformedValue:
+                again = None
+            if name in _REPEATED:  # Elsevier's one keyword a field, Zotero's one note a field
+                record.fields[name] += _REPEATED[name] + (again or "")
+            elif again != record.fields[name]:
+                warn(f"{record.label}: field {name!r} is given twice; the first is used")
+            continue
         try:
             record.fields[name] = resolve_value(str(item.value), strings, warnings)
         except MalformedValue as exc:
@@ -113,9 +124,12 @@ def read_records(
 ) -> Iterator[Record]:
     """Every usable entry in file order; broken blocks become warnings.
 
-    An entry given again word for word under the same key is read once, silently:
-    DBLP's "with crossref" exports, pasted one paper at a time, repeat the volume's
-    ``@proceedings`` after each of its papers.
+    An entry given again word for word under the same key is read once: DBLP's "with
+    crossref" exports, pasted one paper at a time, repeat the volume's ``@proceedings``
+    after each of its papers. Two different entries under one key (Google Scholar's
+    ``he2016deep`` for two papers pasted into one file) are both read, silently too:
+    sitegen keys papers by their titles, so only a ``crossref`` to that key is in doubt
+    (``with_crossrefs`` says so).
     """
     first: dict[str, Record] = {}
     for block in library.blocks:
@@ -134,9 +148,7 @@ def read_records(
             earlier = first.get(str(block.key))
             if record is not None and earlier is not None and _same(record, earlier):
                 continue
-            said = f"entry key {block.key!r} is used twice in this file; both entries are read"
-            problems.append(Problem(display, line, said, Severity.WARNING))
-            problems.extend(found)
+            problems.extend(found)  # both are read: sitegen keys papers by title, not key
         elif isinstance(block, bib.ParsingFailedBlock):
             if _NOT_ENTRY.match(block.raw or ""):
                 continue  # a broken @comment or @preamble holds no paper
@@ -200,9 +212,30 @@ _PROCEEDINGS = frozenset({"proceedings", "mvproceedings"})
 """Volumes that are never read as a work of their own: a book may be, as well as its chapters."""
 
 
-def _parent(record: Record, target: str, by_key: dict[str, Record]) -> Record | None:
-    parent = by_key.get(target.strip().casefold())
-    return None if parent is record else parent
+def _parent(
+    record: Record,
+    field: str,
+    target: str,
+    keys: tuple[dict[str, Record], dict[str, Record]],
+    display: str,
+    problems: list[Problem],
+) -> Record | None:
+    """The entry ``field`` (``crossref`` or ``xdata``) names: the first of that key, with a
+    warning when two entries have it; a warning when none has it and that loses data."""
+    by_key, twice = keys
+    folded = target.strip().casefold()
+    parent = by_key.get(folded)
+    if parent is None or parent is record:
+        _dangling(record, field, target, display, problems)
+        return None
+    other = twice.get(folded)
+    if other is not None:
+        said = (
+            f"{record.label}: {field} {target.strip()!r} names two entries in this file "
+            f"(lines {parent.line} and {other.line}); the first is read: give one another key"
+        )
+        problems.append(Problem(display, record.line, said, Severity.WARNING))
+    return parent
 
 
 def _dangling(
@@ -257,21 +290,20 @@ def with_crossrefs(records: list[Record], display: str, problems: list[Problem])
     ``@set`` entries papers.
     """
     by_key: dict[str, Record] = {}
+    twice: dict[str, Record] = {}
     for record in records:
-        by_key.setdefault(record.key.casefold(), record)
+        folded = record.key.casefold()
+        (twice if folded in by_key else by_key).setdefault(folded, record)
+    keys = (by_key, twice)
     volumes: set[int] = set()
     for record in records:
         for target in filter(str.strip, record.fields.get("xdata", "").split(",")):
-            source = _parent(record, target, by_key)
-            if source is None:
-                _dangling(record, "xdata", target, display, problems)
+            source = _parent(record, "xdata", target, keys, display, problems)
             for name, value in source.fields.items() if source else ():
                 record.fields.setdefault(name, value)
         target = record.fields.get("crossref", "").strip()
-        parent = _parent(record, target, by_key) if target else None
+        parent = _parent(record, "crossref", target, keys, display, problems) if target else None
         if parent is None:
-            if target:
-                _dangling(record, "crossref", target, display, problems)
             continue
         if parent.type in _CONTAINERS:
             volumes.add(id(parent))
