@@ -361,3 +361,14 @@ def test_fields_given_once_per_value_are_read_whole_without_warning() -> None:
     assert [str(p) for p in problems] == [
         "seeds/wiley.bib:1: warning: @article{w}: field 'title' is given twice; the first is used"
     ]
+
+
+def test_a_proceedings_is_a_venue_only_for_a_booktitle_that_is_its_title() -> None:
+    text = (
+        "@inproceedings{p, title = {A Paper}, booktitle = {{}}, year = 2020}\n"
+        "@proceedings{v, title = {Workshop Notes}, year = 2020}\n"
+        "@proceedings{w, title = {Colon at the end:}, year = 2020}\n"
+    )
+    titles, problems = parse(text)
+    assert titles == ["A Paper", "Workshop Notes", "Colon at the end:"]
+    assert problems == []

@@ -258,11 +258,10 @@ def _dangling(
 
 def _volume_titles(records: list[Record]) -> set[str]:
     """The ``booktitle`` of every paper, as ``_title_key`` compares volume titles."""
-    return {
-        _title_key(r.fields["booktitle"])
-        for r in records
-        if r.fields.get("booktitle") and r.type not in _CONTAINERS
-    }
+    found = (
+        _title_key(r.fields.get("booktitle", "")) for r in records if r.type not in _CONTAINERS
+    )
+    return {title for title in found if title}
 
 
 def _title_key(title: str) -> str:
