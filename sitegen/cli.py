@@ -39,13 +39,18 @@ def report(problems: Iterable[Problem], *, strict: bool = False) -> int:
 
 
 def require_project(project: Path) -> None:
-    """Exit 1 naming ``project`` when it is not a folder: a typo in -C is no empty project."""
+    """Exit 1 naming ``project`` when it is not a folder, or holds no project (a typo in
+    -C, or the wrong folder: nothing is written there)."""
     if not project.is_dir():
         click.echo(
             f"error: {project}: no such project folder (`sitegen init {project}` makes one)",
             err=True,
         )
         sys.exit(1)
+    from sitegen.catalog import not_a_project
+
+    if (wrong_folder := not_a_project(project)) is not None:
+        sys.exit(report([wrong_folder]))
 
 
 def project_settings(options: Options) -> Settings:

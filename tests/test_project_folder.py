@@ -59,15 +59,24 @@ def test_an_empty_seeds_folder_with_annotations_is_one_error(
     ]
 
 
-def test_an_empty_folder_is_not_a_project(tmp_path: Path) -> None:
-    for command in ("check", "build"):
-        result = CliRunner().invoke(cli, ["-C", str(tmp_path), command])
-        assert result.exit_code == 1
+def test_an_empty_folder_is_not_a_project_and_nothing_is_written_there(tmp_path: Path) -> None:
+    for command in ("check", "build", "serve", "annotate x --status read", "search x"):
+        result = CliRunner().invoke(cli, ["-C", str(tmp_path), *command.split()])
+        assert result.exit_code == 1, command
         (error,) = errors(result)
         assert error.startswith(f"{tmp_path}: error: not a sitegen project: no sitegen.yaml")
         assert "'sitegen init'" in error and "'sitegen -C PATH'" in error
         assert "Traceback" not in result.output
-        assert not (tmp_path / "_site").exists()
+    assert list(tmp_path.iterdir()) == []  # no output, no cache, no lock in the wrong folder
+
+
+def test_the_library_says_so_too(tmp_path: Path) -> None:
+    from sitegen.catalog import load
+    from sitegen.settings import load_settings
+
+    settings, _ = load_settings(tmp_path)
+    (problem,) = load(settings).problems
+    assert "not a sitegen project" in problem.message
 
 
 def test_a_folder_with_only_sitegen_yaml_says_seeds_are_missing(tmp_path: Path) -> None:

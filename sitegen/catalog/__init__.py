@@ -7,8 +7,10 @@ build after all inputs were read, so one run lists everything to fix.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from sitegen.cache import StageCache
 from sitegen.catalog.annotations import annotation_files
@@ -67,7 +69,7 @@ class Loaded:
         return self.catalog
 
 
-__all__ = ["Loaded", "clean_entry", "load", "load_catalog"]
+__all__ = ["Loaded", "clean_entry", "load", "load_catalog", "not_a_project"]
 
 
 def _links(merged: MergedPaper, note: Annotation | None) -> tuple[tuple[str, str], ...]:
@@ -219,8 +221,9 @@ def load(
     if any(p.message == NOT_UTF8 for p in problems):  # stop before such a name is shown
         return Loaded(None, tuple(problems), ())
 
-    if not any((root / name).exists() for name in (SETTINGS_FILE, "seeds", "content")):
-        return Loaded(None, (_no_project(settings),), ())
+    wrong_folder = not_a_project(root)
+    if wrong_folder is not None:
+        return Loaded(None, (wrong_folder,), ())
 
     with timer.phase("load"):
         seeds = load_seeds(settings.seeds_dir, root, stages, memory)
@@ -279,9 +282,13 @@ def load(
     return Loaded(catalog, tuple(problems), merges)
 
 
-def _no_project(settings: Settings) -> Problem:
-    """The error of a folder that holds no project at all (the wrong folder, most likely)."""
-    where = printable(str(settings.root))
+def not_a_project(root: Path) -> Problem | None:
+    """The error of a folder that holds no project at all (the wrong folder, most likely):
+    none of ``sitegen.yaml``, ``seeds/`` and ``content/``, as Hugo and MkDocs stop
+    without their configuration."""
+    if any(os.path.lexists(root / name) for name in (SETTINGS_FILE, "seeds", "content")):
+        return None
+    where = printable(str(root.resolve()))
     said = (
         f"not a sitegen project: no {SETTINGS_FILE}, seeds/ or content/ here; start one with "
         "'sitegen init', or name the project's folder: 'sitegen -C PATH' before the command"
