@@ -86,3 +86,13 @@ def test_a_folder_with_only_sitegen_yaml_says_seeds_are_missing(tmp_path: Path) 
     (error,) = errors(result)
     assert error.startswith(f"seeds: error: no seeds/ folder in {tmp_path}: the papers come from")
     assert not (tmp_path / "_site").exists()
+
+
+def test_a_file_named_seeds_is_not_the_seeds_folder(make_project: Callable[..., Path]) -> None:
+    root = make_project(NOTES)
+    (root / "seeds").rmdir()
+    (root / "seeds").write_text(ZEBRA, encoding="utf-8")
+    result = check(root)
+    assert result.exit_code == 1
+    (error,) = errors(result)
+    assert error.startswith(f"seeds: error: seeds is not a folder in {root}: the papers come")

@@ -306,8 +306,11 @@ def _no_seeds(settings: Settings, has_papers: bool) -> Problem | None:
     naming = [*annotation_files(content), *list_files(content / "lists")]
     where = printable(str(settings.root))
     if not settings.seeds_dir.is_dir():
-        said = f"no seeds/ folder in {where}: the papers come from the abstract dumps and "
-        said += "bibliographies (.txt, .bib, .json) in it"
+        said = (
+            "seeds is not a folder" if os.path.lexists(settings.seeds_dir) else "no seeds/ folder"
+        )
+        said += f" in {where}: the papers come from the abstract dumps and bibliographies "
+        said += "(.txt, .bib, .json) in it"
     elif naming:
         said = f"seeds/ in {where} gives no papers"
     else:
