@@ -177,7 +177,8 @@ SHAPE_ID = "sitegen-shape-of-reference"
 STAND_IN = "zqxjv.k Zqxjv"
 """The title a shape's reference is made with: no ``text-case`` (lower, upper, first
 or every word capitalised, title, sentence) nor ``strip-periods`` leaves it as it is."""
-_PLAIN_TITLE = re.compile(r"\w[^<>&]*\s[^<>&]*\w\Z")
+_END = r"[^\s.,;:!?<>&]"
+_PLAIN_TITLE = re.compile(rf"{_END}[^<>&]*\s[^<>&]*{_END}\Z")
 
 
 def _shape(item: dict[str, Any], title: str) -> str | None:
@@ -189,9 +190,10 @@ def _shape(item: dict[str, Any], title: str) -> str | None:
     in ``is-numeric`` (never true of a title with a space), markup (``<span
     class="nocase">``) and escaping (none of ``<>&``), and in ``text-case`` and
     ``strip-periods``, which change the stand-in too: the shape's reference then does
-    not give the first item's (``_shape_reference``).
+    not give the first item's (``_shape_reference``). Nor may it start as the label
+    ``_format`` drops.
     """
-    if not title.isprintable() or not _PLAIN_TITLE.match(title):
+    if not title.isprintable() or not _PLAIN_TITLE.match(title) or _NUMBER_LABEL.match(title):
         return None
     return json.dumps({**item, "id": None, "title": None}, sort_keys=True)
 

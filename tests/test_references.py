@@ -173,12 +173,15 @@ TITLES = [
     "GPT-3.5 (in 2023) and e.g. friends",
     "Über alles: ein Titel",
     "Don't Stop Pretraining",
+    "(Re)thinking the investigation of complementary abilities…",
+    "Face-Aware Portrait Animation with Misabel++",
     "what is it?",  # a mark at its end: formatted by citeproc
     "Deep learning.",
     "GPT4",  # no space: is-numeric holds of it
     "Q&A for all",
     "a <b>bold</b> move",
     "ends in a digit 2",
+    "1. Introduction to the study of things",  # as the label a numeric style gives
 ]
 
 
@@ -203,9 +206,9 @@ def test_references_made_from_their_shape_s_are_citeprocs(
     made = {title: str(formatter._by_shape(item(title))) for title in TITLES}
     assert made == by_citeproc
     if style in ("apa", "ieee", "din-1505-2"):  # titles as they are
-        # Of the first 7 titles, the first is formatted, then the stand-in, then the
-        # other 6 are the shape's reference; the last 5 are formatted.
-        assert len(runs) == 1 + 1 + 5
+        # Of the first 9 titles, the first is formatted, then the stand-in, then the
+        # other 8 are the shape's reference; the last 6 are formatted.
+        assert len(runs) == 1 + 1 + 6
     else:  # title case: every title formatted, and the stand-in once
         assert len(runs) == len(TITLES) + 1
 
