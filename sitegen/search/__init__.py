@@ -28,6 +28,7 @@ from sitegen.search.pagefind import (
     PagefindError,
     StagedIndex,
     install_index,
+    remember_shards,
     remove_index,
     stage_index,
 )
@@ -54,6 +55,8 @@ class IndexResult:
     """Changes to the terminal index (none when there is no terminal index yet)."""
     shards: tuple[str, ...] = ()
     """The browser index's shards that were rewritten."""
+    spliced: tuple[str, ...] = ()
+    """Those of them spliced from the shard on disk rather than made whole."""
 
 
 def _error(exc: BaseException) -> SearchIndexError:
@@ -89,16 +92,25 @@ class IndexJob:
         try:
             language = self.settings.language
             papers = {paper.key: paper for paper in self.catalog.papers}
+            stages = self.stages if self.preview is None else None
+            previous: dict[str, dict[str, SearchRecord]] = {}
 
             def records_of(shard: str, keys: Sequence[str]) -> list[SearchRecord]:
                 chosen = [papers[key] for key in keys]
-                if self.stages is not None and self.preview is None:
-                    return kept_records(self.catalog, language, chosen, self.stages, shard)
+                if stages is not None:
+                    kept = previous.setdefault(shard, {})
+                    return kept_records(self.catalog, language, chosen, stages, shard, kept)
                 return search_records(self.catalog, language, self.preview, chosen)
 
-            preview = self.preview is not None
             self._staged = stage_index(
-                papers, records_of, self.output, language, fresh=fresh, preview=preview
+                papers,
+                records_of,
+                self.output,
+                language,
+                fresh=fresh,
+                preview=self.preview is not None,
+                stages=stages,
+                previous=previous,
             )
             if self.preview is not None:  # papers no longer shown
                 for key in self.preview.keys() - papers.keys():
@@ -117,13 +129,16 @@ class IndexJob:
                 shards: tuple[str, ...] = ()
             else:
                 shards = tuple(install_index(self._staged, self.output))
+                if self.stages is not None and self.preview is None:
+                    remember_shards(self._staged, self.output, self.stages)
             terminal = IndexUpdate()
             if index_exists(self.settings):
                 fingerprint = input_fingerprint(self.settings)
                 terminal = update_index(self.catalog, self.settings, fingerprint=fingerprint)
         except (PagefindError, IndexBusy, OSError) as exc:
             raise _error(exc) from exc
-        return IndexResult(bool(shards), terminal, shards)
+        spliced = self._staged.spliced if self._staged is not None else ()
+        return IndexResult(bool(shards), terminal, shards, spliced)
 
     def wait(self) -> None:
         """Wait until the changed shards are made (in memory; ``finish`` puts them in

@@ -5,11 +5,14 @@ seeded at random per process: the same records give ``filter/*.pf_filter``
 files listing values in another order, hence other file hashes, another
 ``.pf_meta`` (which names them) and another ``pagefind-entry.json`` (which
 names the meta file). Pages, words and fragments come out in the order the
-records went in. ``canonicalize`` sorts what is unordered, then renames the
-files it rewrote after their new content, as Pagefind names them (a prefix and
-a hash of the same length) and mends the references to them.
+records went in. ``canonicalize`` decodes a bundle (``read_bundle``: a
+``Bundle``) and writes it again (``write_bundle``) with what is unordered
+sorted, the files it wrote named after their content, as Pagefind names them (a
+prefix and a hash of the same length). A shard spliced from the one on disk
+(``splice.py``) is written by the same ``write_bundle``, so it has the bytes a
+clean build would give.
 
-It also cuts the word index into chunks again (``rechunk``), for two reasons.
+It also cuts the word index into chunks again (``write_bundle``), for two reasons.
 The browser loads one chunk per query word from each shard it searches, so a
 site split into ``n`` shards asks for chunks ``n`` times smaller to fetch about
 the bytes one bundle would (docs/builds.md, "Smaller chunks in shards"). And
@@ -20,6 +23,13 @@ them; here the upper bound is the last word whole. And the browser loads, for ea
 query word, the chunk holding the word as typed and the one holding its stem
 (``diffusion`` and ``diffus``): a chunk is not closed between a word and the words
 that extend it (up to twice its size), so the two are one chunk, not two.
+
+The data files are gzip of ``pagefind_dcd`` and CBOR. The meta file is ``[version,
+pages [fragment name, word count], index chunks [from, to, name], filters [name,
+file], sorts [name, pages in order], meta field names]``; a chunk is ``[[word,
+[[page, locations, meta locations], ...], [[variant form, pages], ...]], ...]``
+with each word's page numbers given as differences from the one before; a filter
+file is ``[name, [[value, [pages]], ...]]``.
 """
 
 from __future__ import annotations
@@ -28,6 +38,8 @@ import gzip
 import hashlib
 import itertools
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import cbor2
@@ -40,37 +52,155 @@ FAMILY_STEM = 5
 """Shortest word whose family (the words starting with it) a chunk keeps whole."""
 FAMILY_LIMIT = 2
 """How many times its size a chunk may grow to keep a family whole."""
+HASH_DIGITS = 7
+"""Hex digits of the hash Pagefind names chunk, filter and fragment files with."""
+ENTRY = "pagefind-entry.json"
+VERSION = "1.5.2"
+"""The only Pagefind format this module reads."""
 
 
-def _read(files: dict[str, bytes], name: str) -> Any:
-    data = gzip.decompress(files[name])
+def decode(data: bytes) -> Any:
+    """The value of a Pagefind data file's bytes; ``ValueError`` if it is not one."""
+    data = gzip.decompress(data)
     if not data.startswith(SIGNATURE):
-        raise ValueError(f"{name} is not a Pagefind data file")
+        raise ValueError("not a Pagefind data file")
     return cbor2.loads(data[len(SIGNATURE) :])
 
 
-def _rewrite(files: dict[str, bytes], old: str, value: Any) -> str:
-    """Put ``value`` under a name made from its content instead of ``old``; the new name.
-
-    Names are ``<folder/><prefix>_<hash>.<suffix>``: the hash keeps its length."""
-    del files[old]
-    return _add(files, old, value)
+def content_hash(data: bytes) -> str:
+    """The hash a canonical file is named after (``data``: decompressed)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
-def _add(files: dict[str, bytes], like: str, value: Any) -> str:
-    """Put ``value`` under a name shaped like ``like``'s, made from its content (longer
-    if another file has it); the name without its suffix."""
+@dataclass
+class Chunk:
+    """A chunk file of the word index, as read, and its words once decoded."""
+
+    bounds: list[str]
+    """The first and last word the meta file gives it (the first maybe cut short)."""
+    name: str
+    """Its name, without ``index/`` and suffix."""
+    data: bytes
+    reusable: bool
+    """Canonical, cut with the chunk size being written and not changed since (a
+    splice marks the ones it changes): written again as it is when its neighbours
+    leave it whole."""
+    words: list[list[Any]] | None = None
+    """Its words, once ``decoded``."""
+
+    def decoded(self) -> list[list[Any]]:
+        """Its words (decoded once; checked against its name if ``reusable``)."""
+        if self.words is None:
+            path = f"index/{self.name}.pf_index"
+            self.words = _load({path: self.data}, path, self.reusable)[0]
+            for word in self.words:
+                if len(word[2]) > 1:  # forms first found on one page: in no set order
+                    word[2].sort(key=lambda variant: (variant[1][0][0], variant[0]))
+        return self.words
+
+
+@dataclass
+class Bundle:
+    """A shard's index decoded: what its canonical files are written from."""
+
+    entry: dict[str, Any]
+    """``pagefind-entry.json``, whose one language's ``hash`` names the meta file."""
+    language: str
+    """The language the files are named with (``en``)."""
+    meta_digits: int
+    """Hex digits of the meta file's hash."""
+    pages: list[list[Any]]
+    """Each page's ``[fragment name, word count]``, in page order (key order)."""
+    chunks: list[Chunk]
+    """The word index's chunks, in word order."""
+    filters: dict[str, list[list[Any]]]
+    """Each filter's ``[value, [pages]]`` lists (in any order)."""
+    sorts: dict[str, list[int]]
+    """Each sort's pages, in its order."""
+    meta_fields: list[str]
+    files: dict[str, bytes | None]
+    """The bundle's other files (fragments, scripts, WASM) by path; None: kept as the
+    folder it is written to holds it."""
+
+
+def read_bundle(files: Mapping[str, bytes | None], *, verify: bool = False) -> Bundle:
+    """Decode a bundle (as Pagefind made it; or canonical, then ``verify`` checks each
+    file decoded is named after its content and its chunks are ``reusable``); its
+    fragments and other files are passed on as they are. ``ValueError``, ``KeyError``
+    on anything else."""
+    entry = json.loads(_bytes(files, ENTRY))
+    if entry.get("version") != VERSION or len(entry["languages"]) != 1:
+        raise ValueError("not a Pagefind 1.5.2 bundle of one language")
+    (key,) = entry["languages"]
+    language, _, meta_hash = str(entry["languages"][key]["hash"]).rpartition("_")
+    meta = _load(files, f"pagefind.{language}_{meta_hash}.pf_meta", verify)
+    if (
+        meta[0] != VERSION
+        or len(meta) != 6
+        or entry["languages"][key]["page_count"] != len(meta[1])
+    ):
+        raise ValueError("unknown Pagefind meta file")
+    chunks = [
+        Chunk([start, end], name, _bytes(files, f"index/{name}.pf_index"), verify)
+        for start, end, name in meta[2]
+    ]
+    filters = {}
+    for name, file in meta[3]:
+        filters[str(name)] = _load(files, f"filter/{file}.pf_filter", verify)[1]
+    kept = {
+        path: data
+        for path, data in files.items()
+        if path != ENTRY
+        and not path.endswith(".pf_meta")
+        and not path.startswith(("index/", "filter/", "fragment/"))
+    }
+    for name, _ in meta[1]:
+        path = f"fragment/{name}.pf_fragment"
+        kept[path] = files[path]
+    return Bundle(
+        entry=entry,
+        language=language,
+        meta_digits=len(meta_hash),
+        pages=meta[1],
+        chunks=chunks,
+        filters=filters,
+        sorts={str(name): pages for name, pages in meta[4]},
+        meta_fields=meta[5],
+        files=kept,
+    )
+
+
+def _bytes(files: Mapping[str, bytes | None], path: str) -> bytes:
+    data = files[path]
+    if data is None:
+        raise ValueError(f"{path} was not read")
+    return data
+
+
+def _load(files: Mapping[str, bytes | None], path: str, verify: bool) -> Any:
+    if not verify:
+        return decode(_bytes(files, path))
+    data = gzip.decompress(_bytes(files, path))
+    digits = path.rpartition(".")[0].rpartition("_")[2]
+    if not data.startswith(SIGNATURE) or content_hash(data)[: len(digits)] != digits:
+        raise ValueError(f"{path} does not hold what its name says")
+    return cbor2.loads(data[len(SIGNATURE) :])
+
+
+def _add(
+    files: dict[str, bytes | None], folder: str, language: str, value: Any, digits: int
+) -> str:
+    """Put ``value`` in ``folder`` under a name made from its content (longer if another
+    file has it); the name without its folder and suffix."""
     data = SIGNATURE + cbor2.dumps(value)
-    stem, dot, suffix = like.rpartition(".")
-    prefix, _, old_hash = stem.rpartition("_")
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    length = len(old_hash)
-    while f"{prefix}_{digest[:length]}{dot}{suffix}" in files and length < len(digest):
-        length += 1
-    new = f"{prefix}_{digest[:length]}"
+    digest = content_hash(data)
+    suffix = {"index/": ".pf_index", "filter/": ".pf_filter"}.get(folder, ".pf_meta")
+    while f"{folder}{language}_{digest[:digits]}{suffix}" in files and digits < len(digest):
+        digits += 1
+    name = f"{language}_{digest[:digits]}"
     # zlib's default level: level 9 took 13% more of a shard's CPU for 0.8% fewer bytes
-    files[f"{new}{dot}{suffix}"] = gzip.compress(data, compresslevel=6, mtime=0)
-    return new
+    files[f"{folder}{name}{suffix}"] = gzip.compress(data, compresslevel=6, mtime=0)
+    return name
 
 
 def _after(previous: str, word: str) -> str:
@@ -83,43 +213,107 @@ def _after(previous: str, word: str) -> str:
     return word[: common + 1]
 
 
-def _add_chunk(files: dict[str, bytes], like: str, words: list[Any]) -> list[str]:
-    """Write a chunk of ``words``; its ``[first word, last word, name]``."""
-    return [words[0][0], words[-1][0], _add(files, like, [words]).removeprefix("index/")]
-
-
-def rechunk(files: dict[str, bytes], meta: Any, locations: int) -> None:
-    """Cut the word index ``meta`` lists into chunks of about ``locations`` postings
-    (Pagefind's rule: a chunk closes once its words' pages and locations reach the
-    size), in place: ``meta[2]`` is replaced and the chunk files with it. A full chunk
+class _Cutter:
+    """Cuts the word index into chunks of about ``locations`` postings (Pagefind's rule:
+    a chunk closes once its words' pages and locations reach the size). A full chunk
     stays open while the words that follow extend one of its words of ``FAMILY_STEM``
-    letters or more, up to ``FAMILY_LIMIT`` times the size. A chunk's bounds are its
-    first word cut to the shortest start that sorts after the chunk before, and its
-    last word. One of Pagefind's chunks is decoded at a time."""
-    old = [f"index/{name}.pf_index" for _, _, name in meta[2]]
+    letters or more, up to ``FAMILY_LIMIT`` times the size."""
+
+    def __init__(self, locations: int) -> None:
+        self.locations = locations
+        self.chunk: list[list[Any]] = []
+        self.size = 0
+        self.stems: list[str] = []  # words of the chunk that the words since all extend
+
+    def cuts_before(self, word: str) -> bool:
+        """Whether the open chunk closes before ``word`` (the next word)."""
+        stems = self.stems
+        while stems and not word.startswith(stems[-1]):
+            stems.pop()
+        full = self.size >= self.locations
+        return (
+            bool(self.chunk) and full and (not stems or self.size >= FAMILY_LIMIT * self.locations)
+        )
+
+    def close(self) -> list[list[Any]]:
+        """The open chunk, closed."""
+        chunk = self.chunk
+        self.chunk, self.size, self.stems = [], 0, []
+        return chunk
+
+    def add(self, word: list[Any]) -> list[list[Any]] | None:
+        """Put ``word`` in the open chunk; the chunk it closed first, if it did."""
+        closed = self.close() if self.cuts_before(word[0]) else None
+        self.chunk.append(word)
+        self.size += sum(len(page[1]) + len(page[2]) + 1 for page in word[1])
+        if len(word[0]) >= FAMILY_STEM:
+            self.stems.append(word[0])
+        return closed
+
+
+def _index(bundle: Bundle, files: dict[str, bytes | None], locations: int) -> list[list[str]]:
+    """Write the word index's chunks into ``files``; their ``[from, to, name]``. A
+    ``reusable`` chunk followed by one is written as it is if the chunks before close
+    where it starts: cutting its words again would give it whole."""
+    language = bundle.language
     bounds: list[list[str]] = []
-    chunk: list[Any] = []
-    size = 0
-    stems: list[str] = []  # words of the chunk that the words since all extend
-    for name in old:
-        words = _read(files, name)[0]
-        del files[name]
-        for word in words:
-            # a word is [word, [[page, locations, meta locations], ...], variants]
-            while stems and not word[0].startswith(stems[-1]):
-                stems.pop()
-            if size >= locations and (not stems or size >= FAMILY_LIMIT * locations):
-                bounds.append(_add_chunk(files, name, chunk))
-                chunk, size, stems = [], 0, []
-            chunk.append(word)
-            size += sum(len(page[1]) + len(page[2]) + 1 for page in word[1])
-            if len(word[0]) >= FAMILY_STEM:
-                stems.append(word[0])
-    if chunk:
-        bounds.append(_add_chunk(files, old[-1], chunk))
+    cutter = _Cutter(locations)
+
+    def written(words: list[list[Any]]) -> None:
+        name = _add(files, "index/", language, [words], HASH_DIGITS)
+        bounds.append([words[0][0], words[-1][0], name])
+
+    chunks = bundle.chunks
+    for number, chunk in enumerate(chunks):
+        path = f"index/{chunk.name}.pf_index"
+        whole = (
+            chunk.reusable
+            and (number + 1 == len(chunks) or chunks[number + 1].reusable)
+            and path not in files
+            and len(chunk.name) == len(language) + 1 + HASH_DIGITS
+        )
+        if whole and cutter.chunk and cutter.cuts_before(chunk.decoded()[0][0]):
+            written(cutter.close())
+        if whole and not cutter.chunk:
+            files[path] = chunk.data
+            last = bounds[-1][1] if bounds else None
+            if (last is None and number == 0) or (number and last == chunks[number - 1].bounds[1]):
+                start = chunk.bounds[0]  # the same words on either side as when it was cut
+            else:
+                start = chunk.decoded()[0][0]
+            bounds.append([start, chunk.bounds[1], chunk.name])
+            continue
+        for word in chunk.decoded():
+            closed = cutter.add(word)
+            if closed:
+                written(closed)
+    if cutter.chunk:
+        written(cutter.close())
     for before, after in itertools.pairwise(bounds):
         after[0] = _after(before[1], after[0])
-    meta[2] = bounds
+    return bounds
+
+
+def write_bundle(bundle: Bundle, locations: int) -> dict[str, bytes | None]:
+    """The canonical files of ``bundle`` (None: a file kept as it is), its word index
+    cut into chunks of about ``locations`` postings. A chunk's bounds are its first
+    word cut to the shortest start that sorts after the chunk before, and its last."""
+    files = dict(bundle.files)
+    bounds = _index(bundle, files, locations)
+    language = bundle.language
+    filters = []
+    for filter_name, values in sorted(bundle.filters.items()):
+        content = [filter_name, sorted(values, key=lambda value: value[0])]
+        filters.append([filter_name, _add(files, "filter/", language, content, HASH_DIGITS)])
+    sorts = [[name, pages] for name, pages in sorted(bundle.sorts.items())]
+    meta = [VERSION, bundle.pages, bounds, filters, sorts, bundle.meta_fields]
+    meta_hash = _add(files, "pagefind.", language, meta, bundle.meta_digits)
+    entry = json.loads(json.dumps(bundle.entry))
+    (key,) = entry["languages"]
+    entry["languages"][key]["hash"] = meta_hash
+    entry["languages"][key]["page_count"] = len(bundle.pages)
+    files[ENTRY] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode()
+    return files
 
 
 def canonicalize(
@@ -127,24 +321,5 @@ def canonicalize(
 ) -> dict[str, bytes]:
     """A bundle (path within it → bytes, as Pagefind made it) in its canonical form,
     its word index cut into chunks of ``chunk_locations`` postings."""
-    files = dict(files)
-    entry = json.loads(files["pagefind-entry.json"])
-    for language in entry["languages"].values():
-        meta_name = f"pagefind.{language['hash']}.pf_meta"
-        meta = _read(files, meta_name)
-        # [version, pages, index chunks, filters [name, hash], sorts [name, pages], meta fields]
-        filters = sorted(meta[3], key=lambda item: item[0])
-        for item in filters:
-            name = f"filter/{item[1]}.pf_filter"
-            content = _read(files, name)
-            # [filter name, [[value, [page numbers]], ...]]
-            content[1] = sorted(content[1], key=lambda value: value[0])
-            item[1] = _rewrite(files, name, content).removeprefix("filter/")
-        meta[3] = filters
-        meta[4] = sorted(meta[4], key=lambda item: item[0])
-        rechunk(files, meta, chunk_locations)
-        language["hash"] = _rewrite(files, meta_name, meta).removeprefix("pagefind.")
-    files["pagefind-entry.json"] = json.dumps(
-        entry, ensure_ascii=False, separators=(",", ":")
-    ).encode()
-    return files
+    made = write_bundle(read_bundle(files), chunk_locations)
+    return {path: data for path, data in made.items() if data is not None}

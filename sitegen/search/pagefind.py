@@ -17,17 +17,20 @@ searching during a rebuild sees the old or the new shard, never half of one.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from sitegen.cache import StageCache
 from sitegen.search.canonical import PAGEFIND_CHUNK, canonicalize
 from sitegen.search.records import SearchRecord
 from sitegen.search.service import PagefindError, PagefindService
+from sitegen.search.splice import ShardState, load_state, meta_of, save_state, splice_shard
 
 __all__ = [
     "BUNDLE",
@@ -35,6 +38,7 @@ __all__ = [
     "PagefindError",
     "StagedIndex",
     "install_index",
+    "remember_shards",
     "remove_index",
     "shard_count",
     "stage_index",
@@ -117,8 +121,13 @@ class StagedIndex:
 
     shards: Sequence[Shard]
     """Every shard the index is to hold."""
-    bundles: Mapping[str, Mapping[str, bytes]]
-    """The files of each shard made again (path within the shard → bytes), by name."""
+    bundles: Mapping[str, Mapping[str, bytes | None]]
+    """The files of each shard made again (path within the shard → bytes, None for a
+    file kept as it is), by name."""
+    states: Mapping[str, ShardState] = field(default_factory=dict)
+    """What each shard made again was made from (``remember_shards`` keeps it)."""
+    spliced: tuple[str, ...] = ()
+    """The shards made again by a splice (``splice.py``) rather than whole."""
 
 
 def stage_index(
@@ -129,28 +138,54 @@ def stage_index(
     *,
     fresh: bool = False,
     preview: bool = False,
+    stages: StageCache | None = None,
+    previous: Mapping[str, Mapping[str, SearchRecord]] | None = None,
 ) -> StagedIndex:
     """Make the shards whose records differ from what ``output`` holds (every shard if
     ``fresh``: the output is being replaced whole), in ``preview`` shards or not. The
     records of the papers ``keys`` names are asked of ``records_of`` (shard name, keys)
     one shard at a time, so only one shard's are held while Pagefind (~100 KB a record)
-    makes it."""
+    makes it. With ``stages``, where ``remember_shards`` kept what the shards were made
+    from, a shard of a few changed records is spliced (``splice.py``; ``previous``: the
+    records as last kept, by shard, as ``records_of`` found them)."""
     groups = plan_shards(keys, preview=preview)
     # a preview's browser is local: its many shards keep the deployed chunk size
     chunk = PAGEFIND_CHUNK // min(len(groups), MAX_SHARDS)
     have = {} if fresh else indexed(output)
-    shards, bundles = [], {}
+    shards, bundles, states, spliced = [], {}, {}, []
     with contextlib.ExitStack() as started:
-        service: PagefindService | None = None
+        running: list[PagefindService] = []
+
+        def service() -> PagefindService:
+            if not running:
+                running.append(started.enter_context(PagefindService()))
+            return running[0]
+
         for number, group in enumerate(groups):
             name = str(number)
             records = records_of(name, group)
             shard = Shard(name, shard_digest(records, chunk))
             if have.get(name) != shard.digest:
-                service = service or started.enter_context(PagefindService())
-                bundles[name] = _make_shard(service, name, records, chunk, language)
+                state = load_state(stages, name) if stages is not None else None
+                made: dict[str, bytes | None] | None = None
+                if state is not None and name in have and state.digest == have[name]:
+                    made = splice_shard(
+                        output / BUNDLE / name,
+                        state,
+                        records,
+                        (previous or {}).get(name, {}),
+                        chunk,
+                        functools.partial(_index_records, service, name, language),
+                    )
+                    spliced += [name] if made is not None else []
+                if made is None:
+                    files = _pagefind_files(service(), name, records, language)
+                    made = {**canonicalize(files, chunk)}
+                bundles[name] = made
+                made_from = tuple((record.key, record.digest) for record in records)
+                states[name] = ShardState(shard.digest, chunk, meta_of(made), made_from)
             shards.append(shard)
-    return StagedIndex(shards, bundles)
+    return StagedIndex(shards, bundles, states, tuple(spliced))
 
 
 def install_index(staged: StagedIndex, output: Path) -> list[str]:
@@ -172,13 +207,10 @@ def install_index(staged: StagedIndex, output: Path) -> list[str]:
     return sorted(staged.bundles)
 
 
-def _make_shard(
-    service: PagefindService,
-    name: str,
-    records: Sequence[SearchRecord],
-    chunk_locations: int,
-    language: str,
+def _pagefind_files(
+    service: PagefindService, name: str, records: Sequence[SearchRecord], language: str
 ) -> dict[str, bytes]:
+    """The bundle Pagefind makes of ``records`` (for shard ``name``), as it makes it."""
     index = service.new_index(language)
     for record in records:
         service.add_file(index, record.url, record.html)
@@ -186,20 +218,42 @@ def _make_shard(
     service.delete_index(index)
     if ENTRY not in files:
         raise PagefindError(f"Pagefind made no index for shard {name}")
-    return canonicalize(files, chunk_locations)
+    return files
 
 
-def _install_shard(files: Mapping[str, bytes], folder: Path) -> None:
+def _index_records(
+    service: Callable[[], PagefindService],
+    name: str,
+    language: str,
+    records: Sequence[SearchRecord],
+) -> dict[str, bytes]:
+    return _pagefind_files(service(), name, records, language)
+
+
+def remember_shards(staged: StagedIndex, output: Path, stages: StageCache) -> None:
+    """Keep what the shards ``install_index`` just wrote were made from, for the next
+    run to splice them: after ``shards.json``, so a run killed before keeps no state
+    of shards the list does not hold."""
+    for name, state in sorted(staged.states.items()):
+        save_state(stages, name, state, output / BUNDLE / name)
+
+
+def _install_shard(files: Mapping[str, bytes | None], folder: Path) -> None:
     """Write the files of a shard that ``folder`` lacks, then its entry file (which names
     the rest: a browser sees the old shard or the new one, never half of one), then
     delete the files the new shard does not have. Most files are named after their
     content, so an edit to one paper writes a few of them, not the whole shard."""
     for name, data in sorted(files.items()):
         path = folder / name
-        if name != ENTRY and not (path.is_file() and path.read_bytes() == data):
+        if data is None:  # a file a splice keeps
+            if not path.is_file():
+                raise PagefindError(f"{path} was deleted while the index was made")
+        elif name != ENTRY and not (path.is_file() and path.read_bytes() == data):
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(path, data)
-    _write_atomic(folder / ENTRY, files[ENTRY])
+    entry = files[ENTRY]
+    assert entry is not None
+    _write_atomic(folder / ENTRY, entry)
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.relative_to(folder).as_posix() not in files:
             path.unlink()

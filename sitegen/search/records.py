@@ -34,6 +34,8 @@ class SearchRecord:
     """Root-relative URL of the paper page (the search page adds the base path)."""
     html: str
     """The document Pagefind indexes."""
+    sorts: tuple[tuple[str, str], ...] = ()
+    """The values the document gives Pagefind's sorts, by sort name."""
     digest: str = field(init=False, repr=False)
     """Changes exactly when what the index holds for this paper changes."""
 
@@ -58,6 +60,7 @@ def paper_record(
 ) -> SearchRecord:
     """The search record of one paper."""
     names = [topic_names.get(slug, slug) for slug in paper.topics]
+    sorts = (("rating", str(paper.rating or 0)), ("date", sort_date(paper)))
     body = [f'<h1 data-pagefind-weight="10">{escape(paper.title.plain)}</h1>']
     if paper.summary:
         summary = render_inline(md, drop_forbidden(paper.summary))
@@ -78,8 +81,7 @@ def paper_record(
         _tags('meta="title"', [paper.title.plain]),
         _tags('meta="status"', [paper.status]),
         _tags('meta="topics"', [", ".join(names)]),
-        _tags('sort="rating"', [str(paper.rating or 0)]),
-        _tags('sort="date"', [sort_date(paper)]),
+        "".join(_tags(f'sort="{name}"', [value]) for name, value in sorts),
         # search.js merges sorted results of several shards by these
         _tags('meta="rating"', [str(paper.rating or 0)]),
         _tags('meta="date"', [sort_date(paper)]),
@@ -89,7 +91,7 @@ def paper_record(
         f"<main data-pagefind-body>{''.join(body)}</main>"
         f"<div data-pagefind-ignore>{''.join(hidden)}</div></body></html>"
     )
-    return SearchRecord(paper.key, f"/papers/{paper.key}/", html)
+    return SearchRecord(paper.key, f"/papers/{paper.key}/", html, sorts)
 
 
 RecordMemory = dict[str, tuple[tuple[str, str], SearchRecord]]
@@ -125,13 +127,21 @@ def search_records(
 
 
 def kept_records(
-    catalog: Catalog, language: str, papers: Sequence[Paper], stages: StageCache, shard: str
+    catalog: Catalog,
+    language: str,
+    papers: Sequence[Paper],
+    stages: StageCache,
+    shard: str,
+    previous: dict[str, SearchRecord] | None = None,
 ) -> list[SearchRecord]:
     """``search_records`` of one shard's ``papers`` for ``sitegen build``: its records are
     kept in the stage cache (``search-records-<shard>``, under a key of sitegen's code)
-    from one build to the next, so only the changed papers' are made."""
+    from one build to the next, so only the changed papers' are made. The records kept
+    before are put in ``previous`` (a splice of the shard asks for them)."""
     stage = f"search-records-{shard}"
     kept: RecordMemory = stages.get(stage, code_signature()) or {}
+    if previous is not None:
+        previous.update((key, held[1]) for key, held in kept.items())
     before = {key: held[0] for key, held in kept.items()}
     records = search_records(catalog, language, kept, papers)
     now = {record.key: kept[record.key] for record in records}
