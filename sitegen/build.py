@@ -168,79 +168,79 @@ def build_site(
     stages = memory.stages
     stages.hits.clear()
     cleanup: threading.Thread | None = None
-    with _collector_paused():  # not while Whoosh updates the terminal index: it makes cycles
-        with timer.phase("load"):
-            cache = BuildCache.open(settings.root, output, memory.build_cache)
-            inputs, newest = input_signature(settings, (strict, extra_head, index_search))
-            if not clean and _nothing_changed(cache, inputs, output, index_search):
-                return _unchanged(cache, settings, memory, strict, timer, start)
-        catalog = load(settings, timer, stages, memory.catalog).checked(strict)
-        full = clean or not (output / MARKER).exists() or not cache.records
-        indexing = None  # runs while pages are planned and render: made from the catalogue
-        if index_search:
-            from sitegen.search import start_indexing  # not imported by a no-change build
+    try:  # the old site, when replaced whole, is deleted in the background meanwhile
+        with _collector_paused():  # not while Whoosh updates the terminal index: it makes cycles
+            with timer.phase("load"):
+                cache = BuildCache.open(settings.root, output, memory.build_cache)
+                inputs, newest = input_signature(settings, (strict, extra_head, index_search))
+                if not clean and _nothing_changed(cache, inputs, output, index_search):
+                    return _unchanged(cache, settings, memory, strict, timer, start)
+            catalog = load(settings, timer, stages, memory.catalog).checked(strict)
+            full = clean or not (output / MARKER).exists() or not cache.records
+            indexing = None  # runs while pages are planned and render: made from the catalogue
+            if index_search:
+                from sitegen.search import start_indexing  # not imported by a no-change build
 
-            indexing = start_indexing(catalog, settings, output, fresh=full, stages=stages)
-        jobs = jobs or default_jobs()
-        if indexing and full and index_first(len(catalog.papers), len(catalog.papers), jobs):
-            with timer.phase("index"):  # a large cold build: Pagefind's peak before the plan's
-                indexing.wait()
-        with indexing or contextlib.nullcontext():  # a failure drops what indexing made
-            with timer.phase("plan"):
-                memory.plan.take_kept(stages, pages=not stages.remember)
-                cited = citations(catalog, settings, memory.plan)
-                pages = plan_pages(catalog, settings, memory.plan, cited=cited)
-                pages += browse_pages(catalog)
-                pages += publish_pages(catalog, settings, pages, cited, memory.plan)
-                renderer = _renderer(catalog, settings, extra_head, memory)
-                statics = static_files(settings)
-            with timer.phase("digest"):
-                replanned = memory.plan.replanned
-                digests = page_digests(
-                    renderer, pages, settings, catalog, memory.plan.digests, replanned
+                indexing = start_indexing(catalog, settings, output, fresh=full, stages=stages)
+            jobs = jobs or default_jobs()
+            if indexing and full and index_first(len(catalog.papers), len(catalog.papers), jobs):
+                with timer.phase("index"):  # a large cold build: Pagefind's peak before the plan's
+                    indexing.wait()
+            with indexing or contextlib.nullcontext():  # a failure drops what indexing made
+                with timer.phase("plan"):
+                    memory.plan.take_kept(stages, pages=not stages.remember)
+                    cited = citations(catalog, settings, memory.plan)
+                    pages = plan_pages(catalog, settings, memory.plan, cited=cited)
+                    pages += browse_pages(catalog)
+                    pages += publish_pages(catalog, settings, pages, cited, memory.plan)
+                    renderer = _renderer(catalog, settings, extra_head, memory)
+                    statics = static_files(settings)
+                with timer.phase("digest"):
+                    replanned = memory.plan.replanned
+                    digests = page_digests(
+                        renderer, pages, settings, catalog, memory.plan.digests, replanned
+                    )
+                    todo = (
+                        range(len(pages))
+                        if full
+                        else _stale_pages(pages, digests, cache, memory, output)
+                    )
+                folder = output.with_name(
+                    output.name + (".sitegen-staging" if full else ".sitegen-pending")
                 )
-                todo = (
-                    range(len(pages))
-                    if full
-                    else _stale_pages(pages, digests, cache, memory, output)
-                )
-            folder = output.with_name(
-                output.name + (".sitegen-staging" if full else ".sitegen-pending")
-            )
-            with timer.phase("render"):
-                todo_pages = [pages[i] for i in todo]
-                if todo_pages:  # before workers fork: they inherit what is kept
-                    renderer.references.load(stages)
-                if indexing and index_first(len(catalog.papers), len(todo_pages), jobs):
-                    indexing.wait()  # Pagefind's peak before the workers'
-                rendered = _render(renderer, todo_pages, folder, full, output, jobs, progress)
-        with timer.phase("write"):
-            done = [(pages[i].output, digests[i], r) for i, r in zip(todo, rendered)]
-            produced = [page.output for page in pages]
-            placed = put_in_place(folder, output, full, done, statics, cache.records, produced)
-            cleanup = placed.cleanup
-            renderer.references.save(stages, {paper.key for paper in catalog.papers})
-        if indexing is not None:  # the collector paused: it doubled the index's Python time
-            with timer.phase("index"):
-                indexing.wait()
-    result = BuildResult(
-        output=output,
-        pages=len(pages) + len(statics) + 1,
-        written=placed.written,
-        removed=placed.removed,
-        rendered=len(todo),
-        timer=timer,
-        problems=catalog.problems,
-        changed_papers=memory.plan.changed_papers,
-        _catalog=catalog,
-    )
-    try:
-        # the pages are in place whatever happens to the index
-        cache.save(placed.records, touched=None if full else placed.touched)
-        memory.build_cache = cache
-        memory.plan.finish()
-        if not stages.remember:  # a one-off build: the next starts from its plan
-            memory.plan.keep(stages)
+                with timer.phase("render"):
+                    todo_pages = [pages[i] for i in todo]
+                    if todo_pages:  # before workers fork: they inherit what is kept
+                        renderer.references.load(stages)
+                    if indexing and index_first(len(catalog.papers), len(todo_pages), jobs):
+                        indexing.wait()  # Pagefind's peak before the workers'
+                    rendered = _render(renderer, todo_pages, folder, full, output, jobs, progress)
+            with timer.phase("write"):
+                done = [(pages[i].output, digests[i], r) for i, r in zip(todo, rendered)]
+                produced = [page.output for page in pages]
+                placed = put_in_place(folder, output, full, done, statics, cache.records, produced)
+                cleanup = placed.cleanup
+                renderer.references.save(stages, {paper.key for paper in catalog.papers})
+                # the pages are in place whatever happens to the index
+                cache.save(placed.records, touched=None if full else placed.touched)
+                memory.build_cache = cache
+                memory.plan.finish()
+                if not stages.remember:  # a one-off build: the next starts from its plan
+                    memory.plan.keep(stages)  # while Pagefind works, if it still does
+            if indexing is not None:  # the collector paused: it doubled the index's Python time
+                with timer.phase("index"):
+                    indexing.wait()
+        result = BuildResult(
+            output=output,
+            pages=len(pages) + len(statics) + 1,
+            written=placed.written,
+            removed=placed.removed,
+            rendered=len(todo),
+            timer=timer,
+            problems=catalog.problems,
+            changed_papers=memory.plan.changed_papers,
+            _catalog=catalog,
+        )
         if indexing is not None:
             with timer.phase("index"):  # the part of indexing that waits for the pages
                 indexing.finish()
