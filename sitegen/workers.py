@@ -49,6 +49,9 @@ MAX_JOBS_PER_CORE = 4
 """Render workers per core at most, whatever ``--jobs`` asks: more only compete."""
 BATCH_PAGES = 200
 """Pages in a batch at most: a worker holds one batch's copy of their data at a time."""
+WORKER_FRAGMENT_CHARS = 8_000_000
+"""Characters of ``{% cache %}`` fragments a render worker keeps at most (~8 MB): at
+10,000 papers about all its cards and rows (~16 MB in all)."""
 
 
 INDEX_FIRST_PAPERS = 20_000
@@ -219,7 +222,8 @@ def _init_worker(renderer: Renderer, to: Destination, parent: int) -> None:
     # Paused in the parent (``_collector_paused``); a worker renders for long. What it
     # inherited is frozen (``render_pages``): the collector passes over its own objects.
     gc.enable()
-    renderer.fragments.enabled = False  # what a worker keeps dies with it
+    renderer.fragments.enabled = True  # a related paper's card made once, not ~5 times
+    renderer.fragments.room = WORKER_FRAGMENT_CHARS
 
 
 def _render_chunk(

@@ -72,6 +72,15 @@ def test_fragments_a_build_did_not_use_are_let_go_after_the_next(
     assert render([b]) == "[B 3]"
 
 
+def test_blocks_beyond_the_room_left_are_made_each_time(render: Callable[..., str]) -> None:
+    """A render worker keeps fragments up to a bound; the output is the same beyond it."""
+    render.fragments.room = 12  # type: ignore[attr-defined]
+    a, b, c = Paper("A"), Paper("B"), Paper("C")
+    assert render([a, b, c]) == "[A 1][B 2][C 3]"  # "[A 1]" and "[B 2]" fill 10 of 12
+    assert render([a, b, c]) == "[A 1][B 2][C 4]"
+    assert render.fragments.room == 2  # type: ignore[attr-defined]
+
+
 def test_off_unless_turned_on() -> None:
     fragments = Fragments()
     made = itertools.count(1)
