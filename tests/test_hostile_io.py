@@ -404,3 +404,23 @@ def test_a_huge_jobs_count_starts_a_few_workers_per_core_not_a_swarm(
     shutil.copytree(REPO / "content", root / "content", dirs_exist_ok=True)  # 359 pages
     assert build(root, "--jobs", "100000").exit_code == 0
     assert started and max(started) <= 4 * sitegen.workers.default_jobs()
+
+
+def test_the_command_ends_at_once_with_its_exit_status_and_all_its_output(
+    make_project: Project,
+) -> None:
+    # sitegen ends its process without the interpreter's teardown once a command is done
+    # and nothing else runs: what it printed is all there, and so is its exit status.
+    root = make_project({"seeds/a.txt": ZEBRA})
+    built = sitegen(root, "build")
+    assert built.returncode == 0, built.stderr
+    assert "built " in built.stdout and (root / "_site" / "index.html").is_file()
+    found = sitegen(root, "search", "zebra", "--json")
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout)  # the whole document, flushed
+    (root / "content" / "annotations").mkdir(parents=True, exist_ok=True)
+    (root / "content" / "annotations" / "bad.yaml").write_text("no-such-paper:\n  rating: 9\n")
+    failed = sitegen(root, "build")
+    assert failed.returncode == 1
+    assert "bad.yaml:" in failed.stderr
+    assert sitegen(root, "no-such-command").returncode == 2
