@@ -242,21 +242,25 @@ def _install_shard(files: Mapping[str, bytes | None], folder: Path) -> None:
     """Write the files of a shard that ``folder`` lacks, then its entry file (which names
     the rest: a browser sees the old shard or the new one, never half of one), then
     delete the files the new shard does not have. Most files are named after their
-    content, so an edit to one paper writes a few of them, not the whole shard."""
+    content, so an edit to one paper writes a few of them, not the whole shard. A file
+    given as None is one a splice found there and keeps."""
     for name, data in sorted(files.items()):
         path = folder / name
-        if data is None:  # a file a splice keeps
-            if not path.is_file():
-                raise PagefindError(f"{path} was deleted while the index was made")
-        elif name != ENTRY and not (path.is_file() and path.read_bytes() == data):
+        if (
+            data is not None
+            and name != ENTRY
+            and not (path.is_file() and path.read_bytes() == data)
+        ):
             path.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(path, data)
     entry = files[ENTRY]
     assert entry is not None
     _write_atomic(folder / ENTRY, entry)
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.relative_to(folder).as_posix() not in files:
-            path.unlink()
+    for root, _, names in os.walk(folder):
+        prefix = root[len(str(folder)) + 1 :].replace(os.sep, "/")
+        for name in names:
+            if (f"{prefix}/{name}" if prefix else name) not in files:
+                os.unlink(os.path.join(root, name))
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

@@ -72,9 +72,9 @@ def _listing(folder: Path) -> dict[str, os.stat_result]:
     """Every file of ``folder`` by path within it, with its status."""
     found = {}
     for root, _, names in os.walk(folder):
+        prefix = root[len(str(folder)) + 1 :].replace(os.sep, "/")
         for name in names:
-            path = os.path.join(root, name)
-            found[os.path.relpath(path, folder).replace(os.sep, "/")] = os.stat(path)
+            found[f"{prefix}/{name}" if prefix else name] = os.stat(os.path.join(root, name))
     return found
 
 
