@@ -18,7 +18,7 @@ from typing import Any
 import sitegen.output
 import sitegen.search
 import sitegen.workers
-from sitegen.cli import main
+from sitegen.__main__ import main
 
 
 def _die() -> None:

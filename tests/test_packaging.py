@@ -115,7 +115,7 @@ def test_the_wheel_holds_the_theme_the_starter_project_and_its_name(dist: Path) 
         (points,) = (n for n in names if n.endswith(".dist-info/entry_points.txt"))
         entry_points = archive.read(points).decode()
     assert metadata["Name"] == DISTRIBUTION and metadata["Version"] == sitegen.__version__
-    assert "sitegen = sitegen.cli:main" in entry_points  # the command keeps its name
+    assert "sitegen = sitegen.__main__:main" in entry_points  # the command keeps its name
     for theme_file in (REPO / "templates").rglob("*"):
         if theme_file.is_file():
             assert f"sitegen/_theme/templates/{theme_file.relative_to(REPO / 'templates')}" in names
