@@ -326,6 +326,8 @@ def _parts(raw: str) -> Iterator[tuple[str, str]]:
 
 def _squash(text: str) -> str:
     """Collapse whitespace runs to one space and strip the ends."""
+    if "\xa0" not in text:  # what ``_SPACES`` matches is then what ``split`` splits on
+        return " ".join(text.split())
     return _SPACES.sub(" ", text).strip()
 
 
