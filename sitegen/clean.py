@@ -9,20 +9,22 @@ the work here is deciding which parts of the text are LaTeX at all, since most
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 from collections.abc import Iterator
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.etree import ElementTree
 
-from latex2mathml.converter import convert as latex_to_mathml
-from pylatexenc import latexwalker
-from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
-from pylatexenc.macrospec import MacroSpec, SpecialsSpec
-
 from sitegen.model import RichText
+
+if TYPE_CHECKING:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+# pylatexenc and latex2mathml are imported, and pylatexenc's contexts made, when LaTeX is
+# first met: most builds take cleaned seeds from the stage cache and never do (~45 ms).
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _MATHML_TAG_NAMES = (
@@ -127,9 +129,13 @@ _BIBLATEX_MACROS = MappingProxyType(
 """BibLaTeX's and Better BibTeX's markup in titles, as pylatexenc macro definitions."""
 
 
+@functools.cache
 def _walker_context() -> Any:
     """Parser context: pylatexenc's, without ligatures, with ``\\href`` taking two args and
     BibLaTeX's macros taking theirs."""
+    from pylatexenc import latexwalker
+    from pylatexenc.macrospec import MacroSpec, SpecialsSpec
+
     # Ligatures (--, ``, '') would make text render differently depending on whether some
     # other LaTeX happened to be in it; only the tie is kept.
     base = latexwalker.get_default_latex_context_db()
@@ -144,9 +150,6 @@ def _walker_context() -> Any:
     return context
 
 
-_WALKER_CONTEXT = _walker_context()
-
-
 def _unknown_macro(n: Any, l2tobj: Any = None) -> str:
     """Text for a macro pylatexenc has no rendering for."""
     # An unknown letter macro in an abstract is the paper's own name macro (\collabvoyager):
@@ -159,7 +162,7 @@ def _unknown_macro(n: Any, l2tobj: Any = None) -> str:
         # A formatting macro the parser knows but has no text for (\texttt{BERT},
         # \mbox{GaAs}): its words are in its last argument, never to be dropped.
         return str(l2tobj.nodelist_to_text([arguments[-1]]))
-    if not name.isalpha() or _WALKER_CONTEXT.get_macro_spec(name) is not None:
+    if not name.isalpha() or _walker_context().get_macro_spec(name) is not None:
         return ""
     # A macro applied to a braced argument (\mkbibfoo{Physics}) is markup: keep the
     # argument only. ``\collabvoyager{}`` is the name followed by an empty group.
@@ -170,8 +173,11 @@ def _unknown_macro(n: Any, l2tobj: Any = None) -> str:
     return name + str(n.macro_post_space)
 
 
+@functools.cache
 def _text_converter() -> LatexNodes2Text:
     """A LatexNodes2Text that keeps no state between calls, so one instance serves all."""
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
     context = get_default_latex_context_db()
     # The default \title, \author and \date store their text on the converter for
     # \maketitle; rendering them in place keeps the shared instance stateless.
@@ -190,12 +196,9 @@ def _text_converter() -> LatexNodes2Text:
     return LatexNodes2Text(latex_context=context, math_mode="text")
 
 
-_TEXT_CONVERTER = _text_converter()
-
-
 def _greek(match: re.Match[str]) -> str:
     """``{varphi}`` -> ``φ`` when the word is a Greek-letter macro that lost its backslash."""
-    spec = _TEXT_CONVERTER.latex_context.get_macro_spec(match[1])
+    spec = _text_converter().latex_context.get_macro_spec(match[1])
     letter = getattr(spec, "simplify_repl", None)
     if not isinstance(letter, str) or len(letter) != 1:
         return match[0]
@@ -223,7 +226,8 @@ def _convert(raw: str) -> str:
     """LaTeX to plain text with pylatexenc; never raises."""
     prepared = _LITERAL.sub(_escape_literal, _BRACED_WORD.sub(_greek, raw))
     try:
-        return str(_TEXT_CONVERTER.latex_to_text(prepared, latex_context=_WALKER_CONTEXT))
+        converter, context = _text_converter(), _walker_context()
+        return str(converter.latex_to_text(prepared, latex_context=context))
     except Exception:  # a third-party parser on arbitrary input: fall back, never fail a build
         return _safe_text(raw)
 
@@ -276,6 +280,8 @@ def _math(source: str, content: str, display: bool) -> tuple[str, str]:
         return number, html.escape(number)
     # A starred superscript reads as Q*, the way authors write it in prose.
     plain = _convert(r"\(" + content + r"\)").replace("^*", "*")
+    from latex2mathml.converter import convert as latex_to_mathml
+
     try:
         markup = latex_to_mathml(content, display="block" if display else "inline")
     except Exception:  # latex2mathml rejects much real-world LaTeX; show the source instead
