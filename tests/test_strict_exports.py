@@ -242,7 +242,7 @@ def test_a_missing_volume_warns_only_when_the_paper_lacks_its_venue_or_year() ->
     assert titles == ["Only a Crossref"]
     assert problems == [
         "seeds/dblp.bib:1: warning: @inproceedings{p}: crossref 'DBLP:conf/x/2020' names no "
-        "entry in this file, and the entry has no venue or year of its own: add the volume's entry"
+        "entry in any BibTeX seed file, and the entry has no venue or year of its own: add the volume's entry"
     ]
 
 

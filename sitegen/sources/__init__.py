@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,29 +54,58 @@ def detect_format(text: str, suffix: str = "") -> SeedFormat | None:
 def parse_seed_text(
     text: str, display: str, suffix: str = ""
 ) -> tuple[list[SourceEntry], list[Problem]]:
-    """Parse one seed file's text, whatever its format.
+    """Parse one seed file's text, whatever its format (see ``parse_seed_texts``)."""
+    return parse_seed_texts([(text, display, suffix)])[0]
 
-    An empty file (or one of ``%`` comments only) is a warning, and so is a file
-    whose every entry was skipped: neither stops a build.
+
+def parse_seed_texts(
+    files: Sequence[tuple[str, str, str]],
+) -> list[tuple[list[SourceEntry], list[Problem]]]:
+    """Parse seed files' texts (text, display name, suffix), each in its format.
+
+    The BibTeX files are read together, as BibTeX reads the files of one
+    ``\\bibliography``: one file's ``@string`` macros and crossref'd volumes serve the
+    others. An empty file (or one of ``%`` comments only) is a warning, and so is a
+    file whose every entry was skipped: neither stops a build. A BibTeX file of
+    ``@string`` macros or volumes only gives no papers, silently.
     """
-    if not without_comment_lines(text).strip():
-        return [], [Problem(display, None, "empty file: no papers in it", Severity.WARNING)]
-    fmt = detect_format(text, suffix)
-    if fmt is None:
-        expected = "; ".join(f.description for f in FORMATS)
-        return [], [
-            Problem(
-                display,
-                first_line(text),
-                f"no seed format matches this file; expected {expected}",
-            )
-        ]
-    entries, problems = fmt.parse(text, display)
-    if not entries and not problems and fmt.name in (bibtex.NAME, csljson.NAME):
-        # An export of an empty collection, or of @comment/@string blocks only.
-        said = f"no papers in it: a {fmt.name} file with no entries"
+    results: list[tuple[list[SourceEntry], list[Problem]]] = [([], []) for _ in files]
+    bib: list[int] = []
+    for index, (text, display, suffix) in enumerate(files):
+        if not without_comment_lines(text).strip():
+            said = "empty file: no papers in it"
+            results[index] = [], [Problem(display, None, said, Severity.WARNING)]
+            continue
+        fmt = detect_format(text, suffix)
+        if fmt is None:
+            expected = "; ".join(f.description for f in FORMATS)
+            said = f"no seed format matches this file; expected {expected}"
+            results[index] = [], [Problem(display, first_line(text), said)]
+        elif fmt.name == bibtex.NAME:
+            bib.append(index)
+        else:
+            entries, problems = fmt.parse(text, display)
+            results[index] = _checked(fmt.name, entries, problems, display, held=False)
+    parsed = bibtex.parse_files([(files[index][0], files[index][1]) for index in bib])
+    for index, (entries, problems, held) in zip(bib, parsed):
+        results[index] = _checked(bibtex.NAME, entries, problems, files[index][1], held)
+    return results
+
+
+def _checked(
+    name: str, entries: list[SourceEntry], problems: list[Problem], display: str, held: bool
+) -> tuple[list[SourceEntry], list[Problem]]:
+    """A file's entries and problems, with a warning when it gave no papers."""
+    if not entries and not problems and not held and name in (bibtex.NAME, csljson.NAME):
+        # An export of an empty collection, or of @comment blocks only.
+        said = f"no papers in it: a {name} file with no entries"
         return [], [Problem(display, None, said, Severity.WARNING)]
-    if not entries and problems and all(p.severity is Severity.WARNING for p in problems):
+    if (
+        not entries
+        and problems
+        and not held
+        and all(p.severity is Severity.WARNING for p in problems)
+    ):
         said = "gave 0 papers: every entry was skipped or has neither title nor abstract"
         problems.append(Problem(display, None, said, Severity.WARNING))
     return entries, problems
@@ -104,13 +133,21 @@ def read_seed_file(path: Path, display: str) -> tuple[list[SourceEntry], list[Pr
 
 def read_seeds(seeds_dir: Path, root: Path) -> tuple[list[SourceEntry], list[Problem]]:
     """Every entry of every seed file, in file then line order, and every problem."""
-    entries: list[SourceEntry] = []
-    problems: list[Problem] = []
+    texts: list[tuple[str, str, str]] = []
+    unread: dict[str, list[Problem]] = {}
     for path in seed_files(seeds_dir):
         display = display_path(path, root)
-        found, issues = read_seed_file(path, display)
+        text, unreadable = read_seed_text(path, display)
+        unread[display] = unreadable
+        if text is not None:
+            texts.append((text, display, path.suffix.lower()))
+    parsed = dict(zip((display for _, display, _ in texts), parse_seed_texts(texts)))
+    entries: list[SourceEntry] = []
+    problems: list[Problem] = []
+    for display, issues in unread.items():
+        found, more = parsed.get(display, ([], []))
         entries.extend(found)
-        problems.extend(issues)
+        problems.extend(issues + more)
         problems.extend(
             Problem(
                 entry.ref.file,

@@ -12,20 +12,22 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Sequence
 
 from bibtexparser.entrypoint import parse_string
+from bibtexparser.library import Library
 
 from sitegen.clean import clean_plain
 from sitegen.model import Problem, SourceEntry, SourceRef
 from sitegen.sources import bibtex_fields as fields_of
+from sitegen.sources.bibtex_crossrefs import with_crossrefs
 from sitegen.sources.bibtex_records import (
     Record,
     read_records,
-    with_crossrefs,
     with_keys,
     without_comment_lines,
 )
-from sitegen.sources.bibtex_values import read_strings
+from sitegen.sources.bibtex_values import project_strings
 from sitegen.sources.identifiers import clean_doi, split_keywords
 from sitegen.sources.skipped import first_line, skipped
 
@@ -89,16 +91,51 @@ def _entry(
 
 def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     """One entry per BibTeX entry; each malformed entry is a warning at its ``@`` line."""
-    problems: list[Problem] = []
-    try:
-        library = parse_string(with_keys(without_comment_lines(text)), parse_stack=[])
-    except Exception as exc:  # bibtexparser reports its own bugs by raising; never crash a build
-        return [], [Problem(display, first_line(text), f"could not read this BibTeX file: {exc}")]
-    strings = read_strings(library, display, problems)
-    records = with_crossrefs(
-        list(read_records(library, strings, display, problems)), display, problems
-    )
-    decode = functools.cache(clean_plain)
-    entries = [entry for record in records if (entry := _entry(record, display, problems, decode))]
-    problems.sort(key=lambda p: p.line or 0)
+    entries, problems, _ = parse_files([(text, display)])[0]
     return entries, problems
+
+
+def parse_files(
+    files: Sequence[tuple[str, str]],
+) -> list[tuple[list[SourceEntry], list[Problem], bool]]:
+    """Each of a project's BibTeX files (text, display name) read as BibTeX reads the
+    files of one ``\\bibliography``: ``@string`` macros and ``crossref`` parents of one
+    file serve the others (``project_strings``, ``with_crossrefs``). For each file: its
+    entries, its problems, and whether it holds any entry or macro at all.
+    """
+    problems: list[Problem] = []
+    libraries: list[tuple[Library, str]] = []
+    for text, display in files:
+        try:
+            library = parse_string(with_keys(without_comment_lines(text)), parse_stack=[])
+        except Exception as exc:  # bibtexparser reports its own bugs by raising; never crash
+            said = f"could not read this BibTeX file: {exc}"
+            problems.append(Problem(display, first_line(text), said))
+            continue
+        libraries.append((library, display))
+    tables = project_strings(libraries, problems)
+    records: list[Record] = []
+    for (library, display), strings in zip(libraries, tables):
+        records.extend(read_records(library, strings, display, problems))
+    works = with_crossrefs(records, problems)
+    kept = {id(record) for record in works}
+    # A file of macros or volumes only (IEEEabrv.bib, a proceedings.bib) is no empty export.
+    holding = {record.file for record in records if id(record) not in kept}
+    holding.update(display for library, display in libraries if library.strings)
+    decode = functools.cache(clean_plain)
+    found: dict[str, list[SourceEntry]] = {}
+    for record in works:
+        entry = _entry(record, record.file, problems, decode)
+        if entry is not None:
+            found.setdefault(record.file, []).append(entry)
+    by_file: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_file.setdefault(problem.file, []).append(problem)
+    return [
+        (
+            found.get(display, []),
+            sorted(by_file.get(display, []), key=lambda p: p.line or 0),
+            display in holding,
+        )
+        for _, display in files
+    ]

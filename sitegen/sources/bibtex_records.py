@@ -26,24 +26,6 @@ _KEYLESS = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 """An entry without a key, its first field right after the brace: EndNote writes these."""
-_CONTAINERS = frozenset(
-    {
-        "proceedings",
-        "mvproceedings",
-        "book",
-        "mvbook",
-        "collection",
-        "mvcollection",
-        "reference",
-        "mvreference",
-        "periodical",
-    }
-)
-"""Entry types that are volumes: when another entry crossrefs one, it is not a paper itself."""
-_INHERITED = ("booktitle", "year", "date", "journal", "journaltitle", "publisher", "series")
-"""Fields a ``crossref`` child takes from its parent when it lacks them."""
-
-
 _REPEATED = {"keywords": ", ", "annote": "\n\n"}
 """Fields that exporters give once per value, and the separator that joins their values."""
 
@@ -78,6 +60,8 @@ class Record:
     key: str
     line: int
     fields: dict[str, str]
+    file: str = ""
+    """The seed file it is in, as the user knows it (``file:line`` of its warnings)."""
 
     @property
     def label(self) -> str:
@@ -88,7 +72,7 @@ class Record:
 def _record(
     entry: bib.Entry, line: int, strings: Mapping[str, str], display: str, problems: list[Problem]
 ) -> Record | None:
-    record = Record(entry.entry_type.lower(), str(entry.key), line, {})
+    record = Record(entry.entry_type.lower(), str(entry.key), line, {}, display)
     seen: set[str] = set()
 
     def warn(message: str) -> None:  # each message once
@@ -146,7 +130,7 @@ def read_records(
             found: list[Problem] = []
             record = _record(block.ignore_error_block, line, strings, display, found)
             earlier = first.get(str(block.key))
-            if record is not None and earlier is not None and _same(record, earlier):
+            if record is not None and earlier is not None and same_entry(record, earlier):
                 continue
             problems.extend(found)  # both are read: sitegen keys papers by title, not key
         elif isinstance(block, bib.ParsingFailedBlock):
@@ -173,7 +157,8 @@ def read_records(
             yield record
 
 
-def _same(record: Record, other: Record) -> bool:
+def same_entry(record: Record, other: Record) -> bool:
+    """Whether two entries are one entry written twice (the same type and fields)."""
     return record.type == other.type and record.fields == other.fields
 
 
@@ -203,117 +188,3 @@ def _failure(block: bib.ParsingFailedBlock) -> str:
     reason = re.sub(r"\s+", " ", reason).rstrip(".")
     reason = f": {reason}" if reason else ""
     return f"malformed BibTeX {what}{reason}"
-
-
-_NOT_PAPERS = frozenset({"xdata", "set"})
-"""biblatex's field containers (``@xdata``) and groups of entries (``@set``): not papers."""
-_VENUES = ("booktitle", "journal", "journaltitle")
-_PROCEEDINGS = frozenset({"proceedings", "mvproceedings"})
-"""Volumes that are never read as a work of their own: a book may be, as well as its chapters."""
-
-
-def _parent(
-    record: Record,
-    field: str,
-    target: str,
-    keys: tuple[dict[str, Record], dict[str, Record]],
-    display: str,
-    problems: list[Problem],
-) -> Record | None:
-    """The entry ``field`` (``crossref`` or ``xdata``) names: the first of that key, with a
-    warning when two entries have it; a warning when none has it and that loses data."""
-    by_key, twice = keys
-    folded = target.strip().casefold()
-    parent = by_key.get(folded)
-    if parent is None or parent is record:
-        _dangling(record, field, target, display, problems)
-        return None
-    other = twice.get(folded)
-    if other is not None:
-        said = (
-            f"{record.label}: {field} {target.strip()!r} names two entries in this file "
-            f"(lines {parent.line} and {other.line}); the first is read: give one another key"
-        )
-        problems.append(Problem(display, record.line, said, Severity.WARNING))
-    return parent
-
-
-def _dangling(
-    record: Record, field: str, target: str, display: str, problems: list[Problem]
-) -> None:
-    """A warning for a ``crossref`` or ``xdata`` that names no entry, when it loses something.
-
-    DBLP's entries, pasted one by one from its site or from a paper's README, carry
-    their own ``booktitle`` and ``year`` beside a ``crossref`` to a volume that is not
-    in the file: nothing is missing then, and there is nothing to fix.
-    """
-    fields = record.fields
-    said = f"{record.label}: {field} {target.strip()!r} names no entry in this file"
-    if field == "crossref":
-        if any(name in fields for name in _VENUES) and ("year" in fields or "date" in fields):
-            return
-        said += ", and the entry has no venue or year of its own: add the volume's entry"
-    problems.append(Problem(display, record.line, said, Severity.WARNING))
-
-
-def _volume_titles(records: list[Record]) -> set[str]:
-    """The ``booktitle`` of every paper, as ``_title_key`` compares volume titles."""
-    found = (
-        _title_key(r.fields.get("booktitle", "")) for r in records if r.type not in _CONTAINERS
-    )
-    return {title for title in found if title}
-
-
-def _title_key(title: str) -> str:
-    return " ".join(re.sub(r"[{}]", "", title).casefold().split())
-
-
-def _is_volume_of(record: Record, booktitles: set[str]) -> bool:
-    """Whether ``record`` is a volume whose title other entries give as their ``booktitle``:
-    the ACL Anthology's volume files and ACM's proceedings exports hold the
-    ``@proceedings`` without any ``crossref`` to it (ACM's title adds ``KDD '19: ``)."""
-    title = record.fields.get("title", "")
-    if record.type not in _PROCEEDINGS or not title:
-        return False
-    key = _title_key(title)
-    return key in booktitles or key.partition(": ")[2] in booktitles
-
-
-def with_crossrefs(records: list[Record], display: str, problems: list[Problem]) -> list[Record]:
-    """Children take missing venue and year fields from their ``crossref`` parent, and
-    any missing field from the biblatex ``@xdata`` entries they name.
-
-    A volume (``@proceedings``, ``@book``) that some entry crossrefs, or whose title
-    some entry gives as its ``booktitle``, is those entries' venue, not a paper: DBLP,
-    the ACL Anthology and ACM export them beside the papers. Nor are ``@xdata`` and
-    ``@set`` entries papers.
-    """
-    by_key: dict[str, Record] = {}
-    twice: dict[str, Record] = {}
-    for record in records:
-        folded = record.key.casefold()
-        (twice if folded in by_key else by_key).setdefault(folded, record)
-    keys = (by_key, twice)
-    volumes: set[int] = set()
-    for record in records:
-        for target in filter(str.strip, record.fields.get("xdata", "").split(",")):
-            source = _parent(record, "xdata", target, keys, display, problems)
-            for name, value in source.fields.items() if source else ():
-                record.fields.setdefault(name, value)
-        target = record.fields.get("crossref", "").strip()
-        parent = _parent(record, "crossref", target, keys, display, problems) if target else None
-        if parent is None:
-            continue
-        if parent.type in _CONTAINERS:
-            volumes.add(id(parent))
-        for name in _INHERITED:
-            if name not in record.fields and name in parent.fields:
-                record.fields[name] = parent.fields[name]
-        if "booktitle" not in record.fields and "title" in parent.fields:
-            record.fields["booktitle"] = parent.fields["title"]
-    booktitles = _volume_titles(records)
-    return [
-        r
-        for r in records
-        if id(r) not in volumes and r.type not in _NOT_PAPERS and not _is_volume_of(r, booktitles)
-    ]

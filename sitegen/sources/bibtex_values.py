@@ -9,7 +9,8 @@ as garbage.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections import ChainMap
+from collections.abc import Iterator, Mapping, Sequence
 
 from bibtexparser import model as bib
 from bibtexparser.library import Library
@@ -101,6 +102,9 @@ def resolve_value(raw: str, strings: Mapping[str, str], warnings: list[str]) -> 
                 parts.append(word)
             elif word.casefold() in strings:
                 parts.append(strings[word.casefold()])
+                doubt = strings.doubt(word.casefold()) if isinstance(strings, Macros) else None
+                if doubt:
+                    warnings.append(doubt)
                 expanded += len(parts[-1])
                 if expanded > MAX_EXPANSION:
                     # @string{b = a # a}, @string{c = b # b}, ...: doubling 30 times is 2 GB.
@@ -124,17 +128,71 @@ def block_line(block: bib.Block) -> int:
     return (block.start_line or 0) + 1
 
 
-def read_strings(library: Library, display: str, problems: list[Problem]) -> dict[str, str]:
-    """``@string`` macros by lower-case name; later ones may use earlier ones."""
-    strings: dict[str, str] = {}
-    for block in library.strings:
-        line = block_line(block)
-        warnings: list[str] = []
-        try:
-            strings[str(block.key).casefold()] = resolve_value(str(block.value), strings, warnings)
-        except MalformedValue as exc:
-            warnings.append(f"@string {block.key!r}: {exc}; ignored")
-        problems.extend(
-            Problem(display, line, w, Severity.WARNING) for w in dict.fromkeys(warnings)
-        )
-    return strings
+class Macros(Mapping[str, str]):
+    """The ``@string`` macros one BibTeX file's entries see: its own, then every other
+    seed file's (``project_strings``), by lower-case name."""
+
+    def __init__(self, own: dict[str, str], shared: dict[str, str], doubts: dict[str, str]):
+        self._values = ChainMap(own, shared)
+        self._own = own
+        self._doubts = doubts
+        self._told: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def doubt(self, name: str) -> str | None:
+        """Why the value of macro ``name`` may not be the one meant, the first time this
+        file uses it: two other files define it differently."""
+        if name in self._own or name not in self._doubts or name in self._told:
+            return None
+        self._told.add(name)
+        return self._doubts[name]
+
+
+def project_strings(files: Sequence[tuple[Library, str]], problems: list[Problem]) -> list[Macros]:
+    """The ``@string`` macros each of a project's BibTeX files sees.
+
+    Files are read in the order given (name order), as BibTeX reads the files of
+    ``\\bibliography{IEEEabrv,papers}``: a macro's value may use macros defined before it,
+    in its file or an earlier one. A file's entries see every file's macros (so a
+    ``strings.bib`` read after ``papers.bib`` still serves it), its own first; of two
+    other files defining a macro, the one read last wins, and a warning says so where
+    a third file uses it.
+    """
+    shared: dict[str, str] = {}
+    defined_at: dict[str, str] = {}
+    doubts: dict[str, str] = {}
+    own: list[dict[str, str]] = []
+    for library, display in files:
+        mine: dict[str, str] = {}
+        for block in library.strings:
+            line = block_line(block)
+            name = str(block.key).casefold()
+            warnings: list[str] = []
+            try:
+                mine[name] = resolve_value(str(block.value), ChainMap(mine, shared), warnings)
+            except MalformedValue as exc:
+                warnings.append(f"@string {block.key!r}: {exc}; ignored")
+            else:
+                earlier = defined_at.get(name, "")
+                if shared.get(name, mine[name]) != mine[name] and not earlier.startswith(
+                    f"{display}:"
+                ):
+                    doubts[name] = (
+                        f"@string {str(block.key)!r} is defined differently in {earlier} and "
+                        f"{display}:{line}; the last read in name order is used: keep one"
+                    )
+                defined_at[name] = f"{display}:{line}"
+            problems.extend(
+                Problem(display, line, w, Severity.WARNING) for w in dict.fromkeys(warnings)
+            )
+        shared.update(mine)
+        own.append(mine)
+    return [Macros(mine, shared, doubts) for mine in own]
