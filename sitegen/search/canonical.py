@@ -36,10 +36,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import itertools
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cbor2
@@ -87,16 +88,61 @@ class Chunk:
     leave it whole."""
     words: list[list[Any]] | None = None
     """Its words, once ``decoded``."""
+    encoded: dict[int, tuple[list[Any], bytes]] = field(default_factory=dict)
+    """The CBOR of each word of a ``reusable`` chunk as decoded, by ``id`` of the word:
+    written again as they are, a chunk with a word changed is not encoded whole."""
 
     def decoded(self) -> list[list[Any]]:
         """Its words (decoded once; checked against its name if ``reusable``)."""
         if self.words is None:
             path = f"index/{self.name}.pf_index"
-            self.words = _load({path: self.data}, path, self.reusable)[0]
+            if not self.reusable:
+                self.words = _load({path: self.data}, path, False)[0]
+            else:
+                self.words = _words_and_bytes(_verified(self.data, path), self.encoded)
             for word in self.words:
                 if len(word[2]) > 1:  # forms first found on one page: in no set order
+                    forms = [variant[0] for variant in word[2]]
                     word[2].sort(key=lambda variant: (variant[1][0][0], variant[0]))
+                    if forms != [variant[0] for variant in word[2]]:
+                        self.encoded.pop(id(word), None)
         return self.words
+
+
+def _array(count: int) -> bytes:
+    """The CBOR head of an array of ``count`` items, as ``cbor2`` writes it."""
+    if count < 24:
+        return bytes([0x80 | count])
+    for code, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if count < 1 << (8 * size):
+            return bytes([0x80 | code]) + count.to_bytes(size, "big")
+    raise ValueError("too many words")
+
+
+def _words_and_bytes(data: bytes, encoded: dict[int, tuple[list[Any], bytes]]) -> list[Any]:
+    """The words of a chunk's decompressed ``data`` (``[[word, ...]]``), each word's
+    own CBOR put in ``encoded``."""
+    body = data[len(SIGNATURE) :]
+    if body[:1] != b"\x81" or body[1] >> 5 != 4:
+        raise ValueError("not a word-index chunk")
+    info = body[1] & 31
+    size = {24: 1, 25: 2, 26: 4, 27: 8}.get(info, 0)
+    count = int.from_bytes(body[2 : 2 + size], "big") if size else info
+    start = 2 + size
+    if info > 27 or body[1:start] != _array(count):
+        raise ValueError("not a word-index chunk")
+    stream = io.BytesIO(body[start:])
+    decoder = cbor2.CBORDecoder(stream)
+    words = []
+    last = 0
+    for _ in range(count):
+        word = decoder.decode()
+        words.append(word)
+        encoded[id(word)] = (word, body[start + last : start + stream.tell()])
+        last = stream.tell()
+    if start + last != len(body):
+        raise ValueError("not a word-index chunk")
+    return words
 
 
 @dataclass
@@ -180,19 +226,29 @@ def _bytes(files: Mapping[str, bytes | None], path: str) -> bytes:
 def _load(files: Mapping[str, bytes | None], path: str, verify: bool) -> Any:
     if not verify:
         return decode(_bytes(files, path))
-    data = gzip.decompress(_bytes(files, path))
+    return cbor2.loads(_verified(_bytes(files, path), path)[len(SIGNATURE) :])
+
+
+def _verified(compressed: bytes, path: str) -> bytes:
+    """A canonical file's data, decompressed, checked against its name."""
+    data = gzip.decompress(compressed)
     digits = path.rpartition(".")[0].rpartition("_")[2]
     if not data.startswith(SIGNATURE) or content_hash(data)[: len(digits)] != digits:
         raise ValueError(f"{path} does not hold what its name says")
-    return cbor2.loads(data[len(SIGNATURE) :])
+    return data
 
 
 def _add(
-    files: dict[str, bytes | None], folder: str, language: str, value: Any, digits: int
+    files: dict[str, bytes | None],
+    folder: str,
+    language: str,
+    value: Any,
+    digits: int,
+    encoded: bytes | None = None,
 ) -> str:
-    """Put ``value`` in ``folder`` under a name made from its content (longer if another
-    file has it); the name without its folder and suffix."""
-    data = SIGNATURE + cbor2.dumps(value)
+    """Put ``value`` (or its CBOR, ``encoded``) in ``folder`` under a name made from its
+    content (longer if another file has it); the name without its folder and suffix."""
+    data = SIGNATURE + (cbor2.dumps(value) if encoded is None else encoded)
     digest = content_hash(data)
     suffix = {"index/": ".pf_index", "filter/": ".pf_filter"}.get(folder, ".pf_meta")
     while f"{folder}{language}_{digest[:digits]}{suffix}" in files and digits < len(digest):
@@ -259,8 +315,15 @@ def _index(bundle: Bundle, files: dict[str, bytes | None], locations: int) -> li
     bounds: list[list[str]] = []
     cutter = _Cutter(locations)
 
+    known = {key: held for chunk in bundle.chunks for key, held in chunk.encoded.items()}
+
+    def cbor(word: list[Any]) -> bytes:
+        held = known.get(id(word))
+        return held[1] if held is not None and held[0] is word else cbor2.dumps(word)
+
     def written(words: list[list[Any]]) -> None:
-        name = _add(files, "index/", language, [words], HASH_DIGITS)
+        encoded = b"\x81" + _array(len(words)) + b"".join(cbor(word) for word in words)
+        name = _add(files, "index/", language, [words], HASH_DIGITS, encoded)
         bounds.append([words[0][0], words[-1][0], name])
 
     chunks = bundle.chunks
