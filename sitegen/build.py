@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import shutil
 import sys
 import threading
@@ -47,6 +46,7 @@ from sitegen.pagedigest import page_digests
 from sitegen.pages import Page, plan_pages
 from sitegen.render import Renderer, kept_renderer, theme_dir
 from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE, Settings
+from sitegen.sources.folders import files_under
 from sitegen.timing import PhaseTimer
 from sitegen.workers import Destination, Rendered, default_jobs, index_first, render_pages
 
@@ -110,11 +110,8 @@ def _input_files(settings: Settings) -> Iterator[Path]:
     theme = theme_dir()
     folders = [settings.root / name for name in INPUT_FOLDERS]
     folders += [theme / "templates", theme / "static"]
-    for folder in folders:
-        for base, dirs, files in os.walk(folder):
-            dirs.sort()
-            for name in sorted(files):
-                yield Path(base, name)
+    for folder in folders:  # symlinked subfolders too: annotations may be linked in
+        yield from files_under(folder)
 
 
 def input_signature(settings: Settings, options: Iterable[object]) -> tuple[str, int]:

@@ -17,6 +17,7 @@ from typing import Any
 from sitegen.catalog.annotation_fields import Known, unknown_key, validate_annotation
 from sitegen.model import Annotation, Problem
 from sitegen.sources import display_path
+from sitegen.sources.folders import files_under
 from sitegen.yamlfile import (
     YamlDoc,
     describe_value,
@@ -64,18 +65,17 @@ def _entries(
 
 
 def annotation_files(content_dir: Path) -> list[Path]:
-    """Annotation files in sorted order; dot-files and dot-folders (editor droppings) skipped."""
+    """Annotation files in sorted order, symlinked subfolders' too (a shared folder of
+    notes linked in); dot-files and dot-folders (editor droppings) skipped, and a folder
+    link that loops is not entered (``unreadable_names`` reports it)."""
     folder = content_dir / "annotations"
-    try:
-        found = [
-            path
-            for path in folder.rglob("*")
-            if path.suffix.lower() in SUFFIXES
-            and not any(part.startswith(".") for part in path.relative_to(folder).parts)
-            and path.is_file()
-        ]
-    except OSError:
-        return []
+    found = [
+        path
+        for path in files_under(folder)
+        if path.suffix.lower() in SUFFIXES
+        and not any(part.startswith(".") for part in path.relative_to(folder).parts)
+        and path.is_file()
+    ]
     return sorted(found, key=lambda path: path.relative_to(folder).parts)
 
 

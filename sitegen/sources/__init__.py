@@ -17,6 +17,7 @@ from sitegen.model import Problem, Severity, SourceEntry
 from sitegen.sources import abstracts, bibtex, csljson, daily
 from sitegen.sources.bibtex_records import without_comment_lines
 from sitegen.sources.encoding import read_seed_text
+from sitegen.sources.folders import folders_under
 from sitegen.sources.skipped import first_line
 from sitegen.yamlfile import NOT_REGULAR
 
@@ -202,29 +203,26 @@ def unreadable_names(root: Path, folders: Iterable[str]) -> list[Problem]:
 
 
 def _check_names(folder: Path, root: Path, problems: list[Problem]) -> None:
-    """``unreadable_names`` of one folder, then of its subfolders (symlinks not followed).
+    """``unreadable_names`` of one folder and its subfolders, symlinked ones too (as
+    ``content/annotations`` is read); a folder link back to a folder that holds it is
+    an error, as no reader enters it.
 
     The types ``scandir`` gives come with the folder's listing: only a symlink costs a
     ``stat``, so a project of 10,000 annotation files is checked in milliseconds.
     """
-    try:
-        with os.scandir(folder) as listing:
-            entries = sorted(listing, key=lambda entry: entry.name)
-    except OSError:  # not a folder, or gone: the readers say so
-        return
-    for entry in entries:
-        try:
-            entry.name.encode("utf-8")
-        except UnicodeEncodeError:
-            problems.append(Problem(display_path(Path(entry.path), root), None, NOT_UTF8))
-            continue
-        if not entry.name.startswith((".", "#")):
-            wrong = _not_a_file(entry)
-            if wrong:
-                problems.append(Problem(display_path(Path(entry.path), root), None, wrong))
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            _check_names(Path(entry.path), root, problems)
+    loops: list[Path] = []
+    for _, entries in folders_under(folder, loops):
+        for entry in entries:
+            try:
+                entry.name.encode("utf-8")
+            except UnicodeEncodeError:
+                problems.append(Problem(display_path(Path(entry.path), root), None, NOT_UTF8))
+                continue
+            if not entry.name.startswith((".", "#")):
+                wrong = _not_a_file(entry)
+                if wrong:
+                    problems.append(Problem(display_path(Path(entry.path), root), None, wrong))
+    problems.extend(Problem(display_path(loop, root), None, _LOOP) for loop in loops)
 
 
 def _not_a_file(entry: os.DirEntry[str]) -> str | None:
@@ -245,3 +243,4 @@ def _not_a_file(entry: os.DirEntry[str]) -> str | None:
 NOT_UTF8 = "the name is not UTF-8: rename it"
 """The problem of a name no page can hold: nothing else is read while there is one."""
 _BROKEN_LINK = "a symbolic link to nothing, or back to itself: fix it or remove it"
+_LOOP = "a symbolic link to a folder that holds it (a loop): nothing in it is read; remove it"

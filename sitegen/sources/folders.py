@@ -1,0 +1,66 @@
+"""Input folders walked as a user sees them: symlinked subfolders followed, loops refused.
+
+A user may link a shared folder of annotations into ``content/annotations/``; Python's
+``rglob`` (3.11) and ``os.walk`` do not enter linked folders, so its files were left out
+without a word, and the build's input signature missed edits there. Following links
+needs a guard: a link back to a folder that holds it would be walked for ever, and
+links that fan out (``a/x``, ``a/y`` both to ``b``, and so on down) would be walked an
+exponential number of times. So each real folder is listed once, and a link leading back
+to a folder that holds it is a loop, reported by ``unreadable_names`` and not entered.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+Listing = tuple[Path, list[os.DirEntry[str]]]
+"""A folder (as reached from the top, through links) and its entries, sorted by name."""
+
+
+def folders_under(top: Path, loops: list[Path] | None = None) -> Iterator[Listing]:
+    """``top`` and every folder under it, depth first in name order, with its entries.
+
+    A symlinked folder is entered like any other, under its link's name; a folder
+    reached a second time through another link is not listed again. A link to a folder
+    that holds it (a loop) is added to ``loops`` and not entered. An unreadable folder,
+    or ``top`` not being one, gives nothing: the readers report that.
+    """
+    seen: set[tuple[int, int]] = set()
+    stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(top, frozenset())]
+    while stack:
+        folder, holders = stack.pop()
+        try:
+            info = os.stat(folder)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+        except (OSError, ValueError):
+            continue
+        real = (info.st_dev, info.st_ino)
+        if real in holders:
+            if loops is not None:
+                loops.append(folder)
+            continue
+        if real in seen:
+            continue
+        seen.add(real)
+        yield folder, entries
+        inner = holders | {real}
+        stack.extend((Path(entry.path), inner) for entry in reversed(entries) if _is_folder(entry))
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()  # follows a symlink
+    except OSError:
+        return False
+
+
+def files_under(top: Path) -> Iterator[Path]:
+    """Every file under ``top`` (``folders_under``: linked folders followed), a folder's
+    files before its subfolders' in name order."""
+    for folder, entries in folders_under(top):
+        for entry in entries:
+            if not _is_folder(entry):
+                yield folder / entry.name

@@ -1,0 +1,75 @@
+"""A shared folder of annotations linked into ``content/annotations/`` is read, its edits
+are seen by the no-change check, and a folder link that loops is an error, never a hang."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from pathlib import Path
+
+from sitegen.build import input_signature
+from sitegen.catalog.annotations import annotation_files
+from sitegen.settings import load_settings
+from tests.conftest import ZEBRA, ZEBRA_KEY, build, build_within
+
+Project = Callable[..., Path]
+
+
+def _linked(make_project: Project, tmp_path: Path) -> tuple[Path, Path]:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    shared = tmp_path / "shared-notes" / "zebras"
+    shared.mkdir(parents=True)
+    notes = shared / "zebra.yaml"
+    notes.write_text(f"{ZEBRA_KEY}:\n  summary: Stripes all the way down.\n")
+    (root / "content" / "annotations" / "team").symlink_to(tmp_path / "shared-notes")
+    return root, notes
+
+
+def test_annotations_in_a_symlinked_subfolder_are_read_and_their_edits_rebuilt(
+    make_project: Project, tmp_path: Path
+) -> None:
+    root, notes = _linked(make_project, tmp_path)
+    assert [p.relative_to(root).as_posix() for p in annotation_files(root / "content")] == [
+        "content/annotations/team/zebras/zebra.yaml"
+    ]
+    assert build(root).exit_code == 0
+    page = root / "_site" / "papers" / ZEBRA_KEY / "index.html"
+    assert "Stripes all the way down." in page.read_text()
+    settings, _ = load_settings(root)
+    before = input_signature(settings, ())[0]
+    notes.write_text(f"{ZEBRA_KEY}:\n  summary: Stripes, then more stripes.\n")
+    assert input_signature(settings, ())[0] != before
+    result = build(root)
+    assert result.exit_code == 0, result.output
+    assert "Stripes, then more stripes." in page.read_text()
+
+
+def test_a_folder_link_that_loops_is_one_error_naming_it(
+    make_project: Project, tmp_path: Path
+) -> None:
+    root, _ = _linked(make_project, tmp_path)
+    (root / "content" / "annotations" / "again").symlink_to("..")  # content/ holds it
+    (tmp_path / "shared-notes" / "up").symlink_to(tmp_path / "shared-notes")
+    result = build_within(20, root)
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if ": error: " in line]
+    assert errors == [
+        f"content/annotations/{name}: error: a symbolic link to a folder that holds it "
+        "(a loop): nothing in it is read; remove it"
+        for name in ("again", "team/up")
+    ]
+
+
+def test_links_fanning_out_are_walked_once_per_folder(make_project: Project) -> None:
+    """``a/x`` and ``a/y`` both link to ``b``, ``b``'s to ``c``, ...: 2**24 paths, 25 folders."""
+    root = make_project({"seeds/a.txt": ZEBRA})
+    notes = root / "content" / "annotations"
+    levels = [notes / f"level{depth:02}" for depth in range(25)]
+    for level in levels:
+        level.mkdir()
+    for level, below in itertools.pairwise(levels):
+        (level / "x").symlink_to(below)
+        (level / "y").symlink_to(below)
+    (levels[-1] / "deep.yaml").write_text(f"{ZEBRA_KEY}:\n  status: read\n")
+    assert len(annotation_files(root / "content")) == 1
+    assert build_within(20, root).exit_code == 0
