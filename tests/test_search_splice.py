@@ -149,3 +149,19 @@ def test_a_lost_or_stale_stage_cache_makes_the_shard_whole(project: Project) -> 
     assert project.index().spliced == ()
     project.annotate(project.free[0], summary="And spliced once more")
     project.spliced()
+
+
+def test_a_run_killed_after_writing_the_shard_but_not_the_list_is_made_whole(
+    project: Project,
+) -> None:
+    listing = project.output / "pagefind" / "shards.json"
+    before = listing.read_bytes()
+    project.annotate(project.free[0], summary="Written but not listed")
+    start_indexing(project.catalog(), project.settings, project.output).finish()
+    listing.write_bytes(before)  # killed before the list: it names the shard before
+    project.annotate(project.free[0], summary="The next run")
+    catalog = project.catalog()
+    assert project.index(catalog).spliced == ()
+    clean = project.root / "clean"
+    start_indexing(catalog, project.settings, clean).finish()
+    assert tree(project.output / "pagefind") == tree(clean / "pagefind")
