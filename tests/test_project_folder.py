@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 
 from sitegen.cli import cli
@@ -59,15 +60,50 @@ def test_an_empty_seeds_folder_with_annotations_is_one_error(
     ]
 
 
-def test_an_empty_folder_is_not_a_project_and_nothing_is_written_there(tmp_path: Path) -> None:
-    for command in ("check", "build", "serve", "annotate x --status read", "search x"):
+EVERY_COMMAND = (
+    "check",
+    "check --strict",
+    "build",
+    "build --clean",
+    "build --out site",
+    "serve --port 0",
+    "annotate x --status read",
+    "search x",
+    "search x --json",
+    "topics suggest",
+    "deploy",
+    "deploy --no-build",
+)
+
+
+@pytest.mark.parametrize("stray", [None, "seeds", "content"])
+def test_an_empty_folder_is_not_a_project_and_nothing_is_written_there(
+    tmp_path: Path, stray: str | None
+) -> None:
+    """Nor is a folder whose only ``seeds`` or ``content`` is a plain file (a note)."""
+    if stray:
+        (tmp_path / stray).write_text("not a folder\n", encoding="utf-8")
+    before = sorted(tmp_path.iterdir())
+    for command in EVERY_COMMAND:
         result = CliRunner().invoke(cli, ["-C", str(tmp_path), *command.split()])
         assert result.exit_code == 1, command
         (error,) = errors(result)
         assert error.startswith(f"{tmp_path}: error: not a sitegen project: no sitegen.yaml")
         assert "'sitegen init'" in error and "'sitegen -C PATH'" in error
         assert "Traceback" not in result.output
-    assert list(tmp_path.iterdir()) == []  # no output, no cache, no lock in the wrong folder
+        assert sorted(tmp_path.iterdir()) == before, command  # no output, cache or lock
+
+
+def test_a_project_folder_that_is_a_file_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    place = tmp_path / "notes.txt"
+    place.write_text("mine\n", encoding="utf-8")
+    for project in (place, place / "sub"):
+        for command in EVERY_COMMAND:
+            result = CliRunner().invoke(cli, ["-C", str(project), *command.split()])
+            assert result.exit_code in (1, 2), command
+            assert str(project) in result.output and "Traceback" not in result.output
+    assert sorted(tmp_path.iterdir()) == [place]
+    assert place.read_text(encoding="utf-8") == "mine\n"
 
 
 def test_the_library_says_so_too(tmp_path: Path) -> None:

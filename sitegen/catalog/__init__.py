@@ -285,8 +285,11 @@ def load(
 def not_a_project(root: Path) -> Problem | None:
     """The error of a folder that holds no project at all (the wrong folder, most likely):
     none of ``sitegen.yaml``, ``seeds/`` and ``content/``, as Hugo and MkDocs stop
-    without their configuration."""
-    if any(os.path.lexists(root / name) for name in (SETTINGS_FILE, "seeds", "content")):
+    without their configuration. A plain file named ``seeds`` or ``content`` (a note, a
+    download) makes no project; a folder, or a link (which may be broken), does."""
+    if os.path.lexists(root / SETTINGS_FILE) or any(
+        os.path.isdir(root / name) or os.path.islink(root / name) for name in ("seeds", "content")
+    ):
         return None
     where = printable(str(root.resolve()))
     said = (
