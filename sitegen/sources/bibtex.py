@@ -73,7 +73,10 @@ def _entry(
         )
         return None
     doi = clean_doi(fields.get("doi", "")) or clean_doi(fields.get("url", ""))
-    tags = (decode(word) for word in split_keywords(fields.get("keywords", "")))
+    # Mendeley Desktop writes the reader's own tags in ``mendeley-tags`` (and most, not
+    # always all, of them in ``keywords`` too).
+    labels = f"{fields.get('keywords', '')},{fields.get('mendeley-tags', '')}"
+    tags = (decode(word) for word in split_keywords(labels))
     return SourceEntry(
         ref=SourceRef(display, record.line),
         format=NAME,

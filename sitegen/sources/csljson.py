@@ -152,6 +152,10 @@ def _rich(text: str) -> str:
     return html.unescape(text) if "&" in text else text  # Crossref's "&amp;"
 
 
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
 def _person(person: Any) -> str | None:
     if isinstance(person, str):
         return clean_plain(person) or None
@@ -160,11 +164,16 @@ def _person(person: Any) -> str | None:
     literal = person.get("literal")
     if isinstance(literal, str) and literal.strip():
         return clean_plain(literal) or None
-    words = [
-        person.get(part)
-        for part in ("given", "dropping-particle", "non-dropping-particle", "family")
+    family = _text(person.get("family"))
+    # Some exporters give the particle again inside the family name ("van der Berg").
+    particles = [
+        word
+        for part in ("dropping-particle", "non-dropping-particle")
+        if (word := _text(person.get(part)))
+        and not family.casefold().startswith(word.casefold() + " ")
     ]
-    name = " ".join(w.strip() for w in words if isinstance(w, str) and w.strip())
+    words = [w for w in (_text(person.get("given")), *particles, family) if w]
+    name = " ".join(words)
     suffix = person.get("suffix")
     if isinstance(suffix, str) and suffix.strip() and name:
         name += ", " + suffix.strip()
