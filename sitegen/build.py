@@ -110,8 +110,8 @@ def _input_files(settings: Settings) -> Iterator[Path]:
     theme = theme_dir()
     folders = [settings.root / name for name in INPUT_FOLDERS]
     folders += [theme / "templates", theme / "static"]
-    for folder in folders:  # symlinked subfolders too: annotations may be linked in
-        yield from files_under(folder)
+    for folder in folders:  # content/'s symlinked subfolders too, as annotations are read
+        yield from files_under(folder, follow=folder == settings.content_dir)
 
 
 def input_signature(settings: Settings, options: Iterable[object]) -> tuple[str, int]:

@@ -73,3 +73,18 @@ def test_links_fanning_out_are_walked_once_per_folder(make_project: Project) -> 
     (levels[-1] / "deep.yaml").write_text(f"{ZEBRA_KEY}:\n  status: read\n")
     assert len(annotation_files(root / "content")) == 1
     assert build_within(20, root).exit_code == 0
+
+
+def test_links_under_static_are_not_followed_into_what_they_hold(
+    make_project: Project, tmp_path: Path
+) -> None:
+    """Only content/ is read through folder links: a linked vendor folder in static/ with
+    a broken link deep inside (as node_modules have) does not fail the build."""
+    root = make_project({"seeds/a.txt": ZEBRA})
+    vendor = tmp_path / "node_modules" / "pkg" / ".bin"
+    vendor.mkdir(parents=True)
+    (vendor.parent / "cli.js").symlink_to(tmp_path / "gone.js")
+    (root / "static").mkdir()
+    (root / "static" / "vendor").symlink_to(tmp_path / "node_modules")
+    result = build(root)
+    assert result.exit_code == 0, result.output

@@ -198,20 +198,20 @@ def unreadable_names(root: Path, folders: Iterable[str]) -> list[Problem]:
         top = root / folder
         if top.is_symlink() and not top.exists():
             problems.append(Problem(folder, None, _BROKEN_LINK))
-        _check_names(top, root, problems)
+        _check_names(top, root, problems, follow=folder == "content")
     return problems
 
 
-def _check_names(folder: Path, root: Path, problems: list[Problem]) -> None:
-    """``unreadable_names`` of one folder and its subfolders, symlinked ones too (as
-    ``content/annotations`` is read); a folder link back to a folder that holds it is
-    an error, as no reader enters it.
+def _check_names(folder: Path, root: Path, problems: list[Problem], *, follow: bool) -> None:
+    """``unreadable_names`` of one folder and its subfolders, symlinked ones too when
+    ``follow`` (``content/``, as ``content/annotations`` is read); a folder link back to
+    a folder that holds it is then an error, as no reader enters it.
 
     The types ``scandir`` gives come with the folder's listing: only a symlink costs a
     ``stat``, so a project of 10,000 annotation files is checked in milliseconds.
     """
     loops: list[Path] = []
-    for _, entries in folders_under(folder, loops):
+    for _, entries in folders_under(folder, loops, follow=follow):
         for entry in entries:
             try:
                 entry.name.encode("utf-8")

@@ -19,13 +19,16 @@ Listing = tuple[Path, list[os.DirEntry[str]]]
 """A folder (as reached from the top, through links) and its entries, sorted by name."""
 
 
-def folders_under(top: Path, loops: list[Path] | None = None) -> Iterator[Listing]:
+def folders_under(
+    top: Path, loops: list[Path] | None = None, *, follow: bool = True
+) -> Iterator[Listing]:
     """``top`` and every folder under it, depth first in name order, with its entries.
 
-    A symlinked folder is entered like any other, under its link's name; a folder
-    reached a second time through another link is not listed again. A link to a folder
-    that holds it (a loop) is added to ``loops`` and not entered. An unreadable folder,
-    or ``top`` not being one, gives nothing: the readers report that.
+    A symlinked folder is entered like any other, under its link's name (unless not
+    ``follow``: then, as ``os.walk``, it is not entered); a folder reached a second
+    time through another link is not listed again. A link to a folder that holds it (a
+    loop) is added to ``loops`` and not entered. An unreadable folder, or ``top`` not
+    being one, gives nothing: the readers report that.
     """
     seen: set[tuple[int, int]] = set()
     stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(top, frozenset())]
@@ -47,20 +50,25 @@ def folders_under(top: Path, loops: list[Path] | None = None) -> Iterator[Listin
         seen.add(real)
         yield folder, entries
         inner = holders | {real}
-        stack.extend((Path(entry.path), inner) for entry in reversed(entries) if _is_folder(entry))
+        stack.extend(
+            (Path(entry.path), inner)
+            for entry in reversed(entries)
+            if _is_folder(entry) and (follow or not entry.is_symlink())
+        )
 
 
-def _is_folder(entry: os.DirEntry[str]) -> bool:
+def _is_folder(entry: os.DirEntry[str], follow: bool = True) -> bool:
     try:
-        return entry.is_dir()  # follows a symlink
+        return entry.is_dir(follow_symlinks=follow)
     except OSError:
         return False
 
 
-def files_under(top: Path) -> Iterator[Path]:
-    """Every file under ``top`` (``folders_under``: linked folders followed), a folder's
-    files before its subfolders' in name order."""
-    for folder, entries in folders_under(top):
+def files_under(top: Path, *, follow: bool = True) -> Iterator[Path]:
+    """Every file under ``top`` (``folders_under``), a folder's files before its
+    subfolders' in name order; without ``follow``, a link to a folder is listed as a
+    file, as ``os.walk`` lists it among the folders it does not enter."""
+    for folder, entries in folders_under(top, follow=follow):
         for entry in entries:
-            if not _is_folder(entry):
+            if not _is_folder(entry, follow):
                 yield folder / entry.name
