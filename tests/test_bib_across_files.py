@@ -153,3 +153,53 @@ def test_a_macro_two_other_files_define_differently_warns_where_it_is_used() -> 
         "seeds/IEEEabrv.bib:1 and seeds/IEEEfull.bib:1; the last read in name order is used: "
         "keep one"
     ]
+
+
+IEEEABRV_AS_SHIPPED = r"""
+%% IEEEabrv.bib
+%% V1.12 (2007/01/11)
+%%
+%% USAGE:
+%%
+%% \bibliographystyle{mybstfile}
+%% \bibliography{IEEEabrv,mybibfile}
+%%
+%%    journal = IEEE_J_AC,
+%%
+%%    STRING{IEEE_J_CBB        = "{IEEE/ACM} Trans. Comput. Biology Bioinformatics"}
+
+%% circuits, signals, systems, audio and controls
+@STRING{IEEE_J_SPL        = "{IEEE} Signal Process. Lett."}
+@STRING{IEEE_J_AC         = "{IEEE} Trans. Autom. Control"}
+% in 2004 CASI and CASII renamed part title to CASI_RP and CASII_EB, respectively.
+@STRING{IEEE_J_CASI_RP    = "{IEEE} Trans. Circuits Syst. {I}"}
+% Note: The B-ME journal later dropped the hyphen and became the BME.
+@STRING{IEEE_J_B-ME       = "{IEEE} Trans. Bio-Med. Eng."}
+% disabled till definition is verified
+%STRING{IEEE_J_CBB         = "{IEEE/ACM} Trans. Comput. Biology Bioinformatics"}
+@STRING{IEEE_M_TODAY      = "Today's Engineer"}
+
+%% EOF
+"""
+
+
+def test_ieee_abbreviations_as_shipped_serve_a_papers_file() -> None:
+    """IEEEabrv.bib's own shape: ``%%`` notes, disabled ``%STRING`` lines, a macro with a
+    hyphen (``IEEE_J_B-ME``), and copies whose ``%`` marks were lost (free text)."""
+    refs = r"""
+@ARTICLE{a, author={A. Author}, title={On Control}, journal=IEEE_J_AC, year=2001, month=mar}
+@article{b, author="B. Author", title="Biomedical Things", journal=IEEE_J_B-ME, year=1980}
+@article{c, author="C. Author", title="Engineering Today", journal=IEEE_M_TODAY # " (online)"}
+@inproceedings{d, author="D. Author", title="Filtering", booktitle="Proc. " # IEEE_J_SPL}
+"""
+    for macros in (IEEEABRV_AS_SHIPPED, IEEEABRV_AS_SHIPPED.replace("%", "")):
+        (_, lent), (entries, problems) = parse_seed_texts(
+            [(macros, "seeds/IEEEabrv.bib", ".bib"), (refs, "seeds/refs.bib", ".bib")]
+        )
+        assert lent == [] and problems == []
+        assert [e.venue for e in entries] == [
+            "IEEE Trans. Autom. Control",
+            "IEEE Trans. Bio-Med. Eng.",
+            "Today's Engineer (online)",
+            "Proc. IEEE Signal Process. Lett.",
+        ]
