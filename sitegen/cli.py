@@ -6,6 +6,7 @@ Errors print one a line as ``file:line: error: message``; a traceback only with 
 
 from __future__ import annotations
 
+import errno
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,10 +43,7 @@ def require_project(project: Path) -> None:
     """Exit 1 naming ``project`` when it is not a folder, or holds no project (a typo in
     -C, or the wrong folder: nothing is written there)."""
     if not project.is_dir():
-        click.echo(
-            f"error: {project}: no such project folder (`sitegen init {project}` makes one)",
-            err=True,
-        )
+        click.echo(f"error: {project}: {_no_folder(project)}", err=True)
         sys.exit(1)
     from sitegen.catalog import not_a_project
 
@@ -372,6 +370,21 @@ def search(
             verbose=options.verbose,
         )
     )
+
+
+def _no_folder(project: Path) -> str:
+    """Why ``project``, not a folder, is none: so the user is not told to ``init`` a file."""
+    try:
+        project.stat()
+    except FileNotFoundError:
+        if project.is_symlink():
+            return "a symbolic link to nothing; fix it or name the project's folder"
+        if not any(parent.is_file() for parent in project.parents):
+            return f"no such project folder (`sitegen init {project}` makes one)"
+    except OSError as exc:  # a symlink loop, or a file where a folder belongs on the way
+        if project.is_symlink() and exc.errno == errno.ELOOP:
+            return "a symbolic link that leads back to itself; remove or fix it"
+    return "not a folder; name the project's folder with 'sitegen -C PATH'"
 
 
 def _path_error(exc: Exception) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -97,12 +98,25 @@ def test_an_empty_folder_is_not_a_project_and_nothing_is_written_there(
 def test_a_project_folder_that_is_a_file_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
     place = tmp_path / "notes.txt"
     place.write_text("mine\n", encoding="utf-8")
-    for project in (place, place / "sub"):
+    fifo, nowhere, loop = tmp_path / "fifo", tmp_path / "nowhere", tmp_path / "loop"
+    os.mkfifo(fifo)
+    nowhere.symlink_to("gone")
+    loop.symlink_to("loop")
+    said = {
+        place / "sub": "not a folder",
+        fifo: "not a folder",
+        nowhere: "a symbolic link to nothing",
+        loop: "a symbolic link that leads back to itself",
+        tmp_path / "new" / "site": "no such project folder (`sitegen init",
+    }
+    for project in (place, *said):
         for command in EVERY_COMMAND:
             result = CliRunner().invoke(cli, ["-C", str(project), *command.split()])
             assert result.exit_code in (1, 2), command
             assert str(project) in result.output and "Traceback" not in result.output
-    assert sorted(tmp_path.iterdir()) == [place]
+            if project in said:  # never told to `sitegen init` a file
+                assert result.output.startswith(f"error: {project}: {said[project]}"), command
+    assert sorted(tmp_path.iterdir()) == sorted([place, fifo, nowhere, loop])
     assert place.read_text(encoding="utf-8") == "mine\n"
 
 
