@@ -203,3 +203,15 @@ def test_ieee_abbreviations_as_shipped_serve_a_papers_file() -> None:
             "Today's Engineer (online)",
             "Proc. IEEE Signal Process. Lett.",
         ]
+
+
+def test_a_paper_named_by_crossref_lends_no_title_as_a_venue() -> None:
+    """Only a volume's title is its papers' ``booktitle``: two papers that crossref each
+    other (in two files) keep no venue rather than each other's titles."""
+    one = "@inproceedings{d, title={Cycle One}, crossref={e}, year=2020}\n"
+    two = "@inproceedings{e, title={Cycle Two}, crossref={d}, booktitle={Real Venue}}\n"
+    (first, _), (second, _) = parse_seed_texts([(one, "seeds/a.bib", ""), (two, "seeds/b.bib", "")])
+    assert [(e.title, e.venue, e.year) for e in first + second] == [
+        ("Cycle One", "Real Venue", 2020),
+        ("Cycle Two", "Real Venue", 2020),
+    ]

@@ -157,8 +157,10 @@ def with_crossrefs(records: Sequence[Record], problems: list[Problem]) -> list[R
         for name in _INHERITED:
             if name not in record.fields and name in parent.fields:
                 record.fields[name] = parent.fields[name]
-        if "booktitle" not in record.fields and "title" in parent.fields:
-            record.fields["booktitle"] = parent.fields["title"]
+        # A volume's title is its papers' booktitle; a paper's title is no one's venue.
+        title = parent.fields.get("title") if parent.type in _CONTAINERS else None
+        if title is not None:
+            record.fields.setdefault("booktitle", title)
     booktitles = _volume_titles(records)
     works = [
         r
