@@ -3,7 +3,7 @@
 A shard made again whole costs Pagefind ~1 ms a record and its canonical form
 as much again (1,700 records: ~2 s). When a few of its records changed since
 the shard on disk was made, ``splice_shard`` runs Pagefind on those records
-only (and on their previous versions, to learn which words they held), decodes
+only (and on their previous versions, to learn whose postings differ), decodes
 the shard's canonical files (``canonical.read_bundle``; only the word-index
 chunks the changed words fall in, when no paper came or went), takes the old
 pages out of the postings, filters and sorts, puts the new ones in (pages are
@@ -32,7 +32,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -93,13 +93,7 @@ def load_state(stages: StageCache, name: str) -> ShardState | None:
 
 def save_state(stages: StageCache, name: str, state: ShardState, folder: Path) -> None:
     """Keep ``state`` for shard ``name``, just written in ``folder``."""
-    stages.put(_stage(name), code_signature(), _with_token(state, folder))
-
-
-def _with_token(state: ShardState, folder: Path) -> ShardState:
-    return ShardState(
-        state.digest, state.locations, state.meta, state.records, folder_token(folder)
-    )
+    stages.put(_stage(name), code_signature(), replace(state, files=folder_token(folder)))
 
 
 def meta_of(files: Mapping[str, bytes | None]) -> str:
