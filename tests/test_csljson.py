@@ -255,3 +255,37 @@ def test_a_whole_date_written_as_a_date_part_gives_its_year() -> None:
     text = '[{"type": "book", "title": "T", "issued": {"date-parts": [["2019-05-01"]]}}]'
     (entry,), problems = csljson.parse(text, "seeds/x.json")
     assert (entry.year, problems) == (2019, [])
+
+
+def test_issued_dates_as_other_tools_write_them_give_their_year() -> None:
+    """Zotero's strings, a flat list, a bare string, pandoc-citeproc's list of parts."""
+    shapes = [
+        {"date-parts": [["2021", "5", "26"]]},
+        {"date-parts": [2020, 5]},
+        {"date-parts": "2019"},
+        [{"year": 2018, "month": 5}],
+        [{"year": "2017"}],
+        {"raw": "2016-11-02"},
+        {"date-parts": [[]]},
+    ]
+    items = [{"type": "article", "title": f"T{n}", "issued": d} for n, d in enumerate(shapes)]
+    entries, problems = csljson.parse(json.dumps(items), "seeds/lib.json")
+    assert [e.year for e in entries] == [2021, 2020, 2019, 2018, 2017, 2016, None]
+    assert problems == []
+
+
+def test_a_family_name_that_holds_its_particle_is_not_given_it_twice() -> None:
+    people = [
+        {"family": "van der Berg", "given": "Anna", "non-dropping-particle": "van der"},
+        {"family": "Berg", "given": "Bert", "non-dropping-particle": "van den"},
+        {"family": "Beethoven", "given": "Ludwig", "dropping-particle": "van"},
+        {"literal": "DeepMind Team"},
+    ]
+    item = {"type": "article", "title": "T", "author": people}
+    (entry,), _ = csljson.parse(json.dumps([item]), "seeds/lib.json")
+    assert entry.authors == (
+        "Anna van der Berg",
+        "Bert van den Berg",
+        "Ludwig van Beethoven",
+        "DeepMind Team",
+    )

@@ -195,18 +195,26 @@ def _year(item: dict[str, Any]) -> int | None:
     issued = item.get("issued")
     if isinstance(issued, dict):
         parts = issued.get("date-parts")
-        if isinstance(parts, list) and parts and isinstance(parts[0], list) and parts[0]:
+        if isinstance(parts, list) and parts:
             # The year is the first part, whatever follows it (a month, or a season as
-            # 21-24); it may be negative (BCE) or have fewer than four digits.
-            year = _date_part(parts[0][0])
+            # 21-24); it may be negative (BCE) or have fewer than four digits. Some tools
+            # write one flat list ([2020, 5]) where CSL nests it ([[2020, 5]]).
+            first = parts[0][0] if isinstance(parts[0], list) and parts[0] else parts[0]
+            year = _date_part(first)
             if year:
                 return year
         for name in ("raw", "literal"):
             value = issued.get(name)
             if isinstance(value, str) and (year := year_in(value)):
                 return year
+        if isinstance(parts, (str, int)) and not isinstance(parts, bool):
+            return year_in(str(parts))  # "date-parts": "2020", as some tools write it
     elif isinstance(issued, (str, int)) and not isinstance(issued, bool):
         return year_in(str(issued))
+    elif isinstance(issued, list) and issued and isinstance(issued[0], dict):
+        # pandoc-citeproc's older form: "issued": [{"year": 2020, "month": 5}]
+        year = issued[0].get("year")
+        return _date_part(year) if isinstance(year, (str, int)) else None
     return None
 
 
