@@ -183,7 +183,8 @@ def build_site(
             if indexing and full and index_first(len(catalog.papers), len(catalog.papers), jobs):
                 with timer.phase("index"):  # a large cold build: Pagefind's peak before the plan's
                     indexing.wait()
-            with indexing or contextlib.nullcontext():  # a failure drops what indexing made
+            # a failure drops what indexing made, and the pages the plan keeps
+            with indexing or contextlib.nullcontext(), memory.plan.planning():
                 with timer.phase("plan"):
                     memory.plan.take_kept(stages, pages=not stages.remember)
                     cited = citations(catalog, settings, memory.plan)

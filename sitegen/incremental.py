@@ -26,7 +26,8 @@ plan (``PlanMemory.changed_since``). docs/builds.md explains it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
@@ -304,3 +305,14 @@ class PlanMemory:
     def finish(self) -> None:
         """End a plan: orderings not used in it are let go."""
         self.orders.finish()
+
+    @contextmanager
+    def planning(self) -> Iterator[None]:
+        """A build's plan, digests and render. One that fails there forgets the pages:
+        their digests may have been made in part (a template that cannot be read), and
+        the next plan would take the others as they were, so it plans every page."""
+        try:
+            yield
+        except BaseException:
+            self.paper_pages, self.digests = Recorded(), PageDigests()
+            raise

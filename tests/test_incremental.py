@@ -29,7 +29,7 @@ from sitegen.build import BuildMemory, BuildResult, build_site
 from sitegen.cache import StageCache
 from sitegen.catalog import load, load_catalog
 from sitegen.cli import cli
-from sitegen.model import STATUSES
+from sitegen.model import STATUSES, InputError
 from sitegen.render import theme_dir
 from sitegen.settings import Settings, load_settings
 
@@ -200,6 +200,27 @@ def test_sitegen_serve_makes_outputs_changed_between_builds_again(project: Path)
     result = build_site(settings, index_search=False, memory=memory)
     assert sorted(result.written) == sorted(p.relative_to(out).as_posix() for p in good)
     assert {page: page.read_bytes() for page in good} == good
+
+
+def test_sitegen_serve_after_a_build_failing_on_a_template_shows_the_edit(
+    project: Path,
+) -> None:
+    # An edit saved with paper.html broken (not UTF-8: its digest cannot be taken), then
+    # paper.html mended: the edited paper's page must show the edit, as a clean build's.
+    memory = BuildMemory.for_project(project)
+    keys = _keys(project)
+    editor = Editor(project, keys)
+    _build(project, memory=memory)
+    editor.apply(("annotation", 2, ("summary", "A summary saved while paper.html was broken")))
+    broken = project / "templates" / "paper.html"
+    broken.parent.mkdir(exist_ok=True)
+    broken.write_bytes((theme_dir() / "templates" / "paper.html").read_bytes() + b"\xff")
+    with pytest.raises(InputError):
+        _build(project, memory=memory)
+    broken.unlink()
+    kept = _build(project, memory=memory)
+    assert f"papers/{keys[2]}/index.html" in kept.written
+    assert _tree(kept.output) == _tree(_fresh(project).output)
 
 
 def test_big_outputs_set_aside_before_replacing_leave_the_same_site(
