@@ -88,3 +88,24 @@ def test_links_under_static_are_not_followed_into_what_they_hold(
     (root / "static" / "vendor").symlink_to(tmp_path / "node_modules")
     result = build(root)
     assert result.exit_code == 0, result.output
+
+
+def test_seed_and_list_files_in_subfolders_are_a_warning_not_lost_silently(
+    make_project: Project, tmp_path: Path
+) -> None:
+    """seeds/ and content/lists/ are read one level deep: a folder there (linked or not)
+    is named, so papers moved into ``seeds/2024/`` are not left out without a word."""
+    root = make_project({"seeds/a.txt": ZEBRA, "seeds/2024/b.txt": ZEBRA})
+    (root / "content" / "lists" / "old").mkdir(parents=True)
+    (root / "seeds" / "linked").symlink_to(tmp_path)
+    (root / "seeds" / ".git").mkdir()  # a tool's own folder: not a word
+    result = build(root)
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if ": warning: " in line]
+    assert [w.split(": warning: ")[0] for w in warnings] == [
+        "seeds/2024",
+        "seeds/linked",
+        "content/lists/old",
+    ]
+    assert "only the files directly in seeds/ are read" in warnings[0]
+    assert build(root, "--strict").exit_code == 1

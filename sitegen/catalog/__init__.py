@@ -41,7 +41,13 @@ from sitegen.model import (
     Severity,
 )
 from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE, Settings
-from sitegen.sources import NOT_UTF8, display_path, printable, unreadable_names
+from sitegen.sources import (
+    NOT_UTF8,
+    display_path,
+    printable,
+    unread_subfolders,
+    unreadable_names,
+)
 from sitegen.timing import PhaseTimer
 
 TOPICS_FILE = "topics.yaml"
@@ -218,6 +224,7 @@ def load(
     memory = memory if memory is not None else CatalogMemory()
     root = settings.root
     problems = unreadable_names(root, INPUT_FOLDERS)
+    problems += unread_subfolders(root, ("seeds", "content/lists"))
     if any(p.message == NOT_UTF8 for p in problems):  # stop before such a name is shown
         return Loaded(None, tuple(problems), ())
 

@@ -202,6 +202,37 @@ def unreadable_names(root: Path, folders: Iterable[str]) -> list[Problem]:
     return problems
 
 
+def unread_subfolders(root: Path, folders: Iterable[str]) -> list[Problem]:
+    """A warning for each subfolder of ``folders`` (``seeds``, ``content/lists``), whose
+    files sitegen does not read (only ``content/annotations`` is read in depth): seed
+    files moved into ``seeds/2024/`` would otherwise be left out without a word."""
+    problems: list[Problem] = []
+    for folder in folders:
+        try:
+            with os.scandir(root / folder) as listing:
+                inner = sorted(e.name for e in listing if _is_subfolder(e))
+        except OSError:  # not a folder, or gone: the readers say so
+            continue
+        for name in inner:
+            said = (
+                f"a folder: only the files directly in {folder}/ are read, not those in its "
+                "folders; move them up, or out of the project"
+            )
+            problems.append(
+                Problem(display_path(root / folder / name, root), None, said, Severity.WARNING)
+            )
+    return problems
+
+
+def _is_subfolder(entry: os.DirEntry[str]) -> bool:
+    if entry.name.startswith((".", "#", "_")):
+        return False  # .git, editors' and tools' own folders
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
 def _check_names(folder: Path, root: Path, problems: list[Problem], *, follow: bool) -> None:
     """``unreadable_names`` of one folder and its subfolders, symlinked ones too when
     ``follow`` (``content/``, as ``content/annotations`` is read); a folder link back to
