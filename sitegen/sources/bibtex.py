@@ -104,7 +104,8 @@ def parse_files(
     """Each of a project's BibTeX files (text, display name) read as BibTeX reads the
     files of one ``\\bibliography``: ``@string`` macros and ``crossref`` parents of one
     file serve the others (``project_strings``, ``with_crossrefs``). For each file: its
-    entries, its problems, and whether it holds any entry or macro at all.
+    entries, its problems, and whether it holds macros or volumes (entries that are no
+    papers), which make a file that gives no papers no empty export.
     """
     problems: list[Problem] = []
     libraries: list[tuple[Library, str]] = []
