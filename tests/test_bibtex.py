@@ -423,3 +423,16 @@ def test_a_broken_comment_or_preamble_holds_no_paper_and_warns_of_none() -> None
     entries, problems = parse(text)
     assert [(e.title, e.ref.line) for e in entries] == [("First", 1), ("Second", 6)]
     assert problems == []
+
+
+def test_zotero_arxiv_ids_with_a_class_or_in_number_are_read() -> None:
+    """Zotero writes ``eprint = {2005.14165 [cs]}`` and ``number = {arXiv:2005.14168}``."""
+    text = (
+        "@online{a, title={A}, eprint={2005.14165 [cs]}, eprinttype={arXiv}, date={2020}}\n"
+        "@misc{d, title={D}, number={arXiv:2005.14168}, publisher={arXiv}, year=2020}\n"
+        "@online{g, title={G}, eprint={arXiv:hep-th/9901001v1 [hep-th]}, eprinttype={arXiv}}\n"
+        "@article{h, title={H}, number={12}, year=2020}\n"
+    )
+    entries, problems = bibtex.parse(text, "seeds/zotero.bib")
+    assert [e.arxiv for e in entries] == ["2005.14165", "2005.14168", "hep-th/9901001v1", None]
+    assert problems == []

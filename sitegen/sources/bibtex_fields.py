@@ -106,7 +106,8 @@ def arxiv(fields: Mapping[str, str]) -> str | None:
         found = arxiv_id(fields.get(name, ""))
         if found:
             return found
-    for name in ("url", "doi", "journal", "note", "howpublished", "eprint"):
+    # Zotero writes a preprint's id as number = {arXiv:2406.01234} too.
+    for name in ("url", "doi", "journal", "note", "howpublished", "eprint", "number"):
         found = arxiv_in_text(fields.get(name, ""))
         if found:
             return found

@@ -12,7 +12,8 @@ import re
 from urllib.parse import unquote
 
 _ARXIV_ID = r"(?:\d{4}\.\d{4,5}|[a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?"
-_ARXIV_BARE = re.compile(rf"\s*(?:arxiv:\s*)?({_ARXIV_ID})\s*", re.IGNORECASE)
+_ARXIV_BARE = re.compile(rf"\s*(?:arxiv:\s*)?({_ARXIV_ID})\s*(?:\[[\w.-]+\]\s*)?", re.IGNORECASE)
+"""An ``eprint`` as written: ``2406.01234``, ``arXiv:2406.01234v2``, ``2406.01234 [cs]``."""
 _ARXIV_IN_TEXT = re.compile(
     rf"(?:arxiv\.org/(?:abs|pdf)/|10\.48550/arxiv\.|arxiv\s*:?\s*)({_ARXIV_ID})",
     re.IGNORECASE,
