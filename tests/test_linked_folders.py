@@ -109,3 +109,20 @@ def test_seed_and_list_files_in_subfolders_are_a_warning_not_lost_silently(
     ]
     assert "only the files directly in seeds/ are read" in warnings[0]
     assert build(root, "--strict").exit_code == 1
+
+
+def test_a_linked_notes_repository_is_read_without_its_git_folder(
+    make_project: Project, tmp_path: Path
+) -> None:
+    root, _ = _linked(make_project, tmp_path)
+    git = tmp_path / "shared-notes" / ".git" / "objects"
+    git.mkdir(parents=True)
+    (git / "pack.yaml").write_text("not: [an annotation\n")
+    (git / "head").symlink_to(tmp_path / "gone")
+    settings, _ = load_settings(root)
+    assert not any(".git" in str(path) for path in annotation_files(root / "content"))
+    before = input_signature(settings, ())[0]
+    (git / "more").write_text("objects\n")
+    assert input_signature(settings, ())[0] == before  # git's own churn rebuilds nothing
+    result = build(root)
+    assert result.exit_code == 0, result.output

@@ -24,12 +24,19 @@ def folders_under(
 ) -> Iterator[Listing]:
     """``top`` and every folder under it, depth first in name order, with its entries.
 
-    A symlinked folder is entered like any other, under its link's name (unless not
-    ``follow``: then, as ``os.walk``, it is not entered); a folder reached a second
-    time through another link is not listed again. A link to a folder that holds it (a
-    loop) is added to ``loops`` and not entered. An unreadable folder, or ``top`` not
-    being one, gives nothing: the readers report that.
+    A symlinked folder is entered like any other, under its link's name, and a hidden
+    one (``.git`` of a linked notes repository) is not, as no reader of ``content/``
+    reads one; without ``follow``, as ``os.walk``, every folder but a linked one is
+    entered. A folder reached a second time through another link is not listed again.
+    A link to a folder that holds it (a loop) is added to ``loops`` and not entered. An
+    unreadable folder, or ``top`` not being one, gives nothing: the readers report that.
     """
+
+    def enter(entry: os.DirEntry[str]) -> bool:
+        if not _is_folder(entry):
+            return False
+        return entry.name[:1] != "." if follow else not entry.is_symlink()
+
     seen: set[tuple[int, int]] = set()
     stack: list[tuple[Path, frozenset[tuple[int, int]]]] = [(top, frozenset())]
     while stack:
@@ -50,11 +57,7 @@ def folders_under(
         seen.add(real)
         yield folder, entries
         inner = holders | {real}
-        stack.extend(
-            (Path(entry.path), inner)
-            for entry in reversed(entries)
-            if _is_folder(entry) and (follow or not entry.is_symlink())
-        )
+        stack.extend((Path(entry.path), inner) for entry in reversed(entries) if enter(entry))
 
 
 def _is_folder(entry: os.DirEntry[str], follow: bool = True) -> bool:
