@@ -424,3 +424,23 @@ def test_the_command_ends_at_once_with_its_exit_status_and_all_its_output(
     assert failed.returncode == 1
     assert "bad.yaml:" in failed.stderr
     assert sitegen(root, "no-such-command").returncode == 2
+
+
+def test_a_link_to_a_huge_folder_among_the_annotations_is_one_error_not_a_walk_of_the_disk(
+    make_project: Project, tmp_path: Path
+) -> None:
+    # ln -s / content/annotations/all (or ~): builds read linked folders of notes, and
+    # must not walk a whole disk, nor list every file met on the way as a problem.
+    huge = tmp_path / "huge"
+    for number in range(2_100):
+        (huge / f"d{number // 50}" / f"e{number}").mkdir(parents=True)
+    (huge / "d0" / "notes.yaml").write_text("no-such-paper:\n  rating: 2\n", encoding="utf-8")
+    os.mkfifo(huge / "d1" / "pipe")
+    root = make_project({"seeds/a.txt": ZEBRA})
+    (root / "content" / "annotations").mkdir(parents=True, exist_ok=True)
+    (root / "content" / "annotations" / "all").symlink_to(huge)
+    result = sitegen(root, "build")
+    assert result.returncode == 1
+    lines = [line for line in result.stderr.splitlines() if ": error: " in line]
+    assert len(lines) == 1 and lines[0].startswith("content: error: more than 2,000 folders")
+    assert not (root / "_site").exists()

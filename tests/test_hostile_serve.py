@@ -81,3 +81,32 @@ def test_the_output_folder_deleted_while_serving_is_built_again_on_the_next_requ
         assert r.status == 200
         assert "First-summary" in r.read().decode("utf-8")
     assert (root / "_site" / "index.html").is_file()
+
+
+def test_edits_in_a_folder_linked_into_annotations_rebuild(
+    make_project: Callable[..., Path], tmp_path: Path
+) -> None:
+    # A shared folder of notes linked in before serve starts, and one linked in while it
+    # runs: builds read both through their links, so serve must see their edits too.
+    shared, later = tmp_path / "team-notes", tmp_path / "more-notes"
+    shared.mkdir()
+    later.mkdir()
+    (shared / "team.yaml").write_text(f"{KEY}:\n  summary: Team-one\n", encoding="utf-8")
+    root = make_project({"seeds/a.txt": "Abstract:We introduce Zebra, a model of stripes.\n"})
+    (root / "content" / "annotations").mkdir(parents=True, exist_ok=True)
+    (root / "content" / "annotations" / "team").symlink_to(shared)
+    lines: list[str] = []
+    preview = Preview(root, port=0, debounce=0.2, jobs=1, search=False, echo=lines.append)
+    preview.start()
+    try:
+        wait_for(lambda: "Team-one" in page(root))
+        (shared / "team.yaml").write_text(f"{KEY}:\n  summary: Team-two\n", encoding="utf-8")
+        wait_for(lambda: "Team-two" in page(root))
+        (shared / "team.yaml").unlink()
+        (later / "more.yaml").write_text(f"{KEY}:\n  summary: More-one\n", encoding="utf-8")
+        (root / "content" / "annotations" / "more").symlink_to(later)
+        wait_for(lambda: "More-one" in page(root))
+        (later / "more.yaml").write_text(f"{KEY}:\n  summary: More-two\n", encoding="utf-8")
+        wait_for(lambda: "More-two" in page(root))
+    finally:
+        preview.stop()

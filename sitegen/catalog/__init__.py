@@ -43,6 +43,7 @@ from sitegen.model import (
 from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE, Settings
 from sitegen.sources import (
     NOT_UTF8,
+    TOO_MANY_FOLDERS,
     display_path,
     printable,
     unread_subfolders,
@@ -225,7 +226,7 @@ def load(
     root = settings.root
     problems = unreadable_names(root, INPUT_FOLDERS)
     problems += unread_subfolders(root, ("seeds", "content/lists"))
-    if any(p.message == NOT_UTF8 for p in problems):  # stop before such a name is shown
+    if any(p.message in (NOT_UTF8, TOO_MANY_FOLDERS) for p in problems):  # stop there
         return Loaded(None, tuple(problems), ())
 
     wrong_folder = not_a_project(root)

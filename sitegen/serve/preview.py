@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import socket
 import threading
 import time
@@ -262,8 +263,10 @@ class Preview:
 
     def changed(self, path: str) -> None:
         """Note a changed input file; the rebuild waits for a quiet moment."""
-        try:  # the folder resolved, not the file: it may be a symlink loop, or just deleted
-            where = Path(path).parent.resolve() / Path(path).name
+        where = Path(os.path.normpath(path))  # as watched: in a linked folder, its link's
+        try:  # else the folder resolved, not the file: it may be a symlink loop, or deleted
+            if not where.is_relative_to(self.root):
+                where = Path(path).parent.resolve() / Path(path).name
             relative = where.relative_to(self.root)
         except (ValueError, OSError, RuntimeError):
             return
@@ -277,6 +280,8 @@ class Preview:
             return
         if len(parts) == 1 and parts[0] in INPUT_FOLDERS:
             self._watcher.watch_folder(parts[0])  # created or replaced: watch the new folder
+        if parts[0] == "content" and (where.is_symlink() or not where.is_file()):
+            self._watcher.watch_links()  # a link or folder came or went
         with self._wake:
             now = time.monotonic()
             if not self._changes:

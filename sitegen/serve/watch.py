@@ -9,6 +9,7 @@ editor writes while saving, which must not trigger a rebuild.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE
+from sitegen.sources.folders import files_under, folders_under
 
 DEBOUNCE = 0.2
 """Seconds of quiet after the last change before rebuilding: one build per burst of saves."""
@@ -53,20 +55,56 @@ class EditForwarder(FileSystemEventHandler):
 
 
 class Watcher:
-    """Watchdog watching a project's root (for ``sitegen.yaml``) and its input folders."""
+    """Watchdog watching a project's root (for ``sitegen.yaml``) and its input folders,
+    and the folders linked into ``content/`` (``watch_links``)."""
 
     def __init__(self, root: Path, changed: Callable[[str], None]) -> None:
         self.root = root
         self.changed = changed
         self._observer: Any = None
         self._watched: dict[str, Any] = {}
+        self._links: dict[str, tuple[str, Any]] = {}
+        """Link path → (the folder it leads to, its watch)."""
 
     def start(self) -> None:
         self._observer = Observer()
         self._observer.schedule(EditForwarder(self.changed), str(self.root), recursive=False)
         for name in INPUT_FOLDERS:
             self.watch_folder(name)
+        self.watch_links()
         self._observer.start()
+
+    def watch_links(self) -> None:
+        """Watch each folder linked into ``content/`` (a shared folder of annotations,
+        read by builds through its link): watchdog watches a link itself, not the
+        folder it leads to, nor does it enter one. Each is watched where it leads, and
+        its edits are passed on under the link's path. Call again when links may have
+        come or gone."""
+        if self._observer is None:
+            return
+        found: dict[str, str] = {}
+        cut: list[Path] = []
+        for _, entries in folders_under(self.root / "content", cut=cut):
+            for entry in entries:
+                if entry.name[:1] != "." and entry.is_symlink() and os.path.isdir(entry.path):
+                    found[entry.path] = os.path.realpath(entry.path)
+        if cut:  # a link to a tree too big to walk (builds report it): watching it would be
+            found = {}  # no better
+        for link, (real, watch) in list(self._links.items()):
+            if found.get(link) != real:
+                del self._links[link]
+                with contextlib.suppress(KeyError, ValueError):
+                    self._observer.unschedule(watch)
+        for link, real in found.items():
+            if link not in self._links:
+                forward = EditForwarder(functools.partial(self._through, link, real))
+                watch = self._observer.schedule(forward, real, recursive=True)
+                self._links[link] = (real, watch)
+
+    def _through(self, link: str, real: str, path: str) -> None:
+        """An edit in a linked folder, under the link's path."""
+        if path == real or path.startswith(real + os.sep):
+            self.changed(link + path[len(real) :])
 
     def watch_folder(self, name: str) -> None:
         """Watch an input folder (again, when it was created or replaced)."""
@@ -99,10 +137,8 @@ def snapshot(root: Path) -> Snapshot:
     """
     found: Snapshot = {}
     paths = [root / SETTINGS_FILE]
-    for name in INPUT_FOLDERS:
-        for base, dirs, files in os.walk(root / name):
-            dirs.sort()
-            paths.extend(Path(base, file) for file in files)
+    for name in INPUT_FOLDERS:  # content/'s linked folders too, as builds read them
+        paths.extend(files_under(root / name, follow=name == "content"))
     for path in paths:
         with contextlib.suppress(OSError):
             stat = path.stat()

@@ -17,7 +17,7 @@ from sitegen.model import Problem, Severity, SourceEntry
 from sitegen.sources import abstracts, bibtex, csljson, daily
 from sitegen.sources.bibtex_records import without_comment_lines
 from sitegen.sources.encoding import read_seed_text
-from sitegen.sources.folders import folders_under
+from sitegen.sources.folders import FOLLOWED_FOLDERS, folders_under
 from sitegen.sources.skipped import first_line
 from sitegen.yamlfile import NOT_REGULAR
 
@@ -242,17 +242,23 @@ def _check_names(folder: Path, root: Path, problems: list[Problem], *, follow: b
     ``stat``, so a project of 10,000 annotation files is checked in milliseconds.
     """
     loops: list[Path] = []
-    for _, entries in folders_under(folder, loops, follow=follow):
+    cut: list[Path] = []
+    found: list[Problem] = []
+    for _, entries in folders_under(folder, loops, follow=follow, cut=cut):
         for entry in entries:
             try:
                 entry.name.encode("utf-8")
             except UnicodeEncodeError:
-                problems.append(Problem(display_path(Path(entry.path), root), None, NOT_UTF8))
+                found.append(Problem(display_path(Path(entry.path), root), None, NOT_UTF8))
                 continue
             if not entry.name.startswith((".", "#")):
                 wrong = _not_a_file(entry)
                 if wrong:
-                    problems.append(Problem(display_path(Path(entry.path), root), None, wrong))
+                    found.append(Problem(display_path(Path(entry.path), root), None, wrong))
+    if cut:  # what was found on the way is not the user's to fix: the link is
+        problems.append(Problem(display_path(folder, root), None, TOO_MANY_FOLDERS))
+        return
+    problems.extend(found)
     problems.extend(Problem(display_path(loop, root), None, _LOOP) for loop in loops)
 
 
@@ -271,6 +277,10 @@ def _not_a_file(entry: os.DirEntry[str]) -> str | None:
     return f"cannot read file: {NOT_REGULAR}"
 
 
+TOO_MANY_FOLDERS = (
+    f"more than {FOLLOWED_FOLDERS:,} folders under it, through folder links (a link to / or "
+    "to a home folder?): link only the folders of notes sitegen is to read"
+)
 NOT_UTF8 = "the name is not UTF-8: rename it"
 """The problem of a name no page can hold: nothing else is read while there is one."""
 _BROKEN_LINK = "a symbolic link to nothing, or back to itself: fix it or remove it"

@@ -17,10 +17,17 @@ from pathlib import Path
 
 Listing = tuple[Path, list[os.DirEntry[str]]]
 """A folder (as reached from the top, through links) and its entries, sorted by name."""
+FOLLOWED_FOLDERS = 2_000
+"""Folders a walk through links enters at most: a link to ``/`` or a home folder among
+the annotations would otherwise walk the whole disk (a build that never ends)."""
 
 
 def folders_under(
-    top: Path, loops: list[Path] | None = None, *, follow: bool = True
+    top: Path,
+    loops: list[Path] | None = None,
+    *,
+    follow: bool = True,
+    cut: list[Path] | None = None,
 ) -> Iterator[Listing]:
     """``top`` and every folder under it, depth first in name order, with its entries.
 
@@ -30,6 +37,8 @@ def folders_under(
     entered. A folder reached a second time through another link is not listed again.
     A link to a folder that holds it (a loop) is added to ``loops`` and not entered. An
     unreadable folder, or ``top`` not being one, gives nothing: the readers report that.
+    Following links, the walk stops after ``FOLLOWED_FOLDERS`` folders, adding ``top``
+    to ``cut``.
     """
 
     def enter(entry: os.DirEntry[str]) -> bool:
@@ -54,6 +63,10 @@ def folders_under(
             continue
         if real in seen:
             continue
+        if follow and len(seen) == FOLLOWED_FOLDERS:
+            if cut is not None:
+                cut.append(top)
+            return
         seen.add(real)
         yield folder, entries
         inner = holders | {real}
