@@ -34,8 +34,11 @@ def status_of(page: Any) -> str:
 
 
 def wait_for_status(page: Any, pattern: str) -> str:
+    """The status once the search running is done (its results shown) and says ``pattern``:
+    while one runs, the last search's status is still there."""
     page.wait_for_function(
-        "pattern => new RegExp(pattern).test(document.getElementById('search-status').textContent)",
+        "pattern => !document.getElementById('search-results').hasAttribute('aria-busy')"
+        " && new RegExp(pattern).test(document.getElementById('search-status').textContent)",
         arg=pattern,
     )
     return status_of(page)

@@ -275,6 +275,8 @@
     var state = formState();
     window.history.replaceState(null, "", urlFor(state));
     var mine = ++generation;
+    /* Until this search's results and status are shown (assistive technology waits). */
+    list.setAttribute("aria-busy", "true");
     var filtered = FACETS.some(function (f) { return state.filters[f.name].length; });
     if (!state.q && !filtered) {
       results = null;
@@ -283,6 +285,7 @@
       more.hidden = true;
       showCounts(totals);
       statusLine.textContent = "Type words to search, or pick a filter.";
+      list.removeAttribute("aria-busy");
       return;
     }
     var options = { filters: pagefindFilters(state) };
@@ -314,14 +317,17 @@
     if (mine !== generation) return;
     showCounts(counts);
     statusLine.textContent = describe(results.count, state);
+    list.removeAttribute("aria-busy");
   }
 
   function failed() {
     statusLine.textContent = "Search failed; reload the page to try again.";
+    list.removeAttribute("aria-busy");
   }
 
   function schedule() {
     window.clearTimeout(timer);
+    list.setAttribute("aria-busy", "true");
     var words = box.value.trim();
     if (pagefind && words) pagefind.preload(words);
     timer = window.setTimeout(function () { run().catch(failed); }, DEBOUNCE_MS);
