@@ -152,7 +152,8 @@ def _write(path: Path, text: str, bom: bool, unchanged: Callable[[], bool]) -> b
 
     A file with other hard links is rewritten in place instead, after the same check:
     a replace would leave the other names with the old text (Vim's ``backupcopy=auto``
-    and Emacs' ``backup-by-copying-when-linked`` decide the same).
+    and Emacs' ``backup-by-copying-when-linked`` decide the same). Its old text is kept
+    in ``.NAME.sitegen-backup`` beside it until the new text is on disk.
     """
     path = Path(os.path.realpath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -160,11 +161,12 @@ def _write(path: Path, text: str, bom: bool, unchanged: Callable[[], bool]) -> b
     if _links(path) > 1:
         if not unchanged():
             return False
-        with open(path, "r+b") as file:
-            file.write(data)
-            file.truncate()
-            file.flush()
-            os.fsync(file.fileno())
+        # The old text stays beside it until the new one is whole on disk, for a crash in
+        # the middle of the write to leave something to take back.
+        backup = path.with_name(f".{path.name}.sitegen-backup")
+        _write_synced(backup, path.read_bytes(), "wb")
+        _write_synced(path, data, "r+b")
+        backup.unlink()
         return True
     _remove_stale_scratch(path)
     scratch = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -180,6 +182,16 @@ def _write(path: Path, text: str, bom: bool, unchanged: Callable[[], bool]) -> b
         return True
     finally:
         scratch.unlink(missing_ok=True)
+
+
+def _write_synced(path: Path, data: bytes, mode: str) -> None:
+    """Write ``data`` as the whole of the file (``wb`` makes it, ``r+b`` keeps its inode),
+    and wait until it is on disk."""
+    with open(path, mode) as file:
+        file.write(data)
+        file.truncate()
+        file.flush()
+        os.fsync(file.fileno())
 
 
 def _links(path: Path) -> int:

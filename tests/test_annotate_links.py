@@ -6,6 +6,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from .conftest import ZEBRA, ZEBRA_KEY, run_annotate
 
 NOTES = f"# my notes\n{ZEBRA_KEY}:\n  status: queued\n"
@@ -42,6 +44,30 @@ def test_a_hard_linked_file_saved_meanwhile_is_edited_again_not_overwritten(
     code, _, err = run_annotate(root, ZEBRA_KEY, "--rating", "2")
     assert code == 0, err
     assert (tmp_path / "other.yaml").read_text(encoding="utf-8") == NOTES + "  rating: 2\n"
+
+
+def test_a_crash_while_a_hard_linked_file_is_written_leaves_its_old_text_beside_it(
+    make_project: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA, "content/annotations/notes.yaml": NOTES})
+    mine = root / "content" / "annotations" / "notes.yaml"
+    os.link(mine, tmp_path / "other.yaml")
+    synced: list[int] = []
+
+    def crash_on_the_second(fd: int) -> None:  # the backup is synced, then the file
+        synced.append(fd)
+        if len(synced) == 2:
+            raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", crash_on_the_second)
+    code, _, _ = run_annotate(root, ZEBRA_KEY, "--rating", "4")
+    assert code != 0
+    assert (mine.parent / ".notes.yaml.sitegen-backup").read_text(encoding="utf-8") == NOTES
+    monkeypatch.undo()
+    code, _, err = run_annotate(root, ZEBRA_KEY, "--rating", "2")  # the next write: none left
+    assert code == 0, err
+    assert (tmp_path / "other.yaml").read_text(encoding="utf-8") == NOTES + "  rating: 2\n"
+    assert not (mine.parent / ".notes.yaml.sitegen-backup").exists()
 
 
 def test_a_chain_of_symlinks_into_another_folder_is_written_through(
