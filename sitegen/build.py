@@ -46,7 +46,7 @@ from sitegen.pagedigest import page_digests
 from sitegen.pages import Page, plan_pages
 from sitegen.render import Renderer, kept_renderer, theme_dir
 from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE, Settings
-from sitegen.sources.folders import files_under
+from sitegen.sources.folders import files_under, input_files
 from sitegen.timing import PhaseTimer
 from sitegen.workers import Destination, Rendered, default_jobs, index_first, render_pages
 
@@ -107,11 +107,11 @@ def _input_files(settings: Settings) -> Iterator[Path]:
     own_style = own_style_file(settings.citation_style, settings.root)
     if own_style is not None:
         yield own_style
+    for name in INPUT_FOLDERS:
+        yield from input_files(settings.root, name)
     theme = theme_dir()
-    folders = [settings.root / name for name in INPUT_FOLDERS]
-    folders += [theme / "templates", theme / "static"]
-    for folder in folders:  # content/'s symlinked subfolders too, as annotations are read
-        yield from files_under(folder, follow=folder == settings.content_dir)
+    for folder in (theme / "templates", theme / "static"):
+        yield from files_under(folder, follow=False)
 
 
 def input_signature(settings: Settings, options: Iterable[object]) -> tuple[str, int]:

@@ -40,6 +40,7 @@ from sitegen.serve.watch import (
 )
 from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE, Settings, load_settings
 from sitegen.sources import printable
+from sitegen.sources.folders import LINKED_INPUT
 
 
 class Preview:
@@ -280,7 +281,7 @@ class Preview:
             return
         if len(parts) == 1 and parts[0] in INPUT_FOLDERS:
             self._watcher.watch_folder(parts[0])  # created or replaced: watch the new folder
-        if parts[0] == "content" and (where.is_symlink() or not where.is_file()):
+        if parts[0] == LINKED_INPUT and (where.is_symlink() or not where.is_file()):
             self._watcher.watch_links()  # a link or folder came or went
         with self._wake:
             now = time.monotonic()

@@ -19,7 +19,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from sitegen.settings import INPUT_FOLDERS, SETTINGS_FILE
-from sitegen.sources.folders import files_under, folders_under
+from sitegen.sources.folders import LINKED_INPUT, folders_under, input_files
 
 DEBOUNCE = 0.2
 """Seconds of quiet after the last change before rebuilding: one build per burst of saves."""
@@ -84,7 +84,7 @@ class Watcher:
             return
         found: dict[str, str] = {}
         cut: list[Path] = []
-        for _, entries in folders_under(self.root / "content", cut=cut):
+        for _, entries in folders_under(self.root / LINKED_INPUT, cut=cut):
             for entry in entries:
                 if entry.name[:1] != "." and entry.is_symlink() and os.path.isdir(entry.path):
                     found[entry.path] = os.path.realpath(entry.path)
@@ -137,8 +137,8 @@ def snapshot(root: Path) -> Snapshot:
     """
     found: Snapshot = {}
     paths = [root / SETTINGS_FILE]
-    for name in INPUT_FOLDERS:  # content/'s linked folders too, as builds read them
-        paths.extend(files_under(root / name, follow=name == "content"))
+    for name in INPUT_FOLDERS:  # linked folders too, where builds read them
+        paths.extend(input_files(root, name))
     for path in paths:
         with contextlib.suppress(OSError):
             stat = path.stat()

@@ -17,7 +17,7 @@ from sitegen.model import Problem, Severity, SourceEntry
 from sitegen.sources import abstracts, bibtex, csljson, daily
 from sitegen.sources.bibtex_records import without_comment_lines
 from sitegen.sources.encoding import read_seed_text
-from sitegen.sources.folders import FOLLOWED_FOLDERS, folders_under
+from sitegen.sources.folders import FOLLOWED_FOLDERS, LINKED_INPUT, folders_under
 from sitegen.sources.skipped import first_line
 from sitegen.yamlfile import NOT_REGULAR
 
@@ -198,7 +198,7 @@ def unreadable_names(root: Path, folders: Iterable[str]) -> list[Problem]:
         top = root / folder
         if top.is_symlink() and not top.exists():
             problems.append(Problem(folder, None, _BROKEN_LINK))
-        _check_names(top, root, problems, follow=folder == "content")
+        _check_names(top, root, problems, follow=folder == LINKED_INPUT)
     return problems
 
 

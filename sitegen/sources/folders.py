@@ -17,6 +17,9 @@ from pathlib import Path
 
 Listing = tuple[Path, list[os.DirEntry[str]]]
 """A folder (as reached from the top, through links) and its entries, sorted by name."""
+LINKED_INPUT = "content"
+"""The one input folder read through folder links (a shared folder of annotations
+linked in); the others are read as ``os.walk`` walks them."""
 FOLLOWED_FOLDERS = 2_000
 """Folders a walk through links enters at most: a link to ``/`` or a home folder among
 the annotations would otherwise walk the whole disk (a build that never ends)."""
@@ -71,6 +74,12 @@ def folders_under(
         yield folder, entries
         inner = holders | {real}
         stack.extend((Path(entry.path), inner) for entry in reversed(entries) if enter(entry))
+
+
+def input_files(root: Path, name: str) -> Iterator[Path]:
+    """Every file of the input folder ``name`` as builds read it (``files_under``,
+    through links only for ``LINKED_INPUT``)."""
+    return files_under(root / name, follow=name == LINKED_INPUT)
 
 
 def _is_folder(entry: os.DirEntry[str], follow: bool = True) -> bool:
