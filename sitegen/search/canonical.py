@@ -60,12 +60,16 @@ VERSION = "1.5.2"
 """The only Pagefind format this module reads."""
 
 
-def decode(data: bytes) -> Any:
-    """The value of a Pagefind data file's bytes; ``ValueError`` if it is not one."""
+def _decompressed(data: bytes) -> bytes:
     data = gzip.decompress(data)
     if not data.startswith(SIGNATURE):
         raise ValueError("not a Pagefind data file")
-    return cbor2.loads(data[len(SIGNATURE) :])
+    return data
+
+
+def decode(data: bytes) -> Any:
+    """The value of a Pagefind data file's bytes; ``ValueError`` if it is not one."""
+    return cbor2.loads(_decompressed(data)[len(SIGNATURE) :])
 
 
 def content_hash(data: bytes) -> str:
@@ -89,17 +93,16 @@ class Chunk:
     words: list[list[Any]] | None = None
     """Its words, once ``decoded``."""
     encoded: dict[int, tuple[list[Any], bytes]] = field(default_factory=dict)
-    """The CBOR of each word of a ``reusable`` chunk as decoded, by ``id`` of the word:
-    written again as they are, a chunk with a word changed is not encoded whole."""
+    """The CBOR of each word as decoded, by ``id`` of the word: a word is written
+    again as these bytes unless it changed (Pagefind encodes a word as ``cbor2`` does,
+    and re-encoding was a third of making a shard canonical)."""
 
     def decoded(self) -> list[list[Any]]:
         """Its words (decoded once; checked against its name if ``reusable``)."""
         if self.words is None:
             path = f"index/{self.name}.pf_index"
-            if not self.reusable:
-                self.words = _load({path: self.data}, path, False)[0]
-            else:
-                self.words = _words_and_bytes(_verified(self.data, path), self.encoded)
+            data = _verified(self.data, path) if self.reusable else _decompressed(self.data)
+            self.words = _words_and_bytes(data, self.encoded)
             for word in self.words:
                 if len(word[2]) > 1:  # forms first found on one page: in no set order
                     forms = [variant[0] for variant in word[2]]
@@ -315,7 +318,12 @@ def _index(bundle: Bundle, files: dict[str, bytes | None], locations: int) -> li
     bounds: list[list[str]] = []
     cutter = _Cutter(locations)
 
-    known = {key: held for chunk in bundle.chunks for key, held in chunk.encoded.items()}
+    known: dict[int, tuple[list[Any], bytes]] = {}
+
+    def words_of(chunk: Chunk) -> list[list[Any]]:
+        words = chunk.decoded()
+        known.update(chunk.encoded)
+        return words
 
     def cbor(word: list[Any]) -> bytes:
         held = known.get(id(word))
@@ -335,7 +343,7 @@ def _index(bundle: Bundle, files: dict[str, bytes | None], locations: int) -> li
             and path not in files
             and len(chunk.name) == len(language) + 1 + HASH_DIGITS
         )
-        if whole and cutter.chunk and cutter.cuts_before(chunk.decoded()[0][0]):
+        if whole and cutter.chunk and cutter.cuts_before(words_of(chunk)[0][0]):
             written(cutter.close())
         if whole and not cutter.chunk:
             files[path] = chunk.data
@@ -343,10 +351,10 @@ def _index(bundle: Bundle, files: dict[str, bytes | None], locations: int) -> li
             if (last is None and number == 0) or (number and last == chunks[number - 1].bounds[1]):
                 start = chunk.bounds[0]  # the same words on either side as when it was cut
             else:
-                start = chunk.decoded()[0][0]
+                start = words_of(chunk)[0][0]
             bounds.append([start, chunk.bounds[1], chunk.name])
             continue
-        for word in chunk.decoded():
+        for word in words_of(chunk):
             closed = cutter.add(word)
             if closed:
                 written(closed)
