@@ -145,7 +145,6 @@ def build_site(
     strict: bool = False,
     clean: bool = False,
     jobs: int | None = None,
-    extra_head: str = "",
     index_search: bool = True,
     timer: PhaseTimer | None = None,
     progress: bool = False,
@@ -169,7 +168,7 @@ def build_site(
         with _collector_paused():  # not while Whoosh updates the terminal index: it makes cycles
             with timer.phase("load"):
                 cache = BuildCache.open(settings.root, output, memory.build_cache)
-                inputs, newest = input_signature(settings, (strict, extra_head, index_search))
+                inputs, newest = input_signature(settings, (strict, index_search))
                 if not clean and _nothing_changed(cache, inputs, output, index_search):
                     return _unchanged(cache, settings, memory, strict, timer, start)
             catalog = load(settings, timer, stages, memory.catalog).checked(strict)
@@ -191,7 +190,7 @@ def build_site(
                     pages = plan_pages(catalog, settings, memory.plan, cited=cited)
                     pages += browse_pages(catalog)
                     pages += publish_pages(catalog, settings, pages, cited, memory.plan)
-                    renderer = _renderer(catalog, settings, extra_head, memory)
+                    renderer = _renderer(catalog, settings, memory)
                     statics = static_files(settings)
                 with timer.phase("digest"):
                     replanned = memory.plan.replanned
@@ -314,11 +313,9 @@ def _render(
         raise
 
 
-def _renderer(
-    catalog: Catalog, settings: Settings, extra_head: str, memory: BuildMemory
-) -> Renderer:
+def _renderer(catalog: Catalog, settings: Settings, memory: BuildMemory) -> Renderer:
     """The last build's renderer if what it depends on is unchanged (``kept_renderer``)."""
-    made_for, renderer = kept_renderer(catalog, settings, extra_head, memory.renderer)
+    made_for, renderer = kept_renderer(catalog, settings, memory.renderer)
     if memory.stages.remember:
         memory.renderer = (made_for, renderer)
         renderer.fragments.enabled = True  # {% cache %} blocks pay off in a long-lived process

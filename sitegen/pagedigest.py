@@ -1,8 +1,8 @@
 """Page digests: what each page is made from, so only pages whose digest changed render.
 
 A page's digest hashes the site-wide inputs (settings, topic names, statuses,
-serve-mode extras, sitegen's code), its own context (or ``inputs``) and the
-source of every template it uses (docs/builds.md, step 3).
+sitegen's code), its own context (or ``inputs``) and the source of every
+template it uses (docs/builds.md, step 3).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sitegen.render import Renderer
 from sitegen.settings import Settings
 
 
-def site_digest(settings: Settings, catalog: Catalog, extra_head: str, browse: Browse) -> bytes:
+def site_digest(settings: Settings, catalog: Catalog, browse: Browse) -> bytes:
     """What every page is made from besides its own context and templates.
 
     Templates see the settings (``site``), every topic's name, the statuses and
@@ -40,7 +40,6 @@ def site_digest(settings: Settings, catalog: Catalog, extra_head: str, browse: B
         style,
         topics.encode(),
         repr(STATUSES).encode(),
-        extra_head.encode(),
         code_signature().encode(),
     )
 
@@ -60,7 +59,7 @@ def page_digests(
     site-wide inputs and its templates are unchanged; ``last`` is then updated to this
     build's.
     """
-    site = site_digest(settings, catalog, renderer.extra_head, renderer.browse)
+    site = site_digest(settings, catalog, renderer.browse)
     # A few templates, 10,000 pages: each template's digest is looked up once, and
     # taken from ``last`` while no template file changed (parsing them took ~0.1 s).
     templates: dict[str | None, str] = {None: ""}

@@ -106,8 +106,6 @@ class Renderer:
 
     settings: Settings
     topic_names: Mapping[str, str]
-    extra_head: str = ""
-    """HTML inserted before ``</body>`` (the live-reload script in serve mode)."""
     browse: Browse = field(default_factory=Browse)
     """Author links and which browse pages (authors, years) exist, for the navigation."""
     _digests: dict[str, str] = field(default_factory=dict, repr=False)
@@ -296,8 +294,6 @@ class Renderer:
             raise TemplateError(
                 Problem(self._display(file, name), line, str(exc), pages=(page.url,))
             ) from exc
-        if self.extra_head and page.output.endswith(".html"):
-            text = text.replace("</body>", self.extra_head + "</body>", 1)
         return text.encode("utf-8")
 
     def _display(self, filename: str | None, name: str | None) -> str:
@@ -341,20 +337,19 @@ def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     return found
 
 
-def renderer_for(catalog: Catalog, settings: Settings, extra_head: str = "") -> Renderer:
+def renderer_for(catalog: Catalog, settings: Settings) -> Renderer:
     """A renderer for this catalogue's site."""
     topic_names = {t.slug: t.name for t in catalog.topics}
-    return Renderer(settings, topic_names, extra_head, browse_links(catalog))
+    return Renderer(settings, topic_names, browse_links(catalog))
 
 
 def kept_renderer(
-    catalog: Catalog, settings: Settings, extra_head: str, held: tuple[object, Renderer] | None
+    catalog: Catalog, settings: Settings, held: tuple[object, Renderer] | None
 ) -> tuple[object, Renderer]:
     """``held``'s renderer (templates compiled, digests taken) if it was made for the same
-    templates, settings, topic names, extra head and author links, else a new one; with
-    what it is for."""
-    fresh = renderer_for(catalog, settings, extra_head)
-    made_for = (fresh.sources, settings, dict(fresh.topic_names), extra_head, fresh.browse)
+    templates, settings, topic names and author links, else a new one; with what it is for."""
+    fresh = renderer_for(catalog, settings)
+    made_for = (fresh.sources, settings, dict(fresh.topic_names), fresh.browse)
     if held is not None and held[0] == made_for:
         return held
     return made_for, fresh
