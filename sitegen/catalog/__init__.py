@@ -234,7 +234,7 @@ def load(
         return Loaded(None, (wrong_folder,), ())
 
     with timer.phase("load"):
-        seeds = load_seeds(settings.seeds_dir, root, stages, memory)
+        seeds = load_seeds(settings.seeds_dir, root, stages)
         problems.extend(seeds.problems)
         topics_path = settings.content_dir / TOPICS_FILE
         topics, found = load_topics(topics_path, display_path(topics_path, root))

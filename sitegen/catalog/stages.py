@@ -20,12 +20,11 @@ appears in ``file:line`` references), so nothing stale survives an upgrade.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from sitegen.cache import RACY_SECONDS, StageCache
+from sitegen.cache import StageCache
 from sitegen.catalog.annotations import (
     AnnotationFile,
     annotation_files,
@@ -39,7 +38,7 @@ from sitegen.catalog.keys import assign_keys
 from sitegen.catalog.titles import infer_title
 from sitegen.catalog.topic_match import PatternTimeout, TopicMatcher
 from sitegen.clean import clean_text
-from sitegen.digest import blake, code_signature, file_signature
+from sitegen.digest import blake, code_signature
 from sitegen.model import Annotation, Paper, Problem, SourceEntry, Topic
 from sitegen.sources import read_seeds, seed_files
 from sitegen.yamlfile import read_regular
@@ -53,8 +52,6 @@ class CatalogMemory:
     object identity), so a stale one is made again, not trusted.
     """
 
-    seeds_digest: tuple[str, str, int] | None = None
-    """The seed files' (names, sizes and mtimes), content digest, and when it was taken."""
     annotation_files: dict[bytes, AnnotationFile] = field(default_factory=dict)
     """Each annotation file's parse, by the digest of its name, bytes, keys and slugs."""
     papers: dict[str, MadePaper] = field(default_factory=dict)
@@ -121,37 +118,13 @@ def _files_digest(paths: Sequence[Path], root: Path, *extra: bytes) -> str | Non
     return blake(*parts).hex()
 
 
-def _seeds_digest(paths: Sequence[Path], root: Path, memory: CatalogMemory) -> str | None:
-    """``_files_digest`` of the seed files, taken again only when one of them may have changed.
-
-    Seeds run to megabytes, and hashing them took ~25 ms of each rebuild at 10,000
-    papers. Within one process, files whose names, sizes and modification times are
-    those seen when their bytes were last hashed are taken as unchanged, provided
-    every such time was over ``RACY_SECONDS`` older than that hashing: a later write
-    within the file system's timestamp resolution could not then go unseen.
-    """
-    seen, _ = file_signature(paths, root)
-    held = memory.seeds_digest
-    if held is not None and held[0] == seen:
-        return held[1]
-    hashed_at = time.time_ns()
-    key = _files_digest(paths, root)
-    try:
-        newest = max((path.stat().st_mtime_ns for path in paths), default=0)
-    except OSError:
-        return key
-    if key is not None and newest < hashed_at - int(RACY_SECONDS * 1e9):
-        memory.seeds_digest = (seen, key, hashed_at)
-    return key
-
-
-def load_seeds(seeds_dir: Path, root: Path, stages: StageCache, memory: CatalogMemory) -> Seeds:
+def load_seeds(seeds_dir: Path, root: Path, stages: StageCache) -> Seeds:
     """Every seed entry read, cleaned, merged with its duplicates and keyed.
 
     Once merged, an entry is needed only for its source reference (``file:line``):
     the stage keeps nothing else of it, a third of its size at 100,000 papers.
     """
-    key = _seeds_digest(seed_files(seeds_dir), root, memory)
+    key = _files_digest(seed_files(seeds_dir), root)
 
     def compute() -> Seeds:
         entries, problems = read_seeds(seeds_dir, root)
