@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sitegen.model import Problem, Severity, SourceEntry
 from sitegen.sources import abstracts, bibtex, csljson, daily
-from sitegen.sources.bibtex_records import without_comment_lines
+from sitegen.sources.bibtex_records import without_comments
 from sitegen.sources.encoding import read_seed_text
 from sitegen.sources.folders import FOLLOWED_FOLDERS, LINKED_INPUT, folders_under
 from sitegen.sources.skipped import first_line
@@ -73,7 +73,7 @@ def parse_seed_texts(
     results: list[tuple[list[SourceEntry], list[Problem]]] = [([], []) for _ in files]
     bib: list[int] = []
     for index, (text, display, suffix) in enumerate(files):
-        if not without_comment_lines(text).strip():
+        if not without_comments(text).strip():
             said = "empty file: no papers in it"
             results[index] = [], [Problem(display, None, said, Severity.WARNING)]
             continue

@@ -25,7 +25,7 @@ from sitegen.sources.bibtex_records import (
     Record,
     read_records,
     with_keys,
-    without_comment_lines,
+    without_comments,
 )
 from sitegen.sources.bibtex_values import project_strings
 from sitegen.sources.identifiers import clean_doi, split_keywords
@@ -111,7 +111,7 @@ def parse_files(
     libraries: list[tuple[Library, str]] = []
     for text, display in files:
         try:
-            library = parse_string(with_keys(without_comment_lines(text)), parse_stack=[])
+            library = parse_string(with_keys(without_comments(text)), parse_stack=[])
         except Exception as exc:  # bibtexparser reports its own bugs by raising; never crash
             said = f"could not read this BibTeX file: {exc}"
             problems.append(Problem(display, first_line(text), said))

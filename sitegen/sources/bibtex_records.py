@@ -2,11 +2,12 @@
 
 Broken blocks and values become warnings at the entry's ``@`` line and the entry
 is skipped (``sitegen.sources.skipped``); each warning is given once per entry.
-Lines commented out with ``%`` are ignored, as biber ignores them.
+``%`` comments outside field values are ignored, as biber ignores them.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -19,8 +20,9 @@ from sitegen.model import Problem, Severity
 from sitegen.sources.bibtex_values import MalformedValue, block_line, resolve_value
 from sitegen.sources.skipped import skipped
 
-_COMMENT_LINE = re.compile(r"^[ \t]*%[^\r\n]*", re.MULTILINE)
-"""A line commented out with ``%``, as biber ignores it."""
+_ENTRY_HEAD = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*([{(])", re.MULTILINE)
+_COMMENT_TOKENS = re.compile(r"\\.|[{}\"()%]")
+"""What ``without_comments`` looks at in an entry: escapes, delimiters and ``%``."""
 _KEYLESS = re.compile(
     r"^([ \t]*@[ \t]*(?!(?:string|preamble|comment)\b)[A-Za-z]+[ \t]*[{(])(?=\s*[A-Za-z][\w-]*\s*=)",
     re.MULTILINE | re.IGNORECASE,
@@ -30,9 +32,61 @@ _REPEATED = {"keywords": ", ", "annote": "\n\n"}
 """Fields that exporters give once per value, and the separator that joins their values."""
 
 
-def without_comment_lines(text: str) -> str:
-    """The text with every line that starts with ``%`` emptied (line numbers kept)."""
-    return _COMMENT_LINE.sub("", text)
+def without_comments(text: str) -> str:
+    """The text without the ``%`` comments biber ignores (line numbers kept).
+
+    biber reads ``%`` to the end of the line as a comment outside field values: a line
+    commented out between entries or fields, or a note after a field
+    (``year = 2020, % accepted``). Inside a braced or quoted value a ``%`` is text,
+    even at the start of a line: an abstract wrapped before ``% of the cases`` keeps it.
+    Each entry is read from its ``@`` line on, so one left unclosed cannot hide the
+    comments after it.
+    """
+    if "%" not in text:
+        return text
+    bounds = [0, *(match.start() for match in _ENTRY_HEAD.finditer(text)), len(text)]
+    chunks = (text[start:end] for start, end in itertools.pairwise(bounds))
+    return "".join(_entry_without_comments(chunk) if "%" in chunk else chunk for chunk in chunks)
+
+
+def _entry_without_comments(text: str) -> str:
+    """``without_comments`` of one entry, from its ``@`` line to the next (or of the text
+    before the first entry)."""
+    head = _ENTRY_HEAD.match(text)
+    entry = head is not None
+    level = depth = 1 if head is not None and head.group(1) == "{" else 0
+    # ``level``: the depth at which the entry's fields are (1 in @type{...}, 0 in @type(...)).
+    quoted = False
+    pieces: list[str] = []
+    kept = position = head.end() if head is not None else 0
+    pieces.append(text[:kept])
+    last = text.rfind("%")
+    while (match := _COMMENT_TOKENS.search(text, position, last + 1)) is not None:
+        token = match.group()
+        position = match.end()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(depth - 1, 0)
+            entry = entry and depth >= level
+        elif token == ")":
+            entry = entry and not (level == 0 and depth == 0 and not quoted)
+        elif token == '"':
+            quoted = quoted != (entry and depth == level)
+        elif token == "%" and _is_comment(text, match.start(), entry, depth == level, quoted):
+            pieces.append(text[kept : match.start()])
+            end = text.find("\n", position)
+            position = kept = len(text) if end < 0 else end
+    pieces.append(text[kept:])
+    return "".join(pieces)
+
+
+def _is_comment(text: str, at: int, entry: bool, between_fields: bool, quoted: bool) -> bool:
+    """Whether the ``%`` at ``at`` starts a comment: outside every value, and inside an
+    entry only after a space or comma (a key such as ``a%b`` keeps its ``%``)."""
+    if not entry:
+        return True
+    return between_fields and not quoted and (at == 0 or text[at - 1] in " \t\n,")
 
 
 def with_keys(text: str) -> str:

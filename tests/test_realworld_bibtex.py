@@ -1,0 +1,67 @@
+"""BibTeX as found in users' real files (hand-kept lab bibliographies, CVs, theses): each
+case is a trimmed excerpt of a public file whose papers an earlier sitegen lost or misread."""
+
+from __future__ import annotations
+
+from sitegen.model import SourceEntry
+from sitegen.sources import bibtex
+
+
+def _read(text: str) -> tuple[list[SourceEntry], list[str]]:
+    entries, problems = bibtex.parse(text, "refs.bib")
+    return entries, [f"{p.line}: {p.message}" for p in problems]
+
+
+def test_a_percent_comment_after_a_field_is_ignored_as_biber_ignores_it() -> None:
+    # A hand-kept file (and biblatex's own examples) notes things after a field.
+    text = (
+        "@book{knuth1990,\n"
+        "  author = {Knuth, Donald E.},\n"
+        "  part = {2}, % here's an inline comment\n"
+        "  year = 1990, % first printing\n"
+        "  publisher = {Addison-Wesley Professional},\n"
+        "  title  = {The {\\TeX} Book},\n"
+        "}\n"
+        '@String{Montgomery = " James Montgomery "} % a.k.a. Erin James Montgomery\n'
+        "@article{m, author = Montgomery, title = {Ants}, year = 2005}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert [(e.title, e.year) for e in entries] == [("The {\\TeX} Book", 1990), ("Ants", 2005)]
+    assert entries[1].authors == ("James Montgomery",)
+
+
+def test_a_percent_at_the_start_of_a_wrapped_value_line_is_text() -> None:
+    # Emacs' bibtex-mode fills abstracts at column 70: a "%" can start a line of a value,
+    # where BibTeX and biber read it as text. Cutting that line dropped the rest of the
+    # abstract with its closing brace, and the fields after it.
+    text = (
+        "@Article{Han2018,\n"
+        "  title =        {Smart Home Occupant Identification via Sensor Fusion},\n"
+        "  abstract =     {We demonstrate that SenseTribute can correctly identify\n"
+        "                  occupants in 96\n"
+        "                  % of trials without labeled training data.},\n"
+        "  year =         2018,\n"
+        "  doi =          {10.1145/3218584},\n"
+        "}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert entries[0].abstract.endswith("% of trials without labeled training data.")
+    assert (entries[0].year, entries[0].doi) == (2018, "10.1145/3218584")
+
+
+def test_commented_out_fields_and_entries_are_still_ignored() -> None:
+    text = (
+        "%@article{old, title = {Gone}}\n"
+        "@article{a,\n"
+        "  title = {Kept},\n"
+        "  % title = {An older title, with an unclosed {brace,\n"
+        "  year = {2001},\n"
+        "}\n"
+        '@misc(b, title = "50 % of it", % a note\n'
+        "  year = 2002)\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert [(e.title, e.year) for e in entries] == [("Kept", 2001), ("50 % of it", 2002)]
