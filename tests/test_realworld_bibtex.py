@@ -65,3 +65,22 @@ def test_commented_out_fields_and_entries_are_still_ignored() -> None:
     entries, problems = _read(text)
     assert problems == []
     assert [(e.title, e.year) for e in entries] == [("Kept", 2001), ("50 % of it", 2002)]
+
+
+def test_an_author_whose_name_starts_with_an_accent_keeps_it() -> None:
+    # A CV's entry (nagappan2015esecfse): bibtexparser's name splitter began the name
+    # after "and" past its first escape, so "\'{E}ric" became "Eric" and "\L{}ukasz"
+    # lost its first letter.
+    text = (
+        "@inproceedings{nagappan2015esecfse,\n"
+        "Author={Meiyappan Nagappan and Romain Robbes and Yasutaka Kamei and \\'{E}ric "
+        "Tanter and Shane McIntosh and Audris Mockus and Ahmed E. Hassan},\n"
+        "\tTitle = {An Empirical Study of goto in C Code from GitHub Repositories},\n"
+        "\tYear = {2015}}\n"
+        "@article{k, author = {Kowalski, Jan and \\L{}ukasz Nowak and \\.{Z}ak, M. and "
+        "{Simon and Schuster}}, title = {T}}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert entries[0].authors[3] == "Éric Tanter"
+    assert entries[1].authors == ("Jan Kowalski", "Łukasz Nowak", "M. Żak", "Simon and Schuster")

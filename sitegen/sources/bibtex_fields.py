@@ -9,11 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from bibtexparser.middlewares.names import (
-    InvalidNameError,
-    parse_single_name_into_parts,
-    split_multiple_persons_names,
-)
+from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
 
 from sitegen.sources.identifiers import arxiv_id, arxiv_in_text, arxiv_in_volume, year_in
 
@@ -27,6 +23,8 @@ _AND = re.compile(r"\s(?:and|AND)\s")
 _DOUBLE_AND = re.compile(r"\s+and\s+and\s+")
 _STRAY_AND = re.compile(r"^\s*and\s+|\s+and\s*$")
 """An ``and`` with no name on one side, as hand-edited and EndNote exports leave."""
+_NAME_TOKENS = re.compile(r"\\.|[{}]|\s+and\s+", re.IGNORECASE | re.DOTALL)
+"""What splits a name list: ``and`` outside braces, braces, and escapes (``\\{``)."""
 _VANCOUVER = re.compile(r"([^\s,;{}]+(?:[ -][^\s,;{}]+)*)\s+([A-Z]{1,3})")
 
 
@@ -74,11 +72,33 @@ def _listed_names(value: str) -> list[str] | None:
     return None
 
 
+def split_names(value: str) -> list[str]:
+    """A BibTeX name list split at each ``and`` outside braces, as BibTeX splits it.
+
+    bibtexparser's ``split_multiple_persons_names`` starts a name after an ``and`` at
+    its first character that is not part of a backslash escape, so
+    ``... and \\'{E}ric Tanter`` gave ``{E}ric Tanter`` and ``\\L{}ukasz`` lost its Ł.
+    """
+    names: list[str] = []
+    depth = start = 0
+    for match in _NAME_TOKENS.finditer(value):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(depth - 1, 0)
+        elif not depth and not token.startswith("\\"):
+            names.append(value[start : match.start()])
+            start = match.end()
+    names.append(value[start:])
+    return [name.strip() for name in names if name.strip()]
+
+
 def authors(value: str, decode: Decoder) -> tuple[str, ...]:
     """Every author in order; two people of the same short name are both kept."""
     value = _STRAY_AND.sub("", _DOUBLE_AND.sub(" and ", value))
     try:
-        names = _scopus_names(value) or _listed_names(value) or split_multiple_persons_names(value)
+        names = _scopus_names(value) or _listed_names(value) or split_names(value)
     except InvalidNameError:
         names = [value]
     found = (_person(name, decode) for name in names)
