@@ -74,6 +74,8 @@ _SAFE_ESCAPE = re.compile(r"\\([%&$#_{}])")
 _GLUED_TILDE = re.compile(r"(?<=[^\s(\[])~")
 _WORDS = re.compile(r"(\s+)")
 _PROSE_LATEX = re.compile(r"[\\{}~]")
+_CONTROL_WORD_END = re.compile(r"(?<!\\)\\[A-Za-z]+$")
+"""A word ending in a control word (``Berlin\\slash``), which eats the space after it."""
 _OPEN = re.compile(r"(?<!\\)\{")
 _CLOSE = re.compile(r"(?<!\\)\}")
 _SAFE_ATTRIBUTE = re.compile(r"(?!on)[a-z]+")
@@ -124,9 +126,18 @@ _BIBLATEX_MACROS = MappingProxyType(
         "textquotedbl": ("", '"'),
         "textminus": ("", "\u2212"),
         "ignorespaces": ("", ""),
+        # LaTeX's own text symbols that pylatexenc 2 has no text for (it would keep the
+        # name as a word: "Berlin\\slash Heidelberg" read "Berlinslash Heidelberg").
+        "slash": ("", "/"),
+        "S": ("", "\u00a7"),
+        "P": ("", "\u00b6"),
+        "copyright": ("", "\u00a9"),
+        "pounds": ("", "\u00a3"),
+        "ddag": ("", "\u2021"),
     }
 )
-"""BibLaTeX's and Better BibTeX's markup in titles, as pylatexenc macro definitions."""
+"""BibLaTeX's and Better BibTeX's markup in titles, and LaTeX symbols pylatexenc lacks, as
+pylatexenc macro definitions."""
 
 
 @functools.cache
@@ -240,8 +251,9 @@ def _latex_text(raw: str) -> str:
     out: list[str] = []
     chunk: list[str] = []
     depth = 0
+    glued = False  # the chunk ends in a control word: the space after it is LaTeX's to read
     for token in _WORDS.split(raw):
-        if depth == 0 and not _PROSE_LATEX.search(token):
+        if depth == 0 and not glued and not _PROSE_LATEX.search(token):
             if chunk:
                 out.append(_convert("".join(chunk)))
                 chunk = []
@@ -249,6 +261,8 @@ def _latex_text(raw: str) -> str:
             continue
         chunk.append(token)
         depth = max(0, depth + len(_OPEN.findall(token)) - len(_CLOSE.findall(token)))
+        if token and not token.isspace():
+            glued = _CONTROL_WORD_END.search(token) is not None
     if chunk:
         out.append(_convert("".join(chunk)))
     return "".join(out)

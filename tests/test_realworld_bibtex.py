@@ -3,6 +3,7 @@ case is a trimmed excerpt of a public file whose papers an earlier sitegen lost 
 
 from __future__ import annotations
 
+from sitegen.clean import clean_plain
 from sitegen.model import SourceEntry
 from sitegen.sources import bibtex
 
@@ -84,3 +85,24 @@ def test_an_author_whose_name_starts_with_an_accent_keeps_it() -> None:
     assert problems == []
     assert entries[0].authors[3] == "Éric Tanter"
     assert entries[1].authors == ("Jan Kowalski", "Łukasz Nowak", "M. Żak", "Simon and Schuster")
+
+
+def test_latex_text_symbols_read_as_latex_prints_them() -> None:
+    # The IRIDIA lab's abbrev.bib: "\slash" between publishers read "Pressslash".
+    text = (
+        '@string{add-menlo = " Menlo Park, CA"}\n'
+        '@string{aaaimit\t= "{AAAI} Press\\slash {MIT} Press" # "," # add-menlo}\n'
+        "@book{b, title = {Proceedings, \\S 3 and \\copyright\\ 2001}, publisher = aaaimit,"
+        " author = {Andrea Roli}, year = 2001}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert entries[0].venue == "AAAI Press/MIT Press, Menlo Park, CA"
+    assert clean_plain(entries[0].title or "") == "Proceedings, §3 and © 2001"
+
+
+def test_the_space_after_a_control_word_is_read_as_latex_reads_it() -> None:
+    # Only the words holding LaTeX are parsed; the space after "\textquoteright" is
+    # still LaTeX's (it ends the macro's name), not a space in the text.
+    assert clean_plain("it\\textquoteright s 10\\textdegree C wide") == "it’s 10°C wide"
+    assert clean_plain("\\collabvoyager is a name") == "collabvoyager is a name"
