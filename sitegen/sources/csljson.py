@@ -194,7 +194,8 @@ def _authors(item: dict[str, Any], warn: list[str]) -> tuple[str, ...]:
 def _year(item: dict[str, Any]) -> int | None:
     issued = item.get("issued")
     if isinstance(issued, dict):
-        parts = issued.get("date-parts")
+        # Older Zotero and citeproc-js exports spell it "date_parts".
+        parts = issued.get("date-parts", issued.get("date_parts"))
         if isinstance(parts, list) and parts:
             # The year is the first part, whatever follows it (a month, or a season as
             # 21-24); it may be negative (BCE) or have fewer than four digits. Some tools
