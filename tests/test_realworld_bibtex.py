@@ -106,3 +106,41 @@ def test_the_space_after_a_control_word_is_read_as_latex_reads_it() -> None:
     # still LaTeX's (it ends the macro's name), not a space in the text.
     assert clean_plain("it\\textquoteright s 10\\textdegree C wide") == "it’s 10°C wide"
     assert clean_plain("\\collabvoyager is a name") == "collabvoyager is a name"
+
+
+def test_authors_listed_with_commas_are_each_a_person() -> None:
+    # A book's README cites it in Chinese and in English, authors between commas (a
+    # full-width one in Chinese); BibTeX would read one garbled name from each.
+    text = (
+        "@book{wang2022easyrl,\n"
+        "title = {Easy RL：强化学习教程},\n"
+        "publisher = {人民邮电出版社},\n"
+        "year = {2022},\n"
+        "author = {王琦，杨毅远，江季},\n"
+        "address = {北京},\n"
+        "url = {https://github.com/datawhalechina/easy-rl}\n"
+        "}\n"
+        "@book{wang2022easyrl,\n"
+        "title = {Easy RL: Reinforcement Learning Tutorial},\n"
+        "publisher = {Posts & Telecom Press},\n"
+        "year = {2022},\n"
+        "author = {Qi Wang, Yiyuan Yang, Ji Jiang},\n"
+        "}\n"
+        "@misc{WangTLTutorial2018,\n"
+        "    Author = {Jindon Wang et al.},\n"
+        "    Title = {Transfer Learning Tutorial},\n"
+        "    Year = {2018},\n"
+        "}\n"
+        "@article{k, author = {Kim, J., Lee, S., Park, H.}, title = {T},"
+        " note = {and BibTeX's own forms stay: Ford, Jr., Henry}}\n"
+        "@article{f, author = {Ford, Jr., Henry and van der Berg, Piet}, title = {F}}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert [e.authors for e in entries] == [
+        ("王琦", "杨毅远", "江季"),
+        ("Qi Wang", "Yiyuan Yang", "Ji Jiang"),
+        ("Jindon Wang",),
+        ("J. Kim", "S. Lee", "H. Park"),
+        ("Henry Ford, Jr.", "Piet van der Berg"),
+    ]

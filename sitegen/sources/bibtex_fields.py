@@ -26,6 +26,11 @@ _STRAY_AND = re.compile(r"^\s*and\s+|\s+and\s*$")
 _NAME_TOKENS = re.compile(r"\\.|[{}]|\s+and\s+", re.IGNORECASE | re.DOTALL)
 """What splits a name list: ``and`` outside braces, braces, and escapes (``\\{``)."""
 _VANCOUVER = re.compile(r"([^\s,;{}]+(?:[ -][^\s,;{}]+)*)\s+([A-Z]{1,3})")
+_WIDE_SEPARATORS = re.compile("[\uff0c\u3001\uff1b]")
+"""The full-width comma, ideographic comma and full-width semicolon of a CJK name list."""
+_JUNIOR = re.compile(r"(?:jr|sr|[ivx]+)\.?", re.IGNORECASE)
+_ET_AL = re.compile(r",?\s+et\.?\s*al\.?\s*$")
+_TOP_COMMAS = re.compile(r"\\.|[{},]", re.DOTALL)
 
 
 Decoder = Callable[[str], str]
@@ -60,16 +65,42 @@ def _scopus_names(value: str) -> list[str] | None:
 
 
 def _listed_names(value: str) -> list[str] | None:
-    """Names listed without ``and``: ``Smith, J.; Doe, A.`` (semicolons), or Vancouver style
-    ``Smith J, Doe AB`` (PubMed), each read as ``Family, Initials``."""
+    """Names listed without ``and``: ``Smith, J.; Doe, A.`` (semicolons, or a CJK list's
+    full-width commas), Vancouver style ``Smith J, Doe AB`` (PubMed), or names a person
+    would read between commas where BibTeX would read one garbled name."""
     if _AND.search(value):
         return None
     if ";" in value:
         return [name.strip() for name in value.split(";") if name.strip()]
-    pieces = [piece.strip() for piece in value.split(",")]
+    if _WIDE_SEPARATORS.search(value):  # 王琦，杨毅远，江季
+        return [name.strip() for name in _WIDE_SEPARATORS.split(value) if name.strip()]
+    pieces = _comma_pieces(value)
     if len(pieces) >= 2 and all(_VANCOUVER.fullmatch(piece) for piece in pieces):
         return [_VANCOUVER.sub(r"\1, \2", piece) for piece in pieces]
+    if len(pieces) >= 3 and all(" " in piece and not _JUNIOR.fullmatch(piece) for piece in pieces):
+        return pieces  # "Qi Wang, Yiyuan Yang, Ji Jiang": a "Given Family" name a piece
+    if len(pieces) >= 4 and len(pieces) % 2 == 0:
+        # "Kim, J., Lee, S., Park, H.": more commas than one BibTeX name can hold, so
+        # "Family, Given" pairs.
+        return [f"{family}, {given}" for family, given in zip(pieces[::2], pieces[1::2])]
     return None
+
+
+def _comma_pieces(value: str) -> list[str]:
+    """``value`` split at its commas outside braces, each piece stripped."""
+    pieces: list[str] = []
+    depth = start = 0
+    for match in _TOP_COMMAS.finditer(value):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(depth - 1, 0)
+        elif token == "," and not depth:
+            pieces.append(value[start : match.start()].strip())
+            start = match.end()
+    pieces.append(value[start:].strip())
+    return pieces
 
 
 def split_names(value: str) -> list[str]:
@@ -96,7 +127,7 @@ def split_names(value: str) -> list[str]:
 
 def authors(value: str, decode: Decoder) -> tuple[str, ...]:
     """Every author in order; two people of the same short name are both kept."""
-    value = _STRAY_AND.sub("", _DOUBLE_AND.sub(" and ", value))
+    value = _STRAY_AND.sub("", _DOUBLE_AND.sub(" and ", _ET_AL.sub("", value)))
     try:
         names = _scopus_names(value) or _listed_names(value) or split_names(value)
     except InvalidNameError:
