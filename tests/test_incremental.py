@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sitegen.build
+import sitegen.incremental
 import sitegen.output
 import sitegen.workers
 from sitegen.build import BuildMemory, BuildResult, build_site
@@ -529,6 +530,32 @@ def test_sitegen_build_after_an_edit_plans_again_only_the_pages_it_reaches(
     assert len(replanned) <= 5 < len(keys)
     assert f"papers/{keys[7]}/index.html" in kept.written
     assert _tree(kept.output) == _tree(_fresh(project).output)
+
+
+@pytest.mark.parametrize("most", [100, 1])
+def test_one_off_builds_keep_the_texts_made_since_they_were_kept_whole(
+    project: Path, monkeypatch: pytest.MonkeyPatch, most: int
+) -> None:
+    # Each `sitegen build` keeps in its plan only the per-paper texts (BibTeX entries,
+    # CSL-JSON items, papers.json records) made since they were last kept whole, and
+    # keeps them whole again past KEPT_REMADE papers or when they were lost; exports
+    # written from them equal a clean build's.
+    monkeypatch.setattr(sitegen.incremental, "KEPT_REMADE", most)
+    whole = project / ".sitegen-cache" / "stages" / "plan-texts.pickle"
+    keys = _keys(project)
+    editor = Editor(project, keys)
+    _build(project)
+    written = whole.stat().st_mtime_ns
+    edits = [(2, ("summary", "One")), (5, ("year", 2021)), (2, ("authors", ["Ada Lovelace"]))]
+    for index, edit in edits:
+        editor.apply(("annotation", index, edit))
+        kept = _build(project)
+        assert _tree(kept.output) == _tree(_fresh(project).output)
+    assert (whole.stat().st_mtime_ns == written) == (most == 100)
+    whole.unlink()
+    editor.apply(("annotation", 5, ("authors", ["Grace Hopper"])))
+    assert _tree(_build(project).output) == _tree(_fresh(project).output)
+    assert whole.is_file()
 
 
 @pytest.mark.parametrize(("name", "value"), [("authors", ["Ada Lovelace"]), ("year", 2021)])
