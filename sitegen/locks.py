@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -46,5 +47,32 @@ def exclusive(lock: Path, waiting: Callable[[int | None], None] | None = None) -
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         yield
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def exclusive_unless(lock: Path, stop: threading.Event, poll: float = 0.1) -> Iterator[bool]:
+    """Hold ``lock`` for the ``with`` block, waiting for it until ``stop`` is set; yields
+    whether it is held (a thread that must not hold up its process's exit, such as
+    ``sitegen serve``'s search indexing, waits this way rather than for ever)."""
+    if sys.platform == "win32":
+        yield not stop.is_set()
+        return
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if stop.wait(poll):
+                    break
+                continue
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            yield True
+            return
+        yield False
     finally:
         os.close(fd)

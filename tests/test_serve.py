@@ -306,13 +306,12 @@ def test_search_indexing_runs_after_the_reload_without_blocking_it(
     indexed: list[str] = []  # Mirage's summary as each index run received it
     release = threading.Event()
 
-    def index_site(catalog: Catalog, settings: object, output: Path, *, preview: object) -> None:
-        assert preview is not None
+    def index_preview(catalog: Catalog, *_: object) -> None:
         (mirage,) = [paper for paper in catalog.papers if paper.key == MIRAGE]
         indexed.append(mirage.summary or "")
         release.wait(20)
 
-    monkeypatch.setattr(sitegen.serve.preview, "index_site", index_site)
+    monkeypatch.setattr(sitegen.serve.preview, "index_preview", index_preview)
     server = Preview(project, port=0, echo=lambda line: None)
     server.start()
     try:

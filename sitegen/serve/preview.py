@@ -28,9 +28,9 @@ import tornado.websocket
 
 from sitegen.build import BuildMemory, BuildResult, OutputRefused, build_site, check_outputs
 from sitegen.model import InputError, Problem, Severity
-from sitegen.search import index_site
 from sitegen.search.records import RecordMemory
 from sitegen.serve.http import IDLE_SECONDS, ServedSite, application, listen
+from sitegen.serve.indexing import index_preview
 from sitegen.serve.watch import (
     DEBOUNCE,
     Watcher,
@@ -93,6 +93,8 @@ class Preview:
         self._warnings: tuple[Problem, ...] = ()
         self._checker: threading.Thread | None = None
         """Checks the outputs between builds (``check_outputs``); joined before the next."""
+        self._writing = threading.Lock()
+        """Held while a rebuild or the search index writes into the output."""
 
     # ---- lifecycle -------------------------------------------------------
 
@@ -181,7 +183,10 @@ class Preview:
             errors = [p for p in problems if p.severity is Severity.ERROR]
             if errors:
                 raise InputError(errors)
-            result = build_site(settings, jobs=self.jobs, index_search=False, memory=self.memory)
+            with self._writing:
+                result = build_site(
+                    settings, jobs=self.jobs, index_search=False, memory=self.memory
+                )
         except InputError as exc:
             self._failed(settings, exc.problems, changed, initial)
             return
@@ -254,7 +259,9 @@ class Preview:
 
         def run() -> None:
             try:
-                index_site(result.catalog, settings, result.output, preview=self._records)
+                index_preview(
+                    result.catalog, settings, self._records, self._writing, self._stopping
+                )
             except Exception as exc:  # the site is served either way; say why search lags
                 self.echo(f"search index not updated: {exc}")
 
