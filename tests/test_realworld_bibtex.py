@@ -144,3 +144,32 @@ def test_authors_listed_with_commas_are_each_a_person() -> None:
         ("J. Kim", "S. Lee", "H. Park"),
         ("Henry Ford, Jr.", "Piet van der Berg"),
     ]
+
+
+def test_a_cv_owner_s_emphasised_name_is_read_as_a_name() -> None:
+    # CVs and READMEs set their owner's name in bold or underlined; inside those braces
+    # "Curie, M.T." was one word, shown with its comma.
+    text = (
+        "@INPROCEEDINGS{APS2020,\n"
+        "author={\\textbf{Curie, M.T.} and M.R. Halfmoon and {DIII-D team} and {JET team}},\n"
+        "year={2020},\n"
+        "title={Exploring reduced predictive models for magnetic fluctuations},\n"
+        "}\n"
+        "@inproceedings{monalog,\n"
+        "\ttitle={\\textbf{{MonaLog}: a Lightweight System for Natural Language Inference}},\n"
+        "\tauthor={{\\bf Hu, Hai} and Chen, Qi and \\underline{Annette Waithira Irungu}},\n"
+        "\tyear={2020}\n"
+        "}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert entries[0].authors == ("M.T. Curie", "M.R. Halfmoon", "DIII-D team", "JET team")
+    assert entries[1].authors == ("Hai Hu", "Qi Chen", "Annette Waithira Irungu")
+
+
+def test_a_citation_template_with_no_title_is_no_paper() -> None:
+    # A README's citation left as a template: its title has no word in it.
+    text = "@inproceedings{,\n   title={{}: },\n   author={},\n   booktitle={},\n   year={}\n}\n"
+    entries, problems = _read(text)
+    assert entries == []
+    assert problems == ["1: @inproceedings{} has neither title nor abstract; entry skipped"]

@@ -66,6 +66,8 @@ def _entry(
 ) -> SourceEntry | None:
     fields = record.fields
     title = _without_html(fields.get("title", "").strip()) or _variant_title(fields)
+    if title is not None and not any(char.isalnum() for char in title):
+        title = None  # a template's "title = {{}: }" names nothing
     abstract = _without_html(fields.get("abstract", "").strip())
     if title is None and not abstract:
         problems.append(

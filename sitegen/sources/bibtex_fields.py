@@ -31,6 +31,12 @@ _WIDE_SEPARATORS = re.compile("[\uff0c\u3001\uff1b]")
 _JUNIOR = re.compile(r"(?:jr|sr|[ivx]+)\.?", re.IGNORECASE)
 _ET_AL = re.compile(r",?\s+et\.?\s*al\.?\s*$")
 _TOP_COMMAS = re.compile(r"\\.|[{},]", re.DOTALL)
+_EMPHASIS = re.compile(
+    r"\\(?:textbf|textit|textsl|textsc|emph|underline|uline|mbox)\s*\{(.*)\}"
+    r"|\{\\(?:bf|it|em|sl|sc|bfseries|itshape)\s+(?=\S)(.*)\}",
+    re.DOTALL,
+)
+_BRACES = re.compile(r"(?<!\\)[{}]")
 
 
 Decoder = Callable[[str], str]
@@ -39,10 +45,26 @@ decoded once per file (``functools.cache``). pylatexenc takes about a millisecon
 and a bibliography repeats its authors and venues."""
 
 
+def _unwrapped(raw: str) -> str:
+    """A name without the emphasis a CV puts around its owner's (``\\textbf{Curie, M.T.}``,
+    ``{\\bf Hu, Hai}``): inside those braces its comma would be no name's comma."""
+    match = _EMPHASIS.fullmatch(raw)
+    if match is None:
+        return raw
+    inner = match.group(1) if match.group(1) is not None else match.group(2)
+    depth = 0
+    for brace in _BRACES.findall(inner):
+        depth += 1 if brace == "{" else -1
+        if depth < 0:  # \textbf{A} and {B}: the braces are not one group
+            return raw
+    return inner if depth == 0 else raw
+
+
 def _person(raw: str, decode: Decoder) -> str | None:
     """One author as ``Given von Family, Jr.``, decoded from LaTeX; None for ``others``."""
     if _OTHERS.fullmatch(raw):
         return None
+    raw = _unwrapped(raw)
     try:
         parts = parse_single_name_into_parts(raw, strict=False)
         words = [*parts.first, *parts.von, *parts.last]
