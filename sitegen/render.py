@@ -15,6 +15,7 @@ is 150-200 MB of text that no process ever holds whole.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -29,11 +30,12 @@ from markupsafe import Markup
 
 import sitegen
 from sitegen.browse_pages import Browse, author_url, browse_links
+from sitegen.cache import CACHE_DIR
 from sitegen.catalog.keys import tag_slug
 from sitegen.citation_meta import highwire_tags, json_for_script, scholarly_article
 from sitegen.citation_styles import DEFAULT_STYLE, style_path
 from sitegen.clean import drop_forbidden
-from sitegen.digest import blake
+from sitegen.digest import blake, code_signature
 from sitegen.fragments import FragmentCache, Fragments
 from sitegen.markdown import make_markdown, render_inline, render_markdown
 from sitegen.model import STATUSES, Catalog, InputError, Problem
@@ -100,6 +102,31 @@ class TemplateError(Exception):
         self.problem = problem
 
 
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Templates compiled by the last build, in ``.sitegen-cache/templates/``: compiling
+    the default theme's took 0.07-0.19 s of each ``sitegen build`` after an edit (10,000
+    papers, loaded machine), loading them ~5 ms. Jinja checks each against the source
+    of its template; sitegen's code (Jinja's options, the ``{% cache %}`` extension)
+    names the files. One that cannot be read or written is compiled again."""
+
+    @classmethod
+    def for_project(cls, root: Path) -> CompiledTemplates:
+        """The compiled templates of the project at ``root``."""
+        folder = root / CACHE_DIR / "templates"
+        return cls(str(folder), f"{code_signature()[:16]}-%s.cache")
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # a damaged file: compile the template again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+
+
 @dataclass
 class Renderer:
     """Renders pages for one site: its settings, templates and topic names."""
@@ -156,6 +183,7 @@ class Renderer:
             keep_trailing_newline=True,
             finalize=_printable,
             extensions=[FragmentCache],
+            bytecode_cache=CompiledTemplates.for_project(self.settings.root),
         )
         md = make_markdown()
         base = self.settings.base_path

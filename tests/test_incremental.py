@@ -21,6 +21,7 @@ import yaml
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from jinja2.bccache import bc_magic
 
 import sitegen.build
 import sitegen.incremental
@@ -343,6 +344,24 @@ def test_a_template_change_renders_only_the_pages_using_it(project: Path) -> Non
     assert result.rendered == len(tag_pages)
     assert set(result.written) == tag_pages
     assert b"<h1>Tag zebra</h1>" in (result.output / "tags/zebra/index.html").read_bytes()
+
+
+def test_compiled_templates_kept_between_builds_follow_edits_and_damage(project: Path) -> None:
+    # `sitegen build` keeps compiled templates in .sitegen-cache/templates/; a template
+    # edited since is compiled again, and so is one whose compiled file was cut short.
+    key = _keys(project)[0]
+    (project / "content/annotations/notes.yaml").write_text(f"{key}:\n  tags: [zebra]\n")
+    (project / "templates").mkdir()
+    tag = project / "templates/tag.html"
+    for word in ["One", "Two", "Three"]:
+        tag.write_text(f"{{% extends 'base.html' %}}{{% block content %}}{word}{{% endblock %}}")
+        if word == "Three":
+            for compiled in (project / ".sitegen-cache/templates").iterdir():
+                compiled.write_bytes(compiled.read_bytes()[: len(bc_magic) + 5])
+        built = _build(project)
+        page = (built.output / "tags/zebra/index.html").read_text()
+        assert f'<div class="wrap">\n{word}</div>' in page
+    assert _tree(built.output) == _tree(_fresh(project).output)
 
 
 def test_a_settings_change_renders_every_page_again(project: Path) -> None:
