@@ -9,6 +9,7 @@ a staging folder in whole, later ones rename each changed file over its output.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import shutil
 import threading
@@ -88,16 +89,24 @@ def _move_into_place(source: Path, target: Path, aside: Path | None = None) -> s
             with contextlib.suppress(FileNotFoundError):
                 os.replace(target, aside)
         os.replace(source, target)
-    except OSError:
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:  # a folder where the page belongs, say: name the page
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
         _atomic_write(target, source.read_bytes())
     return stat_token(target)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``path`` whole or not at all; a failure names ``path`` and leaves no
+    temporary file in the output."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.sitegen-tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
 
 
 def _copy_static(

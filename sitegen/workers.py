@@ -17,6 +17,7 @@ import gc
 import io
 import os
 import pickle
+import stat
 import sys
 import threading
 import time
@@ -118,17 +119,28 @@ def _render_one(renderer: Renderer, page: Page, to: Destination) -> Rendered | P
     except TemplateError as exc:
         return exc.problem
     path = to.folder / page.output
-    if not to.full:
-        try:
-            current = (to.output / page.output).open("rb")
-        except OSError:
-            pass  # not there: write it
-        else:
-            with current:
-                return _write_if_changed(path, chunks, current, to.folder)
+    current = None if to.full else _in_place(to.output / page.output)
+    if current is not None:
+        with current:
+            return _write_if_changed(path, chunks, current, to.folder)
     path.parent.mkdir(parents=True, exist_ok=True)
     size = _write_chunks(path, chunks)
     return Rendered(True, size, stat_token(path))
+
+
+def _in_place(path: Path) -> BinaryIO | None:
+    """The output's file open for reading, or None when it is not there or not a regular
+    file: a FIFO put where a page belongs would block the read for ever (the page is
+    written, and renamed over it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
 
 
 def _write_if_changed(
