@@ -318,15 +318,11 @@ def _index(bundle: Bundle, files: dict[str, bytes | None], locations: int) -> li
     bounds: list[list[str]] = []
     cutter = _Cutter(locations)
 
+    # the CBOR of the words not yet written: one chunk's words are decoded at a time
     known: dict[int, tuple[list[Any], bytes]] = {}
 
-    def words_of(chunk: Chunk) -> list[list[Any]]:
-        words = chunk.decoded()
-        known.update(chunk.encoded)
-        return words
-
     def cbor(word: list[Any]) -> bytes:
-        held = known.get(id(word))
+        held = known.pop(id(word), None)
         return held[1] if held is not None and held[0] is word else cbor2.dumps(word)
 
     def written(words: list[list[Any]]) -> None:
@@ -343,7 +339,7 @@ def _index(bundle: Bundle, files: dict[str, bytes | None], locations: int) -> li
             and path not in files
             and len(chunk.name) == len(language) + 1 + HASH_DIGITS
         )
-        if whole and cutter.chunk and cutter.cuts_before(words_of(chunk)[0][0]):
+        if whole and cutter.chunk and cutter.cuts_before(chunk.decoded()[0][0]):
             written(cutter.close())
         if whole and not cutter.chunk:
             files[path] = chunk.data
@@ -351,13 +347,16 @@ def _index(bundle: Bundle, files: dict[str, bytes | None], locations: int) -> li
             if (last is None and number == 0) or (number and last == chunks[number - 1].bounds[1]):
                 start = chunk.bounds[0]  # the same words on either side as when it was cut
             else:
-                start = words_of(chunk)[0][0]
+                start = chunk.decoded()[0][0]
             bounds.append([start, chunk.bounds[1], chunk.name])
-            continue
-        for word in words_of(chunk):
-            closed = cutter.add(word)
-            if closed:
-                written(closed)
+        else:
+            words = chunk.decoded()
+            known.update(chunk.encoded)
+            for word in words:
+                closed = cutter.add(word)
+                if closed:
+                    written(closed)
+        chunk.words, chunk.encoded = None, {}  # written, or held by the cutter and known
     if cutter.chunk:
         written(cutter.close())
     for before, after in itertools.pairwise(bounds):

@@ -62,10 +62,6 @@ ENTRY = "pagefind-entry.json"
 """The file of a shard that names its other files: written last."""
 Made = tuple[tuple[str, str], ...]
 """Each record's paper key and digest, in page order: what a shard was made from."""
-OVERLAP_RECORDS = 5_000
-"""Shards of at most this many records are made canonical in a thread while Pagefind
-makes the next one (a cold build of 10,000 papers: six shards of ~1,670, ~0.6 s of
-Python each); a larger shard's decoded index would add to Pagefind's peak of memory."""
 
 
 def shard_count(papers: int, *, preview: bool = False) -> int:
@@ -193,10 +189,7 @@ def stage_index(
                 spliced += [name] if made is not None else []
             if made is None:
                 files = _pagefind_files(service(), name, records, language)
-                if len(records) <= OVERLAP_RECORDS:
-                    made = canonical.submit(canonicalize, files, chunk)
-                else:
-                    made = {**canonicalize(files, chunk)}
+                made = canonical.submit(canonicalize, files, chunk)
             made_of[name] = (made, shard, tuple((record.key, record.digest) for record in records))
         for name, (pending, shard, made_from) in made_of.items():
             done = {**pending.result()} if isinstance(pending, Future) else pending
