@@ -18,12 +18,13 @@ from bibtexparser.entrypoint import parse_string
 from bibtexparser.library import Library
 
 from sitegen.clean import clean_plain
-from sitegen.model import Problem, SourceEntry, SourceRef
+from sitegen.model import Problem, Severity, SourceEntry, SourceRef
 from sitegen.sources import bibtex_fields as fields_of
 from sitegen.sources.bibtex_crossrefs import with_crossrefs
 from sitegen.sources.bibtex_records import (
     Record,
     read_records,
+    with_key_commas,
     with_keys,
     without_comments,
 )
@@ -113,12 +114,22 @@ def parse_files(
     libraries: list[tuple[Library, str]] = []
     for text, display in files:
         try:
-            library = parse_string(with_keys(without_comments(text)), parse_stack=[])
+            repaired, unkeyed = with_key_commas(without_comments(text))
+            library = parse_string(with_keys(repaired), parse_stack=[])
         except Exception as exc:  # bibtexparser reports its own bugs by raising; never crash
             said = f"could not read this BibTeX file: {exc}"
             problems.append(Problem(display, first_line(text), said))
             continue
         libraries.append((library, display))
+        problems.extend(
+            Problem(
+                display,
+                line,
+                f"{label}: a comma is missing after the key; read as if it were there",
+                Severity.WARNING,
+            )
+            for line, label in unkeyed
+        )
     tables = project_strings(libraries, problems)
     records: list[Record] = []
     for (library, display), strings in zip(libraries, tables):

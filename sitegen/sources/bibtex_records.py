@@ -17,7 +17,12 @@ from bibtexparser.entrypoint import parse_string
 from bibtexparser.library import Library
 
 from sitegen.model import Problem, Severity
-from sitegen.sources.bibtex_values import MalformedValue, block_line, resolve_value
+from sitegen.sources.bibtex_values import (
+    MalformedValue,
+    block_line,
+    resolve_value,
+    split_at_fields,
+)
 from sitegen.sources.skipped import skipped
 
 _ENTRY_HEAD = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*([{(])", re.MULTILINE)
@@ -28,6 +33,12 @@ _KEYLESS = re.compile(
     re.MULTILINE | re.IGNORECASE,
 )
 """An entry without a key, its first field right after the brace: EndNote writes these."""
+_KEY_WITHOUT_COMMA = re.compile(
+    r"^([ \t]*@[ \t]*(?!(?:string|preamble|comment)\b)[A-Za-z]+[ \t]*[{(][ \t]*[^\s,{}()=\"#%]+)"
+    r"(?=[ \t]*\n[ \t]*[A-Za-z][\w-]*[ \t]*=)",
+    re.MULTILINE | re.IGNORECASE,
+)
+"""An entry's key with no comma after it, its first field on the next line."""
 _REPEATED = {"keywords": ", ", "annote": "\n\n"}
 """Fields that exporters give once per value, and the separator that joins their values."""
 
@@ -106,6 +117,23 @@ def with_keys(text: str) -> str:
     return _KEYLESS.sub(key, text)
 
 
+def with_key_commas(text: str) -> tuple[str, list[tuple[int, str]]]:
+    """The text with the comma put back after each entry's key that lacks one (line numbers
+    kept), and the line and ``@type{key}`` of those entries: a hand-edit's slip, not a
+    reason to lose the paper."""
+    lines: list[tuple[int, str]] = []
+    counted = [0, 1]
+
+    def comma(match: re.Match[str]) -> str:
+        counted[1] += text.count("\n", counted[0], match.start())
+        counted[0] = match.start()
+        kind, key = re.split(r"[{(]", re.sub(r"\s+", "", match.group(1))[1:], maxsplit=1)
+        lines.append((counted[1], f"@{kind.lower()}{{{key}}}"))
+        return match.group(1) + ","
+
+    return _KEY_WITHOUT_COMMA.sub(comma, text), lines
+
+
 @dataclass
 class Record:
     """One entry: type, key, line and its resolved fields (lower-case names)."""
@@ -150,11 +178,36 @@ def _record(
         try:
             record.fields[name] = resolve_value(str(item.value), strings, warnings)
         except MalformedValue as exc:
-            problems.append(skipped(display, line, f"{record.label}: field {name!r}: {exc}"))
-            return None
+            fields = _comma_put_back(name, str(item.value), strings, warnings)
+            if fields is None:
+                problems.append(skipped(display, line, f"{record.label}: field {name!r}: {exc}"))
+                return None
+            for found, value in fields:
+                record.fields.setdefault(found, value)
+            warn(
+                f"{record.label}: a comma is missing after field {name!r}; read as if it were there"
+            )
         for message in warnings:
             warn(f"{record.label}: {message}")
     return record
+
+
+def _comma_put_back(
+    name: str, raw: str, strings: Mapping[str, str], warnings: list[str]
+) -> list[tuple[str, str]] | None:
+    """The fields a value swallowed when the comma after it was forgotten
+    (``title = {A}`` then ``author = {B},`` on the next line), each resolved; None when the
+    value holds no such field or a piece of it does not parse."""
+    pieces = split_at_fields(raw)
+    if pieces is None:
+        return None
+    try:
+        return [
+            (found.lower() or name, resolve_value(value, strings, warnings))
+            for found, value in pieces
+        ]
+    except MalformedValue:
+        return None
 
 
 def read_records(

@@ -33,6 +33,9 @@ _MONTHS = {
 }
 _MACRO = re.compile(r"[^\s\"#%'(),={}]+")
 _NUMBER = re.compile(r"\d+")
+_VALUE_TOKENS = re.compile(r'\\.|[{}"=]', re.DOTALL)
+_FIELD_NAME = re.compile(r"\s([A-Za-z][\w:.+-]*)\s*$")
+"""The name of a field before its ``=``, after the value a comma should have ended."""
 
 
 MAX_EXPANSION = 1_000_000
@@ -121,6 +124,37 @@ def resolve_value(raw: str, strings: Mapping[str, str], warnings: list[str]) -> 
     if expect_part and parts:
         raise MalformedValue("'#' is not followed by a value")
     return "".join(parts)
+
+
+def split_at_fields(raw: str) -> list[tuple[str, str]] | None:
+    """A value that holds the fields after it, a comma between them forgotten, split into
+    ``[("", value), (name, value), ...]``; None when it holds no ``name =``.
+
+    Outside braces and quotes no ``=`` belongs to a value, so each one there ends the
+    value before the word in front of it.
+    """
+    pieces: list[tuple[str, str]] = []
+    depth = start = 0
+    name = ""
+    quoted = False
+    for match in _VALUE_TOKENS.finditer(raw):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth = max(depth - 1, 0)
+        elif token == '"' and not depth:
+            quoted = not quoted
+        elif token == "=" and not depth and not quoted:
+            head = _FIELD_NAME.search(raw, start, match.start())
+            if head is None:
+                return None
+            pieces.append((name, raw[start : head.start()]))
+            name, start = head.group(1), match.end()
+    if not pieces:
+        return None
+    pieces.append((name, raw[start:]))
+    return pieces
 
 
 def block_line(block: bib.Block) -> int:
