@@ -187,7 +187,10 @@ class Renderer:
         )
         md = make_markdown()
         base = self.settings.base_path
-        env.filters["url"] = lambda path: base + str(path).lstrip("/")
+        # Filters whose result depends on the settings or the catalogue take the context:
+        # Jinja calls others at compile time on constants ('search/'|url), and compiled
+        # templates are kept between builds (CompiledTemplates) whatever the base path.
+        env.filters["url"] = jinja2.pass_context(lambda _, path: base + str(path).lstrip("/"))
         env.filters["markdown"] = lambda text: Markup(
             render_markdown(md, drop_forbidden(text) if text else text)
         )
@@ -203,7 +206,9 @@ class Renderer:
             scholarly_article(paper, url)
         )
         links = self.browse.authors
-        env.filters["author_url"] = lambda name: base + author_url(links.slug(str(name)))
+        env.filters["author_url"] = jinja2.pass_context(
+            lambda _, name: base + author_url(links.slug(str(name)))
+        )
         env.globals["nav"] = {"authors": links.any, "years": self.browse.years}
         env.globals["site"] = SiteInfo(
             title=self.settings.title,

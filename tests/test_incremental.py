@@ -364,6 +364,17 @@ def test_compiled_templates_kept_between_builds_follow_edits_and_damage(project:
     assert _tree(built.output) == _tree(_fresh(project).output)
 
 
+def test_compiled_templates_kept_between_builds_follow_the_base_path(project: Path) -> None:
+    # Jinja calls a filter on a constant when it compiles ('search/'|url): a template
+    # compiled for one base path and kept must not link the next build's pages there.
+    for base in ["/one/", "/two/"]:
+        built = build_site(_settings(project).with_overrides(base_url=base), index_search=False)
+        pages = {name: data for name, data in _tree(built.output).items() if name.endswith(".html")}
+        assert f'action="{base}search/"'.encode() in pages["index.html"]
+        assert f'href="{base}topics/'.encode() in pages["index.html"]
+        assert not [name for name, data in pages.items() if b"/one/" in data and base != "/one/"]
+
+
 def test_a_settings_change_renders_every_page_again(project: Path) -> None:
     first = _build(project)
     html = {n for n in first.written if n.endswith(".html")}
