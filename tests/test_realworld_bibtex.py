@@ -199,3 +199,31 @@ def test_a_forgotten_comma_between_fields_or_after_the_key_loses_no_paper() -> N
         "read as if it were there",
         "6: @article{Baker83}: a comma is missing after the key; read as if it were there",
     ]
+
+
+def test_html_in_an_exported_abstract_is_read_as_its_text() -> None:
+    # A lab's Drupal Biblio export (cited in a project's docs) and PLOS's BibTeX put
+    # abstracts in <p> tags; the tags showed on the paper's page as text.
+    text = (
+        "@article {4500,\n"
+        "    title = {A perceptually inspired generative model of rigid-body contact sounds},\n"
+        "    journal = {Proceedings of the 22nd International Conference on Digital Audio "
+        "Effects (DAFx-19)},\n"
+        "    year = {2019},\n"
+        "    month = {09/2019},\n"
+        "    abstract = {<p>Contact between rigid-body objects produces a diversity of impact "
+        "and friction sounds.</p>\n"
+        "},\n"
+        "    author = {James Traer and Maddie Cusimano and Josh H. McDermott}\n"
+        "}\n"
+        "@article{plos, title = {Spontaneous Activity &amp; <i>in vivo</i> Plasticity},"
+        " year = {2007}, abstract = {<p>One</p><p>Two &lt; three, if $x<b and c>0$.</p>}}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert entries[0].abstract == (
+        "Contact between rigid-body objects produces a diversity of impact and friction sounds."
+    )
+    assert entries[0].authors == ("James Traer", "Maddie Cusimano", "Josh H. McDermott")
+    assert entries[1].title == "Spontaneous Activity & in vivo Plasticity"
+    assert entries[1].abstract == "One  Two < three, if $x<b and c>0$."

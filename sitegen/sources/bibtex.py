@@ -10,6 +10,7 @@ reads a paper's fields from a record.
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import re
 from collections.abc import Sequence
@@ -43,6 +44,13 @@ _ZOTERO_TAG = re.compile(
     r"\{?\\textless\}?\s*/?(?:i|b|sup|sub|sc|span(?:\s[^{}\\]*)?)\s*\{?\\textgreater\}?"
 )
 _ENTRY_START = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]+[ \t]*[{(]", re.MULTILINE)
+_ATTRIBUTES = r"""(?:\s+[\w:-]+=(?:"[^"<>]*"|'[^'<>]*'))*\s*/?>"""
+_HTML_BLOCK = re.compile(rf"</?(?:p|div|br|li|ul|ol|h[1-6]|blockquote){_ATTRIBUTES}", re.I)
+_HTML_INLINE = re.compile(
+    rf"</?(?:i|b|em|strong|sub|sup|u|sc|small|span|font|a){_ATTRIBUTES}", re.I
+)
+"""HTML in a BibTeX value: PLOS's and Drupal Biblio's exports put abstracts in ``<p>``."""
+_ENTITY = re.compile(r"&(?:[A-Za-z]{2,8}|#\d{1,7}|#x[0-9A-Fa-f]{1,6});")
 
 
 def sniff(text: str, suffix: str) -> bool:
@@ -51,9 +59,16 @@ def sniff(text: str, suffix: str) -> bool:
 
 
 def _without_html(value: str) -> str:
-    """Zotero's own BibTeX export writes its rich-text tags as ``{\\textless}i{\\textgreater}``:
-    the tags go, their text stays."""
-    return _ZOTERO_TAG.sub("", value) if "textless" in value else value
+    """The text of a value that holds HTML: Zotero's own export writes its rich-text tags as
+    ``{\\textless}i{\\textgreater}``, PLOS's and Drupal Biblio's ``<p>...</p>`` and
+    ``&amp;``. The tags go (a paragraph's as a space), their text stays."""
+    if "textless" in value:
+        value = _ZOTERO_TAG.sub("", value)
+    if "<" in value:
+        value = _HTML_INLINE.sub("", _HTML_BLOCK.sub(" ", value))
+    if "&" in value and _ENTITY.search(value):
+        value = html.unescape(value)
+    return value
 
 
 def _variant_title(fields: dict[str, str]) -> str | None:
@@ -66,10 +81,10 @@ def _entry(
     record: Record, display: str, problems: list[Problem], decode: fields_of.Decoder
 ) -> SourceEntry | None:
     fields = record.fields
-    title = _without_html(fields.get("title", "").strip()) or _variant_title(fields)
+    title = _without_html(fields.get("title", "")).strip() or _variant_title(fields)
     if title is not None and not any(char.isalnum() for char in title):
         title = None  # a template's "title = {{}: }" names nothing
-    abstract = _without_html(fields.get("abstract", "").strip())
+    abstract = _without_html(fields.get("abstract", "")).strip()
     if title is None and not abstract:
         problems.append(
             skipped(display, record.line, f"{record.label} has neither title nor abstract")
