@@ -147,7 +147,7 @@ class BuildCache:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            _ignore_folder(self.path.parent)
+            ignore_folder(self.path.parent)
             temporary = self.path.with_suffix(f".{id(self)}.tmp")
             temporary.unlink(missing_ok=True)
             with _connect(temporary) as db:
@@ -217,7 +217,8 @@ def _problems_from_json(text: str) -> tuple[Problem, ...]:
     return tuple(Problem(f, line, m, Severity(s)) for f, line, m, s in json.loads(text))
 
 
-def _ignore_folder(folder: Path) -> None:
+def ignore_folder(folder: Path) -> None:
+    """Keep ``folder`` out of git: a ``.gitignore`` of ``*`` in it."""
     gitignore = folder / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text("*\n")
@@ -282,7 +283,7 @@ class StageCache:
         temporary = self.folder / f".{stage}.{os.getpid()}.tmp"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            _ignore_folder(self.folder.parent)
+            ignore_folder(self.folder.parent)
             with temporary.open("wb") as handle:
                 handle.write(self._header(key))
                 pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sitegen.build import input_signature
 from sitegen.catalog.annotations import annotation_files
+from sitegen.search.whoosh_index import input_fingerprint
 from sitegen.settings import load_settings
 from tests.conftest import ZEBRA, ZEBRA_KEY, build, build_within
 
@@ -39,6 +40,11 @@ def test_annotations_in_a_symlinked_subfolder_are_read_and_their_edits_rebuilt(
     before = input_signature(settings, ())[0]
     notes.write_text(f"{ZEBRA_KEY}:\n  summary: Stripes, then more stripes.\n")
     assert input_signature(settings, ())[0] != before
+    # The terminal search index is brought up to date by the same edit.
+    searched = input_fingerprint(settings)
+    notes.write_text(f"{ZEBRA_KEY}:\n  summary: Stripes, then more stripes!\n")
+    assert input_fingerprint(settings) != searched
+    notes.write_text(f"{ZEBRA_KEY}:\n  summary: Stripes, then more stripes.\n")
     result = build(root)
     assert result.exit_code == 0, result.output
     assert "Stripes, then more stripes." in page.read_text()

@@ -33,10 +33,11 @@ import click
 from whoosh import analysis, fields, index
 
 from sitegen import __version__
-from sitegen.cache import CACHE_DIR
+from sitegen.cache import CACHE_DIR, ignore_folder
 from sitegen.digest import file_signature
 from sitegen.model import Catalog, Paper, SourceRef
 from sitegen.settings import SETTINGS_FILE, Settings
+from sitegen.sources.folders import input_files
 
 SCHEMA_VERSION = "1"
 """Bump when the schema or the digest changes: older indexes are rebuilt."""
@@ -89,9 +90,8 @@ def index_dir(root: Path) -> Path:
 def input_fingerprint(settings: Settings) -> str:
     """Hash of every input's path, size and modification time (not contents: fast)."""
     files = [settings.root / SETTINGS_FILE]
-    for folder in (settings.seeds_dir, settings.content_dir):
-        if folder.is_dir():
-            files.extend(sorted(p for p in folder.rglob("*") if p.is_file()))
+    for name in ("seeds", "content"):
+        files.extend(input_files(settings.root, name))
     return f"{SCHEMA_VERSION}:{__version__}:{file_signature(files, settings.root)[0]}"
 
 
@@ -137,8 +137,6 @@ class IndexUpdate:
     """Keys of papers no longer in the catalogue, deleted."""
     total: int = 0
     """Papers in the index afterwards."""
-    rebuilt: bool = False
-    """The index was created from scratch (none, unreadable or older schema)."""
 
     @property
     def changed(self) -> int:
@@ -182,9 +180,7 @@ def _create_index(folder: Path) -> index.Index:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
-    gitignore = folder.parent / ".gitignore"
-    if not gitignore.exists():
-        gitignore.write_text("*\n")
+    ignore_folder(folder.parent)
     return index.create_in(str(folder), make_schema())
 
 
@@ -217,10 +213,7 @@ def update_index(
     """Bring the index in line with the catalogue, rewriting only changed papers
     (with ``progress``, a progress bar on stderr while papers are added)."""
     folder = index_dir(settings.root)
-    ix = _open_index(folder)
-    rebuilt = ix is None
-    if ix is None:
-        ix = _create_index(folder)
+    ix = _open_index(folder) or _create_index(folder)
     docs = {
         paper.key: paper_document(paper, catalog.annotation_ref(paper.key))
         for paper in catalog.papers
@@ -256,7 +249,7 @@ def update_index(
     finally:
         ix.close()
     _write_state(folder, fingerprint)
-    return IndexUpdate(added, updated, removed, len(docs), rebuilt)
+    return IndexUpdate(added, updated, removed, len(docs))
 
 
 def index_is_current(settings: Settings, fingerprint: str) -> bool:
