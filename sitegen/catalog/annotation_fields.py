@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sitegen.model import STATUSES, Annotation, Problem, Quote, Severity, SourceRef
+from sitegen.sources.identifiers import clean_doi
 from sitegen.yamlfile import (
     YamlDoc,
     describe_value,
@@ -25,7 +26,6 @@ from sitegen.yamlfile import (
 
 _NEW_ARXIV = re.compile(r"\d{4}\.\d{4,5}(v\d+)?")
 _OLD_ARXIV = re.compile(r"[a-z][a-z-]*(\.[A-Z]{2})?/\d{7}(v\d+)?")
-_DOI = re.compile(r"10\.\d{3,9}/\S+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _QUOTE_FIELDS = ("text", "page")
 
@@ -219,8 +219,8 @@ def _doi(f: _Field, value: Any) -> str | None:
     text = _text(f, value)
     if text is None:
         return None
-    doi = re.sub(r"^(doi:|https?://(dx\.)?doi\.org/)", "", text, flags=re.IGNORECASE).strip()
-    if _DOI.fullmatch(doi):
+    doi = clean_doi(text)
+    if doi is not None:
         return doi
     f.report(f"{text!r} is not a DOI; expected one such as 10.1145/3290605.3300857")
     return None
