@@ -59,6 +59,9 @@ _SEGMENT = re.compile(
     r"|(?<!\\)\$(?P<tight>[^\s$\d](?:[^\s$]{0,30}[^\s$\\])?)\$(?=\d)"
     # Pandoc's rule: no space inside the dollars and no digit after, so "$5 and $10" is prose.
     r"|(?<!\\)\$(?P<inline>[^\s$](?:[^$]*?[^\s$\\])?)\$(?!\d)"
+    # BibTeX titles space their math ("$ 2^{nd} $"): spaced dollars around a script or a
+    # command are math all the same.
+    r"|(?<!\\)\$(?P<spaced>\s[^$]{0,200}?[\\^_][^$]{0,200}?\s)\$"
     r"|\\href\{(?P<href>https?://[^\s{}]+)\}\{(?P<label>[^{}]*)\}"
     r"|\\url\{(?P<url>https?://[^\s{}]+)\}"
     r"|(?P<bare>https?://[^\s{}\\$]+)"
@@ -326,6 +329,7 @@ def _parts(raw: str) -> Iterator[tuple[str, str]]:
             or groups["display2"]
             or groups["inline2"]
             or groups["inline"]
+            or groups["spaced"]
             or groups["tight"]
             or groups["loose"]
         )

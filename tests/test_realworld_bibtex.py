@@ -3,7 +3,7 @@ case is a trimmed excerpt of a public file whose papers an earlier sitegen lost 
 
 from __future__ import annotations
 
-from sitegen.clean import clean_plain
+from sitegen.clean import clean_plain, clean_text
 from sitegen.model import SourceEntry
 from sitegen.sources import bibtex
 
@@ -227,3 +227,32 @@ def test_html_in_an_exported_abstract_is_read_as_its_text() -> None:
     assert entries[0].authors == ("James Traer", "Maddie Cusimano", "Josh H. McDermott")
     assert entries[1].title == "Spontaneous Activity & in vivo Plasticity"
     assert entries[1].abstract == "One  Two < three, if $x<b and c>0$."
+
+
+def test_math_with_spaces_inside_its_dollars_is_math() -> None:
+    # A PhD thesis's references.bib spaces its math, "$ 2^{nd} $", which Pandoc's rule for
+    # prose (no space inside the dollars) left as text, dollars and all.
+    text = (
+        "@InProceedings{Abreu07,\n"
+        '  author       = "Rui Abreu and Peter Zoeteweij",\n'
+        '  title        = "On the Accuracy of Spectrum-Based Fault Localization",\n'
+        '  booktitle    = "Proceedings of the $ 2^{nd} $ International Academic\n'
+        '                 And Industrial Conference on Testing",\n'
+        '  year         = "2007",\n'
+        "}\n"
+        "@InProceedings{Cardoso13c,\n"
+        '  author       = "Nuno Cardoso and Rui Abreu",\n'
+        '  title        = "$ \\text {MHS}^\\text {\\small 2} $: A Map-Reduce\n'
+        '                 Heuristic-driven Minimal Hitting Set Search Algorithm",\n'
+        '  year         = "2013",\n'
+        "}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    venue = entries[0].venue or ""
+    assert venue.startswith("Proceedings of the 2^nd International Academic")
+    title = clean_text(entries[1].title or "")
+    assert "$" not in title.plain and "<math" in title.html
+    assert (
+        clean_plain("raised $ 5 billion and $ 10 million") == "raised $ 5 billion and $ 10 million"
+    )
