@@ -5,6 +5,7 @@ Builds here skip the search index (Pagefind) to stay fast; the index has its own
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import os
@@ -373,6 +374,17 @@ def test_compiled_templates_kept_between_builds_follow_the_base_path(project: Pa
         assert f'action="{base}search/"'.encode() in pages["index.html"]
         assert f'href="{base}topics/'.encode() in pages["index.html"]
         assert not [name for name, data in pages.items() if b"/one/" in data and base != "/one/"]
+
+
+def test_a_build_leaves_nothing_frozen_from_the_cycle_collector(project: Path) -> None:
+    # build_site freezes what it made while it finishes (sitegen.build._collector_paused):
+    # a caller building again and again in one process must not keep it all for good.
+    _build(project)
+    assert gc.get_freeze_count() == 0
+    (project / "content/annotations/bad.yaml").write_text("no-such-paper: {rating: 9}\n")
+    with pytest.raises(InputError):
+        _build(project)
+    assert gc.get_freeze_count() == 0
 
 
 def test_a_settings_change_renders_every_page_again(project: Path) -> None:
