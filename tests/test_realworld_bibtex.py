@@ -256,3 +256,41 @@ def test_math_with_spaces_inside_its_dollars_is_math() -> None:
     assert (
         clean_plain("raised $ 5 billion and $ 10 million") == "raised $ 5 billion and $ 10 million"
     )
+
+
+def test_macros_the_preamble_defines_are_expanded_as_latex_would() -> None:
+    # BibTeX's own xampl.bib sorts Knuth's volumes with \noopsort, which its preamble
+    # defines to print nothing: the year read 1973 instead of 1981. A paper's README
+    # (COMPAS) and theses use the same macros for names, without the preamble.
+    text = (
+        '@preamble{ "\\newcommand{\\noopsort}[1]{} "\n'
+        '# "\\newcommand{\\printfirst}[2]{#1} "\n'
+        '# "\\newcommand{\\singleletter}[1]{#1} "\n'
+        '# "\\newcommand{\\switchargs}[2]{#2#1} " }\n'
+        "@BOOK{book-full,\n"
+        'author = "Donald E. Knuth",\n'
+        'title = "Seminumerical Algorithms",\n'
+        'year = "{\\noopsort{1973c}}1981",\n'
+        "}\n"
+        "@BOOK{whole-set,\n"
+        'author = "Donald E. Knuth",\n'
+        'title = "The Art of Computer Programming {\\printfirst{I}{II}}",\n'
+        'year = "{\\switchargs{--90}{1968}}",\n'
+        "}\n"
+    )
+    other = (
+        "@ARTICLE{COMPAS:2021methodsPaper,\n"
+        "       author = {{\\noopsort{Team COMPAS}}{Team COMPAS: J. Riley} and  {Riley}, Jeff"
+        " and {Agrawal}, Poojan},\n"
+        "       title = {COMPAS: A rapid binary population synthesis suite},\n"
+        "       year = 2022,\n"
+        "}\n"
+    )
+    parsed = bibtex.parse_files([(text, "xampl.bib"), (other, "compas.bib")])
+    (knuth, problems, _), (compas, more, _) = parsed
+    assert problems == more == []
+    assert [(e.title, e.year) for e in knuth] == [
+        ("Seminumerical Algorithms", 1981),
+        ("The Art of Computer Programming {I}", 1968),
+    ]
+    assert compas[0].authors == ("Team COMPAS: J. Riley", "Jeff Riley", "Poojan Agrawal")

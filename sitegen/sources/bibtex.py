@@ -22,6 +22,7 @@ from sitegen.clean import clean_plain
 from sitegen.model import Problem, Severity, SourceEntry, SourceRef
 from sitegen.sources import bibtex_fields as fields_of
 from sitegen.sources.bibtex_crossrefs import with_crossrefs
+from sitegen.sources.bibtex_preamble import expand, preamble_macros
 from sitegen.sources.bibtex_records import (
     Record,
     read_records,
@@ -29,7 +30,7 @@ from sitegen.sources.bibtex_records import (
     with_keys,
     without_comments,
 )
-from sitegen.sources.bibtex_values import project_strings
+from sitegen.sources.bibtex_values import MalformedValue, project_strings, resolve_value
 from sitegen.sources.identifiers import clean_doi, split_keywords
 from sitegen.sources.skipped import first_line, skipped
 
@@ -110,6 +111,25 @@ def _entry(
     )
 
 
+def _with_preamble_macros(
+    records: Sequence[Record], libraries: Sequence[tuple[Library, str]]
+) -> None:
+    """Each record's fields with the macros of every file's ``@preamble`` (and the usual
+    sorting macros) expanded, as LaTeX expands them: BibTeX passes all preambles on."""
+    texts: list[str] = []
+    for library, _ in libraries:
+        for block in library.preambles:
+            try:
+                texts.append(resolve_value(str(block.value), {}, []))
+            except MalformedValue:
+                continue  # a broken preamble defines nothing sitegen can use
+    macros = preamble_macros(texts)
+    for record in records:
+        for name, value in record.fields.items():
+            if "\\" in value:
+                record.fields[name] = expand(value, macros)
+
+
 def parse(text: str, display: str) -> tuple[list[SourceEntry], list[Problem]]:
     """One entry per BibTeX entry; each malformed entry is a warning at its ``@`` line."""
     entries, problems, _ = parse_files([(text, display)])[0]
@@ -149,6 +169,7 @@ def parse_files(
     records: list[Record] = []
     for (library, display), strings in zip(libraries, tables):
         records.extend(read_records(library, strings, display, problems))
+    _with_preamble_macros(records, libraries)
     works = with_crossrefs(records, problems)
     kept = {id(record) for record in works}
     # A file of macros or volumes only (IEEEabrv.bib, a proceedings.bib) is no empty export.
