@@ -20,9 +20,15 @@ import os
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
+
+STALL_SECONDS = 30.0
+"""A Pagefind that has requests to answer and neither answers nor uses any CPU time
+for this long is stuck (stopped, or waiting for something that never comes): it is
+killed and the build fails saying so, rather than wait for ever."""
 
 
 class PagefindError(Exception):
@@ -90,8 +96,12 @@ class PagefindService:
         self._answers: dict[int, dict[str, Any]] = {}
         self._errors: list[str] = []
         self._done = threading.Condition()
+        self._stalled = False
+        self._closed = threading.Event()
         self._reader = threading.Thread(target=self._read, name="pagefind-service", daemon=True)
         self._reader.start()
+        self._watch = threading.Thread(target=self._watchdog, name="pagefind-watch", daemon=True)
+        self._watch.start()
 
     def __enter__(self) -> PagefindService:
         return self
@@ -131,7 +141,33 @@ class PagefindService:
             self._answered = -1  # end of output: no more answers
             self._done.notify_all()
 
+    def _watchdog(self) -> None:
+        """Kill the service if it owes answers and shows no sign of work for
+        ``STALL_SECONDS``: a write to a service that stopped reading would block for
+        ever, and so would waiting for its answer. Work is an answer, or CPU time."""
+        seen: tuple[int, int | None] = (-2, None)
+        since = time.monotonic()
+        while not self._closed.wait(min(1.0, STALL_SECONDS / 4)):
+            with self._done:
+                answered = self._answered
+            if answered < 0 or self._process.poll() is not None:
+                return
+            now = (answered, _cpu_ticks(self._process.pid))
+            if now != seen or self._sent <= answered:  # working, or owing nothing
+                seen, since = now, time.monotonic()
+            elif time.monotonic() - since > STALL_SECONDS:
+                self._process.kill()  # a write to it fails now
+                with self._done:
+                    self._stalled = True
+                    self._done.notify_all()
+                return
+
     def _failure(self) -> str:
+        if self._stalled:
+            return (
+                f"it stopped answering (no answer and no work for {STALL_SECONDS:g} s) "
+                "and was ended; build again"
+            )
         if self._errors:
             return "; ".join(dict.fromkeys(self._errors))
         self._log.seek(0)
@@ -146,7 +182,9 @@ class PagefindService:
         with contextlib.suppress(BrokenPipeError, ValueError):
             stdin.flush()  # if it stopped, the reader sees the end of its output
         with self._done:
-            self._done.wait_for(lambda: number in self._answers or self._answered < 0)
+            self._done.wait_for(
+                lambda: number in self._answers or self._answered < 0 or self._stalled
+            )
             answer = self._answers.pop(number, None)
         if self._errors or answer is None:
             if answer is None:  # it stopped: let it finish printing why
@@ -190,6 +228,7 @@ class PagefindService:
 
     def close(self) -> None:
         """Stop the service."""
+        self._closed.set()
         try:
             if self._process.stdin is not None:
                 self._process.stdin.close()
@@ -201,9 +240,20 @@ class PagefindService:
             self._process.kill()
             self._process.wait()
         self._reader.join(timeout=10)
+        self._watch.join(timeout=10)
         if self._process.stdout is not None:
             self._process.stdout.close()
         self._log.close()
+
+
+def _cpu_ticks(pid: int) -> int | None:
+    """The CPU time a process has used, in clock ticks (Linux), else None."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime and stime
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _messages(stream: IO[bytes]) -> Iterator[bytes]:
