@@ -294,3 +294,32 @@ def test_macros_the_preamble_defines_are_expanded_as_latex_would() -> None:
         ("The Art of Computer Programming {I}", 1968),
     ]
     assert compas[0].authors == ("Team COMPAS: J. Riley", "Jeff Riley", "Poojan Agrawal")
+
+
+def test_biblatex_extended_names_as_better_bibtex_writes_them() -> None:
+    # Better BibTeX writes names with particles in biblatex's extended format (from a
+    # user's bug report, and a games bibliography); each read as one garbled name.
+    text = (
+        "@software{vanDoorn2023,\n"
+        "  title = {\\{whisper-Large-v3-Atcosim\\}},\n"
+        "  author = {family=Doorn, given=Jan, prefix=van, useprefix=true},\n"
+        "  date = {2023},\n"
+        "  doi = {10.57967/hf/1387},\n"
+        "  version = {99a8cc0}\n"
+        "}\n"
+        "@software{idsoftware1995,\n"
+        "  title = {{{DOOM}} (1993)},\n"
+        "  author = {family=Software, prefix=id, useprefix=true},\n"
+        "  date = {1995-04-30},\n"
+        "}\n"
+        "@book{goethe2005, title = {Not A Real Book}, date = {2005},\n"
+        "  author = {family=Goethe, given=Johann Wolfgang, prefix=von, useprefix=false and"
+        " given=Antonie, prefix=van, family=Leeuwenhoek, useprefix=true and Doe, John}}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert [e.authors for e in entries] == [
+        ("Jan van Doorn",),
+        ("id Software",),
+        ("Johann Wolfgang von Goethe", "Antonie van Leeuwenhoek", "John Doe"),
+    ]

@@ -37,12 +37,26 @@ _EMPHASIS = re.compile(
     re.DOTALL,
 )
 _BRACES = re.compile(r"(?<!\\)[{}]")
+_EXTENDED = re.compile(r"(?:^|,)\s*(?:family|given)\s*=", re.IGNORECASE)
+"""biblatex's extended name format (``family=Doorn, given=Jan, prefix=van``), which Better
+BibTeX writes for names with particles."""
+_EXTENDED_PART = re.compile(r"([A-Za-z-]+)\s*=\s*(.*)", re.DOTALL)
 
 
 Decoder = Callable[[str], str]
 """LaTeX to plain text for names, venues and keywords: ``clean_plain``, each distinct text
 decoded once per file (``functools.cache``). pylatexenc takes about a millisecond a name,
 and a bibliography repeats its authors and venues."""
+
+
+def _balanced(text: str) -> bool:
+    """Whether every brace in ``text`` closes one opened before it in ``text``."""
+    depth = 0
+    for brace in _BRACES.findall(text):
+        depth += 1 if brace == "{" else -1
+        if depth < 0:  # "A} and {B": the outer braces were not one group
+            return False
+    return depth == 0
 
 
 def _unwrapped(raw: str) -> str:
@@ -52,12 +66,25 @@ def _unwrapped(raw: str) -> str:
     if match is None:
         return raw
     inner = match.group(1) if match.group(1) is not None else match.group(2)
-    depth = 0
-    for brace in _BRACES.findall(inner):
-        depth += 1 if brace == "{" else -1
-        if depth < 0:  # \textbf{A} and {B}: the braces are not one group
-            return raw
-    return inner if depth == 0 else raw
+    return inner if _balanced(inner) else raw
+
+
+def _extended_name(raw: str) -> str | None:
+    """A name in biblatex's extended format as ``Given prefix Family, Suffix``; None when
+    ``raw`` is not one."""
+    if not _EXTENDED.search(raw):
+        return None
+    parts: dict[str, str] = {}
+    for piece in _comma_pieces(raw):
+        match = _EXTENDED_PART.fullmatch(piece)
+        if match is None:
+            return None
+        value = match.group(2).strip()
+        if value[:1] == "{" and value[-1:] == "}" and _balanced(value[1:-1]):
+            value = value[1:-1]  # family={De La Cruz}
+        parts[match.group(1).lower()] = value
+    name = " ".join(parts[part] for part in ("given", "prefix", "family") if parts.get(part))
+    return name + (f", {parts['suffix']}" if parts.get("suffix") else "")
 
 
 def _person(raw: str, decode: Decoder) -> str | None:
@@ -65,12 +92,14 @@ def _person(raw: str, decode: Decoder) -> str | None:
     if _OTHERS.fullmatch(raw):
         return None
     raw = _unwrapped(raw)
-    try:
-        parts = parse_single_name_into_parts(raw, strict=False)
-        words = [*parts.first, *parts.von, *parts.last]
-        name = " ".join(words) + (", " + " ".join(parts.jr) if parts.jr else "")
-    except InvalidNameError:
-        name = raw
+    name = _extended_name(raw)
+    if name is None:
+        try:
+            parts = parse_single_name_into_parts(raw, strict=False)
+            words = [*parts.first, *parts.von, *parts.last]
+            name = " ".join(words) + (", " + " ".join(parts.jr) if parts.jr else "")
+        except InvalidNameError:
+            name = raw
     name = _DBLP_HOMONYM.sub("", decode(name))
     return name or None
 
@@ -90,7 +119,7 @@ def _listed_names(value: str) -> list[str] | None:
     """Names listed without ``and``: ``Smith, J.; Doe, A.`` (semicolons, or a CJK list's
     full-width commas), Vancouver style ``Smith J, Doe AB`` (PubMed), or names a person
     would read between commas where BibTeX would read one garbled name."""
-    if _AND.search(value):
+    if _AND.search(value) or _EXTENDED.search(value):
         return None
     if ";" in value:
         return [name.strip() for name in value.split(";") if name.strip()]
