@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
-import latex2mathml.converter
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
@@ -35,6 +34,8 @@ def is_safe_link(url: str) -> bool:
 
 
 def _math(content: str, display: bool) -> str:
+    import latex2mathml.converter  # ~13 ms, for notes with math only
+
     try:
         return str(
             latex2mathml.converter.convert(content, display="block" if display else "inline")
