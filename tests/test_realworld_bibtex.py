@@ -323,3 +323,14 @@ def test_biblatex_extended_names_as_better_bibtex_writes_them() -> None:
         ("id Software",),
         ("Johann Wolfgang von Goethe", "Antonie van Leeuwenhoek", "John Doe"),
     ]
+
+
+def test_a_value_in_a_word_processor_s_curly_quotes_is_read() -> None:
+    # An entry pasted through a word processor has its straight quotes made curly.
+    text = "@article{smart, title = \u201cSmart quotes from Word\u201d, year = 2022}\n"
+    entries, problems = _read(text)
+    assert [(e.title, e.year) for e in entries] == [("Smart quotes from Word", 2022)]
+    assert problems == [
+        "1: @article{smart}: field 'title' is in curly quotes (“...”), not \"...\": "
+        "read as if straight"
+    ]

@@ -178,34 +178,40 @@ def _record(
         try:
             record.fields[name] = resolve_value(str(item.value), strings, warnings)
         except MalformedValue as exc:
-            fields = _comma_put_back(name, str(item.value), strings, warnings)
-            if fields is None:
+            warnings.clear()  # what the failed reading said is no longer so
+            repaired = _repaired(name, str(item.value), strings, warnings)
+            if repaired is None:
                 problems.append(skipped(display, line, f"{record.label}: field {name!r}: {exc}"))
                 return None
+            fields, slip = repaired
             for found, value in fields:
                 record.fields.setdefault(found, value)
-            warn(
-                f"{record.label}: a comma is missing after field {name!r}; read as if it were there"
-            )
+            warn(f"{record.label}: {slip}")
         for message in warnings:
             warn(f"{record.label}: {message}")
     return record
 
 
-def _comma_put_back(
+def _repaired(
     name: str, raw: str, strings: Mapping[str, str], warnings: list[str]
-) -> list[tuple[str, str]] | None:
-    """The fields a value swallowed when the comma after it was forgotten
-    (``title = {A}`` then ``author = {B},`` on the next line), each resolved; None when the
-    value holds no such field or a piece of it does not parse."""
-    pieces = split_at_fields(raw)
-    if pieces is None:
-        return None
+) -> tuple[list[tuple[str, str]], str] | None:
+    """The fields of a value BibTeX would refuse for a hand-edit's slip, each resolved, and
+    the slip; None when it is no such slip. The slips: the comma after a value forgotten
+    (``title = {A}`` then ``author = {B},`` on the next line: the value swallowed the
+    field), and a value in a word processor's curly quotes (“A”)."""
+    value = raw.strip()
     try:
-        return [
-            (found.lower() or name, resolve_value(value, strings, warnings))
-            for found, value in pieces
+        if len(value) > 1 and value[0] in "\u201c\u201e" and value[-1] == "\u201d":
+            resolved = resolve_value("{" + value[1:-1] + "}", strings, warnings)
+            slip = f'field {name!r} is in curly quotes (“...”), not "...": read as if straight'
+            return [(name, resolved)], slip
+        pieces = split_at_fields(raw)
+        if pieces is None:
+            return None
+        fields = [
+            (found.lower() or name, resolve_value(v, strings, warnings)) for found, v in pieces
         ]
+        return fields, f"a comma is missing after field {name!r}; read as if it were there"
     except MalformedValue:
         return None
 
