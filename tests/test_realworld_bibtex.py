@@ -334,3 +334,27 @@ def test_a_value_in_a_word_processor_s_curly_quotes_is_read() -> None:
         "1: @article{smart}: field 'title' is in curly quotes (“...”), not \"...\": "
         "read as if straight"
     ]
+
+
+def test_a_full_width_comma_typed_after_a_value_is_read_as_a_comma() -> None:
+    # A LaTeX tutorial's math.bib (JabRef): a Chinese input method typed "，" after the
+    # title, and the whole book was skipped.
+    text = (
+        "% This file was created with JabRef 2.6\n"
+        "% Encoding: UTF8\n"
+        "\n"
+        "@BOOK{Kline,\n"
+        "  title = {古今数学思想}，\n"
+        "  publisher = {上海科学技术出版社},\n"
+        "  year = {2002},\n"
+        "  author = {克莱因}，\n"
+        "}\n"
+    )
+    entries, problems = _read(text)
+    assert [(e.title, e.venue, e.year, e.authors) for e in entries] == [
+        ("古今数学思想", "上海科学技术出版社", 2002, ("克莱因",))
+    ]
+    assert problems == [
+        "4: @book{Kline}: field 'title' ends with a full-width comma (，): read as ','",
+        "4: @book{Kline}: field 'author' ends with a full-width comma (，): read as ','",
+    ]

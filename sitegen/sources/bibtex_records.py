@@ -198,19 +198,27 @@ def _repaired(
     """The fields of a value BibTeX would refuse for a hand-edit's slip, each resolved, and
     the slip; None when it is no such slip. The slips: the comma after a value forgotten
     (``title = {A}`` then ``author = {B},`` on the next line: the value swallowed the
-    field), and a value in a word processor's curly quotes (“A”)."""
+    field) or typed full-width (``，``), and a value in a word processor's curly quotes."""
     value = raw.strip()
     try:
         if len(value) > 1 and value[0] in "\u201c\u201e" and value[-1] == "\u201d":
             resolved = resolve_value("{" + value[1:-1] + "}", strings, warnings)
             slip = f'field {name!r} is in curly quotes (“...”), not "...": read as if straight'
             return [(name, resolved)], slip
-        pieces = split_at_fields(raw)
-        if pieces is None:
+        pieces = split_at_fields(raw) or [("", raw)]
+        # A CJK input method types the full-width comma: "title = {古今数学思想}，".
+        wide = any(v.rstrip().endswith("\uff0c") for _, v in pieces)
+        if len(pieces) == 1 and not wide:
             return None
         fields = [
-            (found.lower() or name, resolve_value(v, strings, warnings)) for found, v in pieces
+            (
+                found.lower() or name,
+                resolve_value(v.rstrip().removesuffix("\uff0c"), strings, warnings),
+            )
+            for found, v in pieces
         ]
+        if wide:
+            return fields, f"field {name!r} ends with a full-width comma (，): read as ','"
         return fields, f"a comma is missing after field {name!r}; read as if it were there"
     except MalformedValue:
         return None
