@@ -175,17 +175,23 @@ def build_site(
                 inputs, newest = input_signature(settings, (strict, index_search))
                 if not clean and _nothing_changed(cache, inputs, output, index_search):
                     return _unchanged(cache, settings, memory, strict, timer, start)
-            catalog = load(settings, timer, stages, memory.catalog).checked(strict)
             full = clean or not (output / MARKER).exists() or not cache.records
-            indexing = None  # runs while pages are planned and render: made from the catalogue
-            if index_search:
+            jobs = jobs or default_jobs()
+            indexing = None  # runs while related papers are chosen and pages planned and render
+
+            def start_index(unrelated: Catalog) -> None:  # made from the catalogue
+                nonlocal indexing
+                if not index_search or (strict and unrelated.problems):
+                    return
                 from sitegen.search import start_indexing  # not imported by a no-change build
 
-                indexing = start_indexing(catalog, settings, output, fresh=full, stages=stages)
-            jobs = jobs or default_jobs()
-            if indexing and full and index_first(len(catalog.papers), len(catalog.papers), jobs):
-                with timer.phase("index"):  # a large cold build: Pagefind's peak before the plan's
-                    indexing.wait()
+                indexing = start_indexing(unrelated, settings, output, fresh=full, stages=stages)
+                papers = len(unrelated.papers)
+                if full and index_first(papers, papers, jobs):
+                    with timer.phase("index"):  # a large cold build: Pagefind's peak first
+                        indexing.wait()
+
+            catalog = load(settings, timer, stages, memory.catalog, start_index).checked(strict)
             # a failure drops what indexing made, and the pages the plan keeps
             with indexing or contextlib.nullcontext(), memory.plan.planning():
                 with timer.phase("plan"):

@@ -348,3 +348,31 @@ def test_a_pagefind_failure_fails_the_build_in_one_line(
     assert "the index exploded" in result.stderr
     assert "Traceback" not in result.output
     assert not any("staging" in path.name for path in root.iterdir())
+
+
+def test_the_browser_index_starts_before_related_papers_are_chosen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Related papers keep one core busy for seconds at 10,000 papers; Pagefind, which
+    # needs none of them, works meanwhile on the other.
+    import sitegen.catalog
+    import sitegen.search
+
+    order: list[str] = []
+    start, related = sitegen.search.start_indexing, sitegen.catalog.related_indexes
+
+    def starting(*args: Any, **kwargs: Any) -> Any:
+        order.append("index")
+        return start(*args, **kwargs)
+
+    def relating(*args: Any, **kwargs: Any) -> Any:
+        order.append("related")
+        return related(*args, **kwargs)
+
+    monkeypatch.setattr(sitegen.search, "start_indexing", starting)
+    monkeypatch.setattr(sitegen.catalog, "related_indexes", relating)
+    settings, _ = load_settings(copy_sample_project(tmp_path / "project"))
+    result = build_site(settings, jobs=1)
+    assert order == ["index", "related"]
+    assert (result.output / "pagefind/shards.json").is_file()
+    assert all(paper.related for paper in result.catalog.papers[:20])

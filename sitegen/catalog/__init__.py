@@ -8,7 +8,7 @@ build after all inputs were read, so one run lists everything to fix.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -206,6 +206,9 @@ def _made(
     if old is not None and paper == old.paper:  # its annotation only moved to other lines
         return MadePaper(digest, note, assigned, old.paper, old.digest)
     made = blake(repr(paper).encode("utf-8", "surrogatepass")).hex()
+    # its digest until related papers are chosen (the browser index's, which needs none):
+    # set on the paper just made, which no one else holds yet
+    object.__setattr__(paper, "digest", made)
     return MadePaper(digest, note, assigned, paper, made)
 
 
@@ -214,11 +217,14 @@ def load(
     timer: PhaseTimer | None = None,
     stages: StageCache | None = None,
     memory: CatalogMemory | None = None,
+    unrelated: Callable[[Catalog], object] | None = None,
 ) -> Loaded:
     """Read and validate every input of the project; never raises on bad input.
 
     ``stages`` holds results of earlier loads (see ``sitegen.catalog.stages``);
-    without one, everything is computed and nothing is kept.
+    without one, everything is computed and nothing is kept. ``unrelated`` is given
+    the catalogue before related papers are chosen, if it has no error (the browser
+    index needs no related papers: ``sitegen build`` starts it there).
     """
     timer = timer or PhaseTimer()
     stages = stages if stages is not None else StageCache(None)
@@ -267,6 +273,20 @@ def load(
     problems = list(dict.fromkeys(problems))  # a FIFO's name checked, then read: said once
     if any(p.severity is Severity.ERROR for p in problems):
         return Loaded(None, tuple(problems), merges)
+    all_topics = list(topics)
+    if any(UNSORTED.slug in m.paper.topics for m in made):
+        all_topics.append(UNSORTED)
+    catalog = Catalog(
+        papers=tuple(m.paper for m in made),
+        topics=tuple(all_topics),
+        lists=tuple(lists),
+        entry_count=seeds.entry_count,
+        problems=tuple(problems),
+        hidden_keys=hidden,
+        annotation_refs={key: note.ref for key, note in notes.items()},
+    )
+    if unrelated is not None:
+        unrelated(catalog)
     with timer.phase("related"):
         retitled = frozenset(key for key, note in notes.items() if note.title)
         visible = _with_related(made, settings.related_count, seeds.key, retitled, stages, memory)
@@ -274,20 +294,8 @@ def load(
     written = tuple(paper.authors for paper in visible)
     if memory.people[0] != written:
         memory.people = (written, find_people(written))
-    all_topics = list(topics)
-    if any(UNSORTED.slug in p.topics for p in visible):
-        all_topics.append(UNSORTED)
-    catalog = Catalog(
-        papers=tuple(visible),
-        topics=tuple(all_topics),
-        lists=tuple(lists),
-        entry_count=seeds.entry_count,
-        problems=tuple(problems),
-        hidden_keys=hidden,
-        authors=with_papers(memory.people[1], visible),
-        annotation_refs={key: note.ref for key, note in notes.items()},
-    )
-    return Loaded(catalog, tuple(problems), merges)
+    authors = with_papers(memory.people[1], visible)
+    return Loaded(replace(catalog, papers=tuple(visible), authors=authors), tuple(problems), merges)
 
 
 def not_a_project(root: Path) -> Problem | None:

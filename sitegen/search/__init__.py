@@ -2,9 +2,10 @@
 
 The browser index is made from the catalogue: a search record per visible paper
 (``records.py``), fed to Pagefind's service (``service.py``) shard by shard
-(``pagefind.py``). ``sitegen build`` starts that as soon as pages are planned
-(``start_indexing``): shards whose records changed are made in memory while
-pages render, and written into the output once the pages are in place
+(``pagefind.py``). ``sitegen build`` starts that as soon as the papers are
+loaded, before related papers are chosen (``start_indexing``): shards whose records
+changed are made in memory while related papers are chosen and pages planned and
+rendered, and written into the output once the pages are in place
 (``IndexJob.finish``). The terminal index in ``.sitegen-cache/whoosh/`` is made
 by the first ``sitegen search``; once it exists, builds keep it current too.
 
