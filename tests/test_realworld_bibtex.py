@@ -358,3 +358,10 @@ def test_a_full_width_comma_typed_after_a_value_is_read_as_a_comma() -> None:
         "4: @book{Kline}: field 'title' ends with a full-width comma (，): read as ','",
         "4: @book{Kline}: field 'author' ends with a full-width comma (，): read as ','",
     ]
+
+
+def test_an_entry_closed_with_a_parenthesis_is_read() -> None:
+    text = "@article{k1, title={Paren close}, year = 2020)\n@article{k2, title={After}}\n"
+    entries, problems = _read(text)
+    assert [(e.title, e.year) for e in entries] == [("Paren close", 2020), ("After", None)]
+    assert problems == ["1: @article{k1} ends with ')' instead of '}'; read as if it were '}'"]

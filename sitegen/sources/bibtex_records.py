@@ -257,19 +257,13 @@ def read_records(
         elif isinstance(block, bib.ParsingFailedBlock):
             if _NOT_ENTRY.match(block.raw or ""):
                 continue  # a broken @comment or @preamble holds no paper
-            closed = _closed(block)
-            if closed is None:
+            repaired = _closed(block)
+            if repaired is None:
                 problems.append(skipped(display, line, _failure(block)))
                 continue
-            problems.append(
-                Problem(
-                    display,
-                    line,
-                    f"@{closed.entry_type.lower()}{{{closed.key}}} is never closed; "
-                    "read as if it ended after its last field",
-                    Severity.WARNING,
-                )
-            )
+            closed, how = repaired
+            said = f"@{closed.entry_type.lower()}{{{closed.key}}} {how}"
+            problems.append(Problem(display, line, said, Severity.WARNING))
             record = _record(closed, line, strings, display, problems)
         else:
             continue
@@ -286,18 +280,24 @@ def same_entry(record: Record, other: Record) -> bool:
 _NOT_ENTRY = re.compile(r"\s*@\s*(?:comment|preamble)\b", re.IGNORECASE)
 
 
-def _closed(block: bib.ParsingFailedBlock) -> bib.Entry | None:
+def _closed(block: bib.ParsingFailedBlock) -> tuple[bib.Entry, str] | None:
     """The entry a failed block holds when only its closing brace is missing (the next
-    ``@`` or the end of the file came first): a forgotten ``}`` must not lose a paper."""
+    ``@`` or the end of the file came first), or is a ``)`` (``@article{k, ...)``), and
+    what was wrong: a forgotten or mistyped ``}`` must not lose a paper."""
     raw = (block.raw or "").rstrip()
     if not raw.startswith("@") or "\n@" in raw:
         return None
     closer = ")" if re.match(r"@\s*\w+\s*\(", raw) else "}"
+    how = "is never closed; read as if it ended after its last field"
+    if closer == "}" and raw.endswith(")"):
+        raw, how = raw[:-1], "ends with ')' instead of '}'; read as if it were '}'"
     try:
         blocks = parse_string(raw + "\n" + closer, parse_stack=[]).blocks
     except Exception:  # bibtexparser reports its own bugs by raising
         return None
-    return blocks[0] if len(blocks) == 1 and isinstance(blocks[0], bib.Entry) else None
+    if len(blocks) == 1 and isinstance(blocks[0], bib.Entry):
+        return blocks[0], how
+    return None
 
 
 def _failure(block: bib.ParsingFailedBlock) -> str:
