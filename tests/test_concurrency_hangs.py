@@ -32,3 +32,21 @@ def test_a_pagefind_that_stops_answering_ends_the_build_with_a_message(
     pid = int(pid_file.read_text())
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_without_cpu_times_a_slow_pagefind_is_waited_for(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Where a process's CPU time cannot be read (macOS), silence is no sign of a hang: a
+    # large shard keeps Pagefind from answering for minutes.
+    root = make_project({"seeds/a.txt": ZEBRA})
+    real = sitegen.search.service.pagefind_binary()
+    slow = root.parent / "pagefind"
+    slow.write_text(f"#!/bin/sh\nsleep 3\nexec '{real}' \"$@\"\n", encoding="utf-8")
+    slow.chmod(0o755)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
+    monkeypatch.setattr(sitegen.search.service, "STALL_SECONDS", 1.0)
+    monkeypatch.setattr(sitegen.search.service, "_cpu_ticks", lambda pid: None)
+    result = build_within(60, root)
+    assert result.exit_code == 0, result.output
+    assert (root / "_site" / "pagefind" / "shards.json").is_file()

@@ -156,7 +156,10 @@ class PagefindService:
                 answered = self._answered
             if answered < 0 or self._process.poll() is not None:
                 return
-            now = (answered, _cpu_ticks(self._process.pid))
+            ticks = _cpu_ticks(self._process.pid)
+            if ticks is None:  # no /proc (macOS): a long shard could not be told from a hang
+                return
+            now = (answered, ticks)
             if now != seen or self._sent <= answered:  # working, or owing nothing
                 seen, since = now, time.monotonic()
             elif time.monotonic() - since > STALL_SECONDS:
