@@ -21,7 +21,7 @@ from pathlib import Path
 from sitegen.annotation_edit import Change, EditError, edit_text, entry_path, key_line
 from sitegen.cache import CACHE_DIR
 from sitegen.catalog.annotations import SUFFIXES, annotation_files, load_annotations
-from sitegen.locks import exclusive
+from sitegen.locks import HolderStopped, exclusive
 from sitegen.model import Problem, Severity
 from sitegen.settings import Settings
 from sitegen.sources import display_path
@@ -276,6 +276,8 @@ def annotate(settings: Settings, key: str, change: Change, file: Path | None = N
                 outcome = _annotate_once(settings, key, change, file, keys, slugs)
                 if outcome is not None:
                     return outcome
+    except HolderStopped as exc:
+        raise AnnotateError(f"cannot annotate: {exc}") from exc
     except OSError as exc:  # disk full, read-only project: one line, nothing half-written
         where = display_path(Path(exc.filename), settings.root) if exc.filename else "annotate"
         space = exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM)

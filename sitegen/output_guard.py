@@ -17,19 +17,20 @@ Beside it, ``.unfinished`` exists while a build runs.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import hashlib
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
 import click
 
 from sitegen.cache import CACHE_DIR
-from sitegen.locks import exclusive
+from sitegen.locks import HolderStopped, exclusive
 from sitegen.model import InputError
 from sitegen.output import MARKER, OutputRefused, check_output_folder
 from sitegen.settings import INPUT_FOLDERS, Settings
@@ -111,6 +112,16 @@ def _waiting(output: Path) -> Callable[[int | None], None]:
     return say
 
 
+@contextlib.contextmanager
+def _locked(lock: Path, output: Path) -> Iterator[None]:
+    """The output's lock, waited for while its holder builds (not while it is stopped)."""
+    try:
+        with exclusive(lock, _waiting(output)):
+            yield
+    except HolderStopped as exc:
+        raise OutputRefused(f"cannot build {output}: {exc}") from exc
+
+
 def guarded(
     build: Callable[Concatenate[Settings, P], R],
 ) -> Callable[Concatenate[Settings, P], R]:
@@ -124,7 +135,7 @@ def guarded(
             refuse_inside_inputs(output, settings.root)
             check_output_folder(output, settings.root)  # before anything beside it is deleted
             lock = lock_path(settings.root, output)
-            with exclusive(lock, _waiting(output)):
+            with _locked(lock, output):
                 remove_leftovers(output)
                 unfinished = lock.with_suffix(".unfinished")
                 if unfinished.exists():  # the last build was killed: trust none of it

@@ -1,17 +1,41 @@
 """Whatever sitegen waits for ends the wait: a Pagefind that stops answering is ended
-and the build fails saying so, the pages written."""
+and the build fails saying so, the pages written; a lock whose holder is stopped is
+a message naming the process, not a wait for ever."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
 
+import sitegen.locks
 import sitegen.search.service
+from sitegen.annotate import LOCK_FILE
+from sitegen.cache import CACHE_DIR
+from sitegen.cli import cli
+from sitegen.output_guard import lock_path
 
-from .conftest import ZEBRA, build_within
+from .conftest import ZEBRA, ZEBRA_KEY, build_within, wait_for
+
+
+def run_within(seconds: float, root: Path, *args: str) -> Result:
+    """``sitegen -C root ARGS`` in a thread, failing if it runs over ``seconds``."""
+    results: list[Result] = []
+    worker = threading.Thread(
+        target=lambda: results.append(CliRunner().invoke(cli, ["-C", str(root), *args])),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"sitegen {args[0]} still runs after {seconds} s"
+    assert "Traceback" not in results[0].output
+    return results[0]
 
 
 @pytest.mark.parametrize("stuck", ["exec sleep 600", "exec 3>&1; exec cat > /dev/null"])
@@ -50,3 +74,49 @@ def test_without_cpu_times_a_slow_pagefind_is_waited_for(
     result = build_within(60, root)
     assert result.exit_code == 0, result.output
     assert (root / "_site" / "pagefind" / "shards.json").is_file()
+
+
+HOLD = """
+import fcntl, os, signal, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.pwrite(fd, f"{os.getpid()}\\n".encode(), 0)
+os.kill(os.getpid(), signal.SIGSTOP)
+"""
+
+
+def _stopped_holder(lock: Path) -> subprocess.Popen[bytes]:
+    """A process that takes ``lock`` and stops itself (a build suspended with Ctrl-Z)."""
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen([sys.executable, "-c", HOLD, str(lock)])
+
+    def stopped() -> bool:
+        stat = Path(f"/proc/{process.pid}/stat").read_bytes()
+        return stat.rsplit(b")", 1)[1].split()[0] == b"T"
+
+    wait_for(stopped, timeout=60)
+    return process
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux's /proc")
+@pytest.mark.parametrize("command", ["build", "annotate"])
+def test_a_lock_held_by_a_stopped_process_is_a_message_not_a_wait_for_ever(
+    make_project: Callable[..., Path], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    root = make_project({"seeds/a.txt": ZEBRA})
+    monkeypatch.setattr(sitegen.locks, "STOPPED_SECONDS", 0.5)
+    if command == "build":
+        lock = lock_path(root, root / "_site")
+        args = ["build"]
+    else:
+        lock = root / CACHE_DIR / LOCK_FILE
+        args = ["annotate", ZEBRA_KEY, "--status", "read"]
+    holder = _stopped_holder(lock)
+    try:
+        result = run_within(60, root, *args)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.exit_code == 1
+    assert f"process {holder.pid} holds the lock and is stopped" in result.output
+    assert f"kill -CONT {holder.pid}" in result.output
