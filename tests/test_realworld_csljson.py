@@ -3,7 +3,7 @@ whose papers an earlier sitegen misread."""
 
 from __future__ import annotations
 
-from sitegen.sources import csljson
+from sitegen.sources import csljson, parse_seed_text
 
 OLD_ZOTERO = """[
 \t{
@@ -38,4 +38,35 @@ def test_date_parts_spelled_with_an_underscore_give_the_year() -> None:
     assert problems == []
     assert [(e.title, e.year, e.authors) for e in entries] == [
         ("User agent profile", 2003, ("Open Mobile Alliance",))
+    ]
+
+
+KEYED = """{
+  "Knuth1984": {
+    "id": "Knuth1984",
+    "type": "article-journal",
+    "title": "Literate Programming",
+    "author": "Knuth, Donald E.",
+    "container-title": "The Computer Journal",
+    "issued": {"date-parts": [[1984]]}
+  },
+  "Lamport1994": {
+    "id": "Lamport1994",
+    "type": "book",
+    "title": "LaTeX: A Document Preparation System",
+    "author": [{"family": "Lamport", "given": "Leslie"}],
+    "issued": {"date-parts": [[1994]]}
+  }
+}
+"""
+
+
+def test_items_keyed_by_id_and_an_author_written_as_one_string() -> None:
+    # citeproc-js takes its items keyed by id, and its users' files keep them so; some
+    # tools write the authors as one BibTeX-like string.
+    entries, problems = parse_seed_text(KEYED, "citations.json", ".json")
+    assert problems == []
+    assert [(e.title, e.authors, e.year, e.ref.line) for e in entries] == [
+        ("Literate Programming", ("Donald E. Knuth",), 1984, 2),
+        ("LaTeX: A Document Preparation System", ("Leslie Lamport",), 1994, 10),
     ]

@@ -16,6 +16,7 @@ from typing import Any
 
 from sitegen.clean import clean_plain
 from sitegen.model import Problem, Severity, SourceEntry, SourceRef
+from sitegen.sources import bibtex_fields
 from sitegen.sources.identifiers import arxiv_in_text, clean_doi, split_keywords, year_in
 from sitegen.sources.skipped import first_line, skipped
 
@@ -50,7 +51,11 @@ def _items_of(data: Any) -> Any:
         return data
     if "items" in data:
         return data["items"]
-    return [data] if "title" in data and "type" in data else None
+    if "title" in data and "type" in data:
+        return [data]
+    items = list(data.values())
+    # citeproc-js's items keyed by id: {"smith2020": {"id": "smith2020", ...}, ...}
+    return items if items and all(isinstance(item, dict) for item in items) else None
 
 
 def _looks_like_items(items: Any) -> bool:
@@ -94,21 +99,19 @@ def _array_offsets(text: str, position: int) -> Iterator[int]:
         position = _skip_space(text, position + 1)
 
 
-def _items_offset(text: str, position: int) -> int | None:
-    """Offset of the ``items`` array in a top-level object opening at ``position``."""
+def _member_offsets(text: str, position: int) -> Iterator[tuple[str, int]]:
+    """Each member's name and the offset of its value, in the object opening at ``position``."""
     position = _skip_space(text, position + 1)
     while text.startswith('"', position):
         name, position = _DECODER.raw_decode(text, position)
         position = _skip_space(text, position)
         position = _skip_space(text, position + 1)  # the colon
-        if name == "items":
-            return position
+        yield name, position
         _, position = _DECODER.raw_decode(text, position)
         position = _skip_space(text, position)
         if not text.startswith(",", position):
-            return None
+            return
         position = _skip_space(text, position + 1)
-    return None
 
 
 def _item_offsets(text: str) -> list[int]:
@@ -116,10 +119,13 @@ def _item_offsets(text: str) -> list[int]:
     start = _skip_space(text, 0)
     try:
         if text.startswith("{", start):
-            found = _items_offset(text, start)
-            if found is None:
+            members = dict(_member_offsets(text, start))
+            if "items" in members:
+                start = members["items"]
+            elif "title" in members and "type" in members:
                 return [start]  # one item on its own
-            start = found
+            else:
+                return list(members.values())  # items keyed by id
         return list(_array_offsets(text, start)) if text.startswith("[", start) else []
     except (ValueError, RecursionError):
         return []
@@ -184,6 +190,8 @@ def _authors(item: dict[str, Any], warn: list[str]) -> tuple[str, ...]:
     people = item.get("author")
     if people is None:
         return ()
+    if isinstance(people, str):  # "Smith, John and Doe, Jane", as some tools write it
+        return bibtex_fields.authors(people, clean_plain)
     if not isinstance(people, list):
         warn.append("'author' should be a list of names; ignored")
         return ()
