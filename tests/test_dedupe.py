@@ -247,3 +247,31 @@ def test_a_preprint_and_its_journal_version_by_one_author_merge_however_the_name
     )
     assert loaded.catalog is not None
     assert sorted(len(p.sources) for p in loaded.catalog.papers) == [1, 2]
+
+
+def test_one_title_in_two_journals_by_no_one_in_common_is_two_papers(
+    make_project: Callable[..., Path],
+) -> None:
+    # A volume's front matter, as Web of Science and journal exports list it: authorless
+    # "Preface"s and "Introduction to the Special Issue"s of different journals were
+    # merged into one paper each, losing the others.
+    text = (
+        "@article{p1, title = {Preface}, journal = {Journal of Logic}, year = 2019}\n"
+        "@article{p2, title = {Preface}, journal = {Machine Learning}, year = 2019}\n"
+        "@article{s1, title = {Introduction to the Special Issue}, journal = {Synthese},"
+        " year = 2020}\n"
+        "@article{s2, title = {Introduction to the Special Issue}, journal = {Erkenntnis},"
+        " year = 2020}\n"
+        "@inproceedings{c1, title = {Deep Residual Learning for Image Recognition},"
+        " author = {He, Kaiming and Zhang, Xiangyu}, booktitle = {CVPR}, year = 2016}\n"
+        "@article{c2, title = {Deep Residual Learning for Image Recognition},"
+        " author = {Kaiming He}, journal = {IEEE TPAMI}, year = 2016}\n"
+    )
+    loaded = load_files(make_project, **{"front.bib": text})
+    assert titles(loaded) == [
+        "Deep Residual Learning for Image Recognition",
+        "Introduction to the Special Issue",
+        "Introduction to the Special Issue",
+        "Preface",
+        "Preface",
+    ]

@@ -141,6 +141,9 @@ class _Identity:
     families: frozenset[str]
     generic: bool = False
     """A title of a word or two ("Editorial", "Untitled", "Deep learning"), which many works share."""
+    venue: str | None = None
+    """The journal or proceedings, normalised; None for none, or for arXiv (a preprint's
+    venue says nothing against its published version's)."""
 
     def conflicts(self, other: _Identity) -> bool:
         """Whether two entries are plainly two works, however alike their titles.
@@ -148,19 +151,26 @@ class _Identity:
         Generic titles ("Editorial", "Introduction", "Reply") recur across a journal's
         years: two entries are two works when they carry different DOIs (an arXiv DOI
         names the preprint of either), or when their years differ and no author is shared
-        (for a title of a word or two, whatever the years). A shared DOI or arXiv id says they are one (Google Scholar credits GPT-4's report
-        to its authors, arXiv to "OpenAI").
+        (for a title of a word or two, whatever the years), or when they are in two
+        journals or proceedings and share no author (or neither names one). A shared DOI
+        or arXiv id says they are one (Google Scholar credits GPT-4's report to its
+        authors, arXiv to "OpenAI").
         """
         if (self.arxiv and self.arxiv == other.arxiv) or (self.doi and self.doi == other.doi):
             return False  # one identifier: one work, whoever is credited and whenever
         if self.doi and other.doi and self.doi != other.doi:
             return True
+        if self.families & other.families:
+            return False
+        if self.venue and other.venue and self.venue != other.venue:
+            # In two journals, by no one in common, or both by no one named: the "Preface"
+            # of one volume and of another, "Introduction to the Special Issue" twice.
+            return bool(self.families) == bool(other.families)
         other_year = self.year is not None and other.year is not None and self.year != other.year
         return (
             (other_year or (self.generic and other.generic))
             and bool(self.families)
             and bool(other.families)
-            and not self.families & other.families
         )
 
 
@@ -171,8 +181,14 @@ def identity(entry: SourceEntry, title: str = "") -> _Identity:
     if doi and doi.startswith(ARXIV_DOI_PREFIX):
         doi = None
     families = frozenset(f for f in map(family_name, entry.authors) if f)
+    venue = normalise(entry.venue or "")
     return _Identity(
-        doi, _arxiv(entry), entry.year, families, 0 < len(title.split()) <= GENERIC_WORDS
+        doi,
+        _arxiv(entry),
+        entry.year,
+        families,
+        0 < len(title.split()) <= GENERIC_WORDS,
+        venue if venue and not venue.startswith("arxiv") else None,
     )
 
 
@@ -191,7 +207,8 @@ class _Groups:
         self.parent = list(range(len(titles)))
         self.titles = [{t} if t else set() for t in titles]
         self.identities = [
-            [i] if i.doi or i.arxiv or i.year is not None or i.families else [] for i in identities
+            [i] if i.doi or i.arxiv or i.year is not None or i.families or i.venue else []
+            for i in identities
         ]
 
     def find(self, item: int) -> int:
