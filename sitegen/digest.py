@@ -115,8 +115,12 @@ class Digester:
 
 
 def file_signature(paths: Iterable[Path], root: Path) -> tuple[str, int]:
-    """Hex digest of files' names, sizes and modification times (contents unread), and
-    the newest of those times."""
+    """Hex digest of files' names, sizes and modification and change times (contents
+    unread), and the newest modification time.
+
+    The change time (``st_ctime``) as well: a file replaced by one of the same size with
+    its modification time kept (``cp -p``, ``rsync -a``, ``tar x``, ``touch -r``) has a
+    new one, which no program can set back."""
     digest = hashlib.blake2b(digest_size=_SIZE)
     newest = 0
     for path in paths:
@@ -127,7 +131,8 @@ def file_signature(paths: Iterable[Path], root: Path) -> tuple[str, int]:
             digest.update(os.fsencode(name) + b"\0?\n")
             continue
         newest = max(newest, stat.st_mtime_ns)
-        digest.update(os.fsencode(name) + f"\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        times = f"{stat.st_mtime_ns}\0{stat.st_ctime_ns}"
+        digest.update(os.fsencode(name) + f"\0{stat.st_size}\0{times}\n".encode())
     return digest.hexdigest(), newest
 
 

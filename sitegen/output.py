@@ -114,7 +114,7 @@ def _copy_static(
 ) -> Record:
     """Copy a static file unless the same bytes are in place; its new record."""
     stat = source.stat()
-    digest = f"{source}:{stat.st_size}:{stat.st_mtime_ns}"
+    digest = f"{source}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ctime_ns}"
     target = into / name
     in_place = into == output
     if in_place and old is not None and old.digest == digest:

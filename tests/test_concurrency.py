@@ -3,8 +3,10 @@ neither loses the site nor leaves a folder no build will write into."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
+import time
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -18,7 +20,7 @@ from sitegen.output import MARKER
 from sitegen.output_guard import lock_path
 from sitegen.serve import Preview
 
-from .conftest import wait_for
+from .conftest import build, wait_for
 
 NOTES = "content/annotations/notes.yaml"
 KEY = "zebra-a-model-of-stripes"
@@ -99,3 +101,24 @@ def test_the_index_waits_for_a_build_holding_the_output_and_stop_does_not(
         gate.release.set()
         preview.stop()  # the index gives up rather than write beside the build
         assert not shards.exists()
+
+
+def test_an_edit_that_keeps_the_size_and_modification_time_is_built(
+    project: Path,
+) -> None:
+    """``cp -p``, ``rsync -a`` or ``tar x`` put a file in place with its size and time."""
+    notes, style = project / NOTES, project / "static" / "extra.css"
+    style.parent.mkdir()
+    style.write_text("a { color: red; }\n", encoding="utf-8")
+    for path in project.rglob("*"):  # older than 'racy': the build trusts the times it saw
+        os.utime(path, ns=(time.time_ns() - 10**10,) * 2)
+    assert build(project).exit_code == 0
+    for path, old, new in ((notes, "First", "Other"), (style, "red;", "tan;")):
+        before = path.stat()
+        path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert path.stat().st_size == before.st_size
+    assert build(project).exit_code == 0
+    page = project / "_site" / "papers" / KEY / "index.html"
+    assert "Other-summary" in page.read_text(encoding="utf-8")
+    assert "tan;" in (project / "_site" / "static" / "extra.css").read_text(encoding="utf-8")

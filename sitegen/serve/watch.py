@@ -126,11 +126,12 @@ class Watcher:
                 self._observer.join(5)
 
 
-Snapshot = dict[str, tuple[int, int]]
+Snapshot = dict[str, tuple[int, int, int]]
 
 
 def snapshot(root: Path) -> Snapshot:
-    """Size and modification time of every watched input, by path relative to ``root``.
+    """Size, modification and change time of every watched input, by path relative to
+    ``root``.
 
     Taken before and after the first build: the watcher is started first, but an
     edit made while it was still setting up is found by comparing the two.
@@ -142,7 +143,11 @@ def snapshot(root: Path) -> Snapshot:
     for path in paths:
         with contextlib.suppress(OSError):
             stat = path.stat()
-            found[path.relative_to(root).as_posix()] = (stat.st_size, stat.st_mtime_ns)
+            found[path.relative_to(root).as_posix()] = (
+                stat.st_size,
+                stat.st_mtime_ns,
+                stat.st_ctime_ns,  # a file replaced with its size and mtime kept
+            )
     return found
 
 
