@@ -6,6 +6,7 @@ from __future__ import annotations
 from sitegen.clean import clean_plain, clean_text
 from sitegen.model import SourceEntry
 from sitegen.sources import bibtex
+from sitegen.sources.encoding import decode_seed
 
 
 def _read(text: str) -> tuple[list[SourceEntry], list[str]]:
@@ -365,3 +366,26 @@ def test_an_entry_closed_with_a_parenthesis_is_read() -> None:
     entries, problems = _read(text)
     assert [(e.title, e.year) for e in entries] == [("Paren close", 2020), ("After", None)]
     assert problems == ["1: @article{k1} ends with ')' instead of '}'; read as if it were '}'"]
+
+
+def test_a_file_pasted_together_from_utf8_and_latin1_exports_keeps_both_right() -> None:
+    # Users paste a JabRef Latin-1 export below a Zotero UTF-8 one: read whole as
+    # Windows-1252, every UTF-8 accent became mojibake ("MÃ¼ller").
+    raw = (
+        "@article{a, title = {Über München}, author = {Müller, Jörg}}\n".encode()
+        + "@article{b, title = {Café au lait}, author = {Gödel, Kurt}}\n".encode("latin-1")
+    )
+    text, problems = decode_seed(raw, "refs.bib")
+    assert text is not None
+    entries, _ = _read(text)
+    assert [(e.title, e.authors) for e in entries] == [
+        ("Über München", ("Jörg Müller",)),
+        ("Café au lait", ("Kurt Gödel",)),
+    ]
+    assert [(p.line, p.message) for p in problems] == [
+        (
+            2,
+            "mixes encodings: read as UTF-8 but for 1 line (the first here) read as "
+            "Windows-1252: check the accents there, or save the file as UTF-8",
+        )
+    ]

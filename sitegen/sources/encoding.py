@@ -4,8 +4,9 @@ Most exports are UTF-8 (with or without a BOM), but JabRef saves in the encoding
 preferences name and says so on the first line (``% Encoding: ISO-8859-1``), BibDesk
 writes ``%% Saved with string encoding Western (Mac OS Roman)``, and EndNote and
 Windows tools save UTF-16 with a BOM or Windows-1252. A file that is not UTF-8 is read
-in its declared encoding, else as Windows-1252 with a warning at its first non-UTF-8
-line: its papers are kept, and an accent read wrongly is easy to see and fix.
+in its declared encoding, else line by line, each line that is not UTF-8 as Windows-1252,
+with a warning at the first: its papers are kept, a file pasted together from a UTF-8 and
+a Latin-1 export keeps both right, and an accent read wrongly is easy to see and fix.
 """
 
 from __future__ import annotations
@@ -91,15 +92,40 @@ def decode_seed(raw: bytes, display: str) -> tuple[str | None, list[Problem]]:
             return _text(raw.decode(declared), display)
         except UnicodeDecodeError:
             pass
-    try:
-        decoded, codec = raw.decode(_FALLBACK), "Windows-1252 (Latin-1)"
-    except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined
-        decoded, codec = raw.decode("latin-1"), "Latin-1"
+    decoded, legacy, mixed = _line_by_line(raw)
     text, problems = _text(decoded, display)
     if text is not None:
-        message = f"not valid UTF-8 text; read as {codec}: check its accents, or save it as UTF-8"
+        message = (
+            f"mixes encodings: read as UTF-8 but for {legacy:,} "
+            f"line{'s' if legacy > 1 else ''} (the first here) read as Windows-1252: check "
+            "the accents there, or save the file as UTF-8"
+            if mixed
+            else "not valid UTF-8 text; read as Windows-1252 (Latin-1): check its accents, "
+            "or save it as UTF-8"
+        )
         problems.insert(0, Problem(display, line, message, Severity.WARNING))
     return text, problems
+
+
+def _line_by_line(raw: bytes) -> tuple[str, int, bool]:
+    """Each line of ``raw`` as UTF-8 when it is, else as Windows-1252: files pasted together
+    from a UTF-8 export and a Latin-1 one keep both right. Also the number of lines read
+    as Windows-1252, and whether any line held UTF-8 beyond ASCII (the file mixes)."""
+    texts: list[str] = []
+    legacy = 0
+    mixed = False
+    for line in raw.removeprefix(codecs.BOM_UTF8).split(b"\n"):
+        try:
+            texts.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            legacy += 1
+            try:
+                texts.append(line.decode(_FALLBACK))
+            except UnicodeDecodeError:  # the five bytes Windows-1252 leaves undefined
+                texts.append(line.decode("latin-1"))
+        else:
+            mixed = mixed or not line.isascii()
+    return "\n".join(texts), legacy, mixed
 
 
 def _text(text: str, display: str) -> tuple[str | None, list[Problem]]:
