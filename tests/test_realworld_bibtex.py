@@ -389,3 +389,20 @@ def test_a_file_pasted_together_from_utf8_and_latin1_exports_keeps_both_right() 
             "Windows-1252: check the accents there, or save the file as UTF-8",
         )
     ]
+
+
+def test_a_url_escaped_for_latex_links_to_the_address() -> None:
+    # Scripts that write BibTeX escape every value for LaTeX, URLs too (_ as \_, ~ as
+    # {\textasciitilde}); hand-kept files do it so LaTeX without the url package accepts
+    # them. The links pointed at the escapes.
+    text = (
+        "@misc{hoos, title = {ParamILS},"
+        " url = {http://www.cs.ubc.ca/{\\textasciitilde}hoos/Param\\_ILS/index.html\\#top}}\n"
+        "@misc{u2, title = {Braced}, url = {{https://example.org/a\\%20b?x=1\\&y=2}}}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert [e.url for e in entries] == [
+        "http://www.cs.ubc.ca/~hoos/Param_ILS/index.html#top",
+        "https://example.org/a%20b?x=1&y=2",
+    ]

@@ -14,6 +14,8 @@ from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_i
 from sitegen.sources.identifiers import arxiv_id, arxiv_in_text, arxiv_in_volume, year_in
 
 _URL_COMMAND = re.compile(r"^\\url\{(.*)\}$", re.DOTALL)
+_URL_TILDE = re.compile(r"\{\\textasciitilde\}|\\textasciitilde(?:\{\})?|\\~(?:\{\})?")
+_URL_ESCAPE = re.compile(r"\\([_%#&$])")
 _DBLP_HOMONYM = re.compile(r"\s+\d{4}$")
 _OTHERS = re.compile(r"[\s{}]*others[\s{}]*", re.IGNORECASE)
 """``and others`` (or ``{Others}``) is BibTeX's "et al.", not a person."""
@@ -273,12 +275,29 @@ def venue(fields: Mapping[str, str], decode: Decoder) -> str | None:
     return text(fields, decode, "publisher", "institution", "school")
 
 
+def _address(value: str) -> str:
+    """A URL as LaTeX would print it: without protective braces or ``\\url{}``, and with
+    ``\\_``, ``\\%``, ``\\#``, ``\\&`` and ``{\\textasciitilde}`` as the characters they
+    escape (hand-kept files escape them so that LaTeX without the url package accepts them)."""
+    value = value.strip()
+    while True:
+        match = _URL_COMMAND.match(value)
+        if match is not None:
+            value = match.group(1).strip()
+        elif value[:1] == "{" and value[-1:] == "}" and _balanced(value[1:-1]):
+            value = value[1:-1].strip()
+        else:
+            break
+    if "\\" in value:
+        value = _URL_TILDE.sub("~", value)
+        value = _URL_ESCAPE.sub(r"\1", value)
+    return value
+
+
 def url(fields: Mapping[str, str]) -> str | None:
     """The ``url`` (or ``howpublished = {\\url{...}}``) when it is a web address."""
     for name in ("url", "howpublished"):
-        value = fields.get(name, "").strip()
-        match = _URL_COMMAND.match(value)
-        value = match.group(1).strip() if match else value
+        value = _address(fields.get(name, ""))
         if value.startswith(("http://", "https://")):
             return value
     return None
