@@ -7,6 +7,7 @@ import os
 import shutil
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 import sitegen.search
+import sitegen.serve.http
 from sitegen.locks import exclusive
 from sitegen.output import MARKER
 from sitegen.output_guard import lock_path
@@ -122,3 +124,20 @@ def test_an_edit_that_keeps_the_size_and_modification_time_is_built(
     page = project / "_site" / "papers" / KEY / "index.html"
     assert "Other-summary" in page.read_text(encoding="utf-8")
     assert "tan;" in (project / "_site" / "static" / "extra.css").read_text(encoding="utf-8")
+
+
+def test_a_page_removed_between_finding_and_reading_it_is_a_404_not_a_500(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild removes or replaces files while requests are answered."""
+    server = Preview(project, port=0, jobs=1, search=False, echo=lambda line: None)
+    server.start()
+    try:
+        gone = project / "_site" / "papers" / "gone" / "index.html"
+        monkeypatch.setattr(sitegen.serve.http, "locate", lambda output, path: ("file", gone))
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.urlopen(f"http://127.0.0.1:{server.port}/papers/gone/", timeout=60)
+        answer.value.close()
+        assert answer.value.code == 404
+    finally:
+        server.stop()

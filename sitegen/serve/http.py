@@ -27,6 +27,7 @@ import tornado.websocket
 from sitegen.model import Problem
 from sitegen.serve.hosts import allowed_host
 from sitegen.serve.overlay import inject, overlay_html
+from sitegen.yamlfile import read_regular
 
 CLIENT_SCRIPT = Path(livereload.__file__).parent / "vendors" / "livereload.js"
 LIVERELOAD_PROTOCOL = "http://livereload.com/protocols/official-7"
@@ -222,19 +223,22 @@ class _SiteFiles(_PreviewHandler):
         elif file is None:
             await self._not_found(site)
         else:
-            self._send_file(file, site)
+            try:
+                self._send_file(file, site)
+            except OSError:  # removed or replaced by a rebuild since it was found
+                await self._not_found(site)
 
     async def _not_found(self, site: ServedSite) -> None:
         self.set_status(404)
         page = site.output / "404.html"
-        if page.is_file():
+        try:
             self._send_file(page, site)
-        else:
+        except OSError:
             self.set_header("Content-Type", "text/plain; charset=utf-8")
             self.finish(f"Not found. The site is served at {site.base_path}\n")
 
     def _send_file(self, file: Path, site: ServedSite) -> None:
-        data = file.read_bytes()
+        data = read_regular(file)  # never a FIFO put there meanwhile: it would block the loop
         kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         if kind == "text/html":
             overlay = overlay_html(site.problems) if site.problems else ""
