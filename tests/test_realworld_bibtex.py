@@ -406,3 +406,27 @@ def test_a_url_escaped_for_latex_links_to_the_address() -> None:
         "http://www.cs.ubc.ca/~hoos/Param_ILS/index.html#top",
         "https://example.org/a%20b?x=1&y=2",
     ]
+
+
+def test_al_folio_s_pdf_and_html_links_give_the_arxiv_id_and_the_page() -> None:
+    # An al-folio CV (_bibliography/papers.bib) links its papers by "pdf" and "html".
+    text = (
+        "---\n---\n\n"
+        "@inproceedings{ma2026tooltrain,\n"
+        "  title={ToolTrain: Tool-integrated Reinforcement Learning for Repo Deep Search},\n"
+        "  author={Ma, Zexiong and Peng, Chao and Zeng, Qunhong},\n"
+        "  booktitle={Proceedings of the IEEE/ACM 48th International Conference on Software"
+        " Engineering (ICSE)},\n"
+        "  year={2026},\n"
+        "  selected={true},\n"
+        "  pdf={https://arxiv.org/pdf/2508.03012},\n"
+        "  html={https://conf.researchr.org/details/icse-2026/tooltrain},\n"
+        "  code={https://github.com/Mizersy/RepoDeepSearch}\n"
+        "}\n"
+    )
+    entries, problems = _read(text)
+    assert problems == []
+    assert (entries[0].arxiv, entries[0].url) == (
+        "2508.03012",
+        "https://conf.researchr.org/details/icse-2026/tooltrain",
+    )

@@ -211,7 +211,18 @@ def arxiv(fields: Mapping[str, str]) -> str | None:
         if found:
             return found
     # Zotero writes a preprint's id as number = {arXiv:2406.01234} too.
-    for name in ("url", "doi", "journal", "note", "howpublished", "eprint", "number"):
+    # al-folio's CV pages link a paper by "pdf" and "html" fields.
+    for name in (
+        "url",
+        "doi",
+        "journal",
+        "note",
+        "howpublished",
+        "eprint",
+        "number",
+        "pdf",
+        "html",
+    ):
         found = arxiv_in_text(fields.get(name, ""))
         if found:
             return found
@@ -295,8 +306,9 @@ def _address(value: str) -> str:
 
 
 def url(fields: Mapping[str, str]) -> str | None:
-    """The ``url`` (or ``howpublished = {\\url{...}}``) when it is a web address."""
-    for name in ("url", "howpublished"):
+    """The ``url`` (or ``howpublished = {\\url{...}}``, or al-folio's ``html``) when it is a
+    web address."""
+    for name in ("url", "howpublished", "html"):
         value = _address(fields.get(name, ""))
         if value.startswith(("http://", "https://")):
             return value
