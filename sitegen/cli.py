@@ -51,14 +51,13 @@ def require_project(project: Path) -> None:
         sys.exit(report([wrong_folder]))
 
 
-def project_settings(options: Options) -> Settings:
-    """Load ``sitegen.yaml``; exit 1 listing its problems if it is broken."""
+def project_settings(options: Options, *, strict: bool = False) -> Settings:
+    """Load ``sitegen.yaml``; exit 1 listing its problems if it is broken (or, when
+    ``strict``, if it has warnings: an unknown setting is a typo to fix)."""
     require_project(options.project)
     settings, problems = load_settings(options.project)
-    if any(p.severity is Severity.ERROR for p in problems):
-        report(problems)
+    if report(problems, strict=strict):
         sys.exit(1)
-    report(problems)
     return settings
 
 
@@ -120,7 +119,7 @@ def check(options: Options, strict: bool) -> None:
     """Validate seeds, annotations, topics and lists; write nothing."""
     from sitegen.catalog import load
 
-    settings = project_settings(options)
+    settings = project_settings(options, strict=strict)
     loaded = load(settings)
     status = report(loaded.problems, strict=strict)
     if options.verbose:
@@ -165,7 +164,7 @@ def build(
     wrong = base_url_problem(base_url) if base_url is not None else None
     if wrong is not None:
         raise click.BadParameter(wrong.removeprefix("base_url "), param_hint="--base-url")
-    settings = project_settings(options)
+    settings = project_settings(options, strict=strict)
     if out is not None:
         out = out if out.is_absolute() else Path.cwd() / out
     settings = settings.with_overrides(output_dir=str(out) if out else None, base_url=base_url)
