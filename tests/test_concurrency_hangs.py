@@ -120,3 +120,20 @@ def test_a_lock_held_by_a_stopped_process_is_a_message_not_a_wait_for_ever(
     assert result.exit_code == 1
     assert f"process {holder.pid} holds the lock and is stopped" in result.output
     assert f"kill -CONT {holder.pid}" in result.output
+
+
+def test_fifos_in_the_build_cache_cost_time_not_a_hang(
+    make_project: Callable[..., Path],
+) -> None:
+    notes = "content/annotations/notes.yaml"
+    root = make_project({"seeds/a.txt": ZEBRA, notes: f"{ZEBRA_KEY}:\n  summary: First\n"})
+    assert build_within(60, root).exit_code == 0
+    stages = sorted((root / CACHE_DIR / "stages").glob("*.pickle"))
+    assert stages
+    for stage in stages:
+        stage.unlink()
+        os.mkfifo(stage)
+    (root / notes).write_text(f"{ZEBRA_KEY}:\n  summary: Second\n", encoding="utf-8")
+    assert build_within(60, root).exit_code == 0
+    page = root / "_site" / "papers" / ZEBRA_KEY / "index.html"
+    assert "Second" in page.read_text(encoding="utf-8")
