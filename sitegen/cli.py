@@ -156,7 +156,7 @@ def build(
     clean: bool,
     jobs: int | None,
 ) -> None:
-    """Build the site (into _site/ unless --out says otherwise)."""
+    """Build the site (into output_dir of sitegen.yaml, _site/ by default, or --out)."""
     from sitegen.build import OutputRefused, build_site
     from sitegen.model import InputError, SearchIndexError
     from sitegen.timing import PhaseTimer
