@@ -265,6 +265,9 @@ class Orders:
 
     made: dict[str, tuple[str, tuple[Paper, ...]]] = field(default_factory=dict)
     _used: dict[str, tuple[str, tuple[Paper, ...]]] = field(default_factory=dict)
+    remember: bool = True
+    """Keep orderings for later builds in this process; a one-off build only orders
+    (digesting what each ordering was made from took 25-40 ms at 10,000 papers)."""
 
     def get(
         self,
@@ -273,6 +276,8 @@ class Orders:
         order: Callable[[Sequence[Paper]], Iterable[Paper]],
     ) -> tuple[Paper, ...]:
         """``order(papers)``, ordered again only when the papers' contents changed."""
+        if not self.remember:
+            return tuple(order(papers))
         source = joined_digest([paper.digest for paper in papers])
         held = self.made.get(name)
         if held is None or held[0] != source:

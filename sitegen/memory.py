@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sitegen.cache import BuildCache, StageCache
 from sitegen.catalog.stages import CatalogMemory
-from sitegen.incremental import PlanMemory
+from sitegen.incremental import Orders, PlanMemory
 from sitegen.render import Renderer
 
 
@@ -34,5 +34,7 @@ class BuildMemory:
 
     @classmethod
     def for_project(cls, root: Path, *, remember: bool = True) -> BuildMemory:
-        """A memory for builds of the project at ``root``."""
-        return cls(StageCache.for_project(root, remember=remember))
+        """A memory for builds of the project at ``root`` (``remember``: by a process that
+        builds again, ``sitegen serve``)."""
+        stages = StageCache.for_project(root, remember=remember)
+        return cls(stages, plan=PlanMemory(orders=Orders(remember=remember)))
