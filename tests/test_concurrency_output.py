@@ -45,3 +45,17 @@ def test_a_folder_where_a_page_belongs_is_named_and_leaves_no_temporary_file(
     assert result.exit_code == 1
     assert f"{feed}: a folder stands where a file belongs" in result.output
     assert not [p for p in (root / "_site").rglob("*") if "sitegen-tmp" in p.name]
+
+
+def test_a_fifo_in_the_search_index_is_replaced_not_read_for_ever(
+    make_project: Callable[..., Path],
+) -> None:
+    root = _project(make_project)
+    index = root / "_site" / "pagefind"
+    for path in (index / "shards.json", index / "0" / "pagefind-entry.json"):
+        path.unlink()
+        os.mkfifo(path)
+    result = build_within(60, root)
+    assert result.exit_code == 0, result.output
+    assert (index / "shards.json").is_file()
+    assert (index / "0" / "pagefind-entry.json").is_file()

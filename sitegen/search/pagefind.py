@@ -32,6 +32,7 @@ from sitegen.search.canonical import PAGEFIND_CHUNK, canonicalize
 from sitegen.search.records import SearchRecord
 from sitegen.search.service import PagefindError, PagefindService
 from sitegen.search.splice import ShardState, load_state, meta_of, save_state, splice_shard
+from sitegen.yamlfile import read_regular
 
 __all__ = [
     "BUNDLE",
@@ -107,7 +108,7 @@ def plan_shards(keys: Iterable[str], *, preview: bool = False) -> list[list[str]
 def indexed(output: Path) -> dict[str, str]:
     """The shards the output's index holds, by name, with their digests (``{}`` if none)."""
     try:
-        manifest = json.loads((output / BUNDLE / MANIFEST).read_text(encoding="utf-8"))
+        manifest = json.loads(read_regular(output / BUNDLE / MANIFEST).decode("utf-8"))
         shards = manifest["shards"]
         return {
             str(name): str(digest)

@@ -41,6 +41,7 @@ from sitegen.digest import code_signature
 from sitegen.search.canonical import ENTRY, HASH_DIGITS, Bundle, read_bundle, write_bundle
 from sitegen.search.records import SearchRecord
 from sitegen.search.sort_order import check_sorts, sort_order
+from sitegen.yamlfile import read_regular
 
 SHARE = 20
 """A shard is spliced when at most one record in ``SHARE`` changed."""
@@ -126,7 +127,7 @@ def splice_shard(
 
 
 def _read(folder: Path, path: str) -> bytes:
-    return (folder / path).read_bytes()
+    return read_regular(folder / path)  # a FIFO put there would block a plain read
 
 
 def _splice(
