@@ -349,6 +349,15 @@ def test_arxiv_written_as_number_says_quote_it(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("written", "hint"), [("2406.01230", "2406.01230"), ("1412.6980", "1412.6980")]
+)
+def test_the_quote_hint_gives_the_id_as_written(tmp_path: Path, written: str, hint: str) -> None:
+    # YAML reads 2406.01230 as 2406.0123: quoting that would name another paper
+    message = only_problem(tmp_path, f"{MIRAGE}:\n  arxiv: {written}\n")
+    assert f"in quotes, e.g. '{hint}'; YAML" in message
+
+
 def test_bad_arxiv_and_doi(tmp_path: Path) -> None:
     write(tmp_path, f"{MIRAGE}:\n  arxiv: not-an-id\n  doi: 11.1/x\n")
     _, problems = load(tmp_path)

@@ -200,9 +200,18 @@ def _is_web_url(url: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(host)
 
 
+def _as_written(value: float) -> str:
+    """An arXiv id that YAML read as a number, as it was written: ``2406.01230`` reads as
+    2406.0123, and ids from January 2015 on have five digits after the point, four before."""
+    if isinstance(value, float) and 0 < value < 10_000:
+        return f"{value:.{5 if value >= 1501 else 4}f}"
+    return str(value)
+
+
 def _arxiv(f: _Field, value: Any) -> str | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        f.report(f"write the identifier in quotes, e.g. '{value}'; YAML reads it as a number")
+        shown = _as_written(value)
+        f.report(f"write the identifier in quotes, e.g. '{shown}'; YAML reads it as a number")
         return None
     text = _text(f, value)
     if text is None:
