@@ -1,4 +1,5 @@
-"""An unknown key in sitegen.yaml is a warning at its line, and `--strict` makes it an error."""
+"""sitegen.yaml: an unknown key is a warning at its line (`--strict`: an error); the README
+and the starter name every setting, and the README every annotation field."""
 
 from __future__ import annotations
 
@@ -56,3 +57,13 @@ def test_the_readme_and_the_starter_name_every_setting_sitegen_reads() -> None:
 def test_build_help_names_the_output_setting() -> None:
     result = CliRunner().invoke(cli, ["build", "--help"])
     assert "output_dir" in result.output
+
+
+def test_the_readme_names_every_annotation_field() -> None:
+    from sitegen.catalog.annotation_fields import ANNOTATION_FIELDS
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Annotations", 1)[1].split("\n### ", 1)[0]
+    named = set(re.findall(r"^  ([a-z_]+):", section, re.MULTILINE))  # the example
+    named |= set(re.findall(r"`([a-z_]+)(?:`|: )", section))
+    assert set(ANNOTATION_FIELDS) <= named
