@@ -59,6 +59,8 @@ from typing import Any
 from citeproc import CitationItem, CitationStylesStyle, model
 from lxml import etree
 
+from sitegen.csl_substitute import SubstituteRepresses, TextRecords
+
 CSL_NAMESPACE = "http://purl.org/net/xbiblio/csl"
 _ANSWERS = "_sitegen_answers"
 _PATHS = "_sitegen_paths"
@@ -205,6 +207,10 @@ def _memo_class(base: type) -> type:
         mixins.append(_CallsMemo)
     if base.get_term is model.CitationStylesElement.get_term:  # type: ignore[attr-defined]
         mixins.append(_TermMemo)  # not Locale's own get_term
+    if base is model.Substitute:  # not a memo: what citeproc-py leaves out of CSL
+        mixins.append(SubstituteRepresses)
+    if base is model.Text:
+        mixins.append(TextRecords)
     return type(base.__name__, (*mixins, base), {"__module__": __name__})
 
 

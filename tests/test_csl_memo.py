@@ -18,6 +18,7 @@ import sitegen.references
 from sitegen.catalog import load_catalog
 from sitegen.citation_styles import load_style, style_path, style_problem
 from sitegen.csl_memo import MemoStyle
+from sitegen.csl_substitute import SubstituteRepresses
 from sitegen.model import Catalog
 from sitegen.references import ReferenceFormatter, reference_item
 from sitegen.settings import load_settings
@@ -94,15 +95,27 @@ def citeprocs_own(path: Path) -> Any:
         return CitationStylesStyle(str(path), validate=False)
 
 
+def _citeprocs_substitute(self: Any, item: Any, context: Any = None, **kwargs: Any) -> Any:
+    return super(SubstituteRepresses, self).render(item, context=context, **kwargs)
+
+
 def references(
-    path: Path, items: Iterable[dict[str, Any]], own: bool, monkeypatch: pytest.MonkeyPatch
+    path: Path,
+    items: Iterable[dict[str, Any]],
+    own: bool,
+    monkeypatch: pytest.MonkeyPatch,
+    repress: bool = False,
 ) -> list[str]:
     """The references of ``items`` in order, as sitegen formats them: with the memo style
-    and citation item, or with citeproc's own when ``own``."""
+    and citation item, or with citeproc's own when ``own``. Unless ``repress``, a
+    substitute's variables are shown again as citeproc-py shows them
+    (``sitegen.csl_substitute``), so that the memos alone are compared."""
     with monkeypatch.context() as patch:
         if own:
             patch.setattr(sitegen.references, "load_style", citeprocs_own)
             patch.setattr(sitegen.csl_memo, "KnownCitationItem", CitationItem)
+        elif not repress:
+            patch.setattr(SubstituteRepresses, "render", _citeprocs_substitute)
         formatter = ReferenceFormatter(path)
         assert isinstance(formatter.style, MemoStyle) is not own
         made = []
@@ -144,6 +157,39 @@ def test_an_apa_reference_reads_as_apa(
         "Recognition. <i>Proceedings of the IEEE Conference on Computer Vision and Pattern "
         "Recognition</i>. https://doi.org/10.1109/CVPR.2016.90"
     ]
+
+
+@pytest.mark.parametrize(
+    ("style", "shown"),
+    [
+        ("apa", "<i>A Paper</i>. (n.d.)."),
+        ("chicago-author-date", "“A Paper”. n.d. Preprint."),
+        ("modern-language-association", "“A Paper”."),
+        ("ieee", "“A Paper”."),
+    ],
+)
+def test_a_title_shown_for_missing_authors_is_not_shown_again(
+    style: str, shown: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CSL: what stands in for the authors is not shown again. citeproc-py shows it twice
+    # when a macro stands in ("<i>A Paper</i>. (n.d.). <i>A Paper</i>.").
+    paper = {"id": "p", "type": "article", "title": "A Paper"}
+    made = references(path_of(style), [paper], own=False, monkeypatch=monkeypatch, repress=True)
+    assert made == [shown]
+    journal = {**paper, "type": "article-journal", "container-title": "Nature"}
+    made = references(path_of(style), [journal], own=False, monkeypatch=monkeypatch, repress=True)
+    assert made[0].count("A Paper") == 1 and "Nature" in made[0]
+
+
+def test_references_with_authors_are_citeprocs_own(
+    items: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    authored = [item for item in items if item.get("author")]
+    assert len(authored) > 10
+    for style in ("apa", "chicago-author-date", "harvard-cite-them-right"):
+        path = path_of(style)
+        memo = references(path, authored, own=False, monkeypatch=monkeypatch, repress=True)
+        assert memo == references(path, authored, own=True, monkeypatch=monkeypatch)
 
 
 def test_citeprocs_own_styles_keep_citeprocs_classes() -> None:
