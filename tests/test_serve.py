@@ -92,6 +92,20 @@ def test_editing_an_annotation_updates_the_page(project: Path, preview: Preview)
     assert lines[-1].endswith(" ms") and "rewritten" in lines[-1]
 
 
+def test_a_settings_warning_is_shown_while_serving(project: Path) -> None:
+    # An unknown key in sitegen.yaml (a typo) is a warning sitegen build prints; the
+    # preview prints it too, on its first build and when the file changes.
+    settings = project / "sitegen.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "titel: Typo\n", encoding="utf-8")
+    lines: list[str] = []
+    server = Preview(project, port=0, debounce=0.2, jobs=1, search=False, echo=lines.append)
+    server.start()
+    try:
+        assert any("sitegen.yaml" in line and "titel" in line for line in lines), lines
+    finally:
+        server.stop()
+
+
 def test_an_output_deleted_while_serving_comes_back(project: Path, preview: Preview) -> None:
     # Rebuilds trust the check of the outputs made after the build before: a page
     # deleted after that check is back by the rebuild after next.

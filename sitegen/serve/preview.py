@@ -209,7 +209,7 @@ class Preview:
                 f"{_names(changed)} changed: {len(result.written)} rewritten, "
                 f"{len(result.removed)} removed in {ms:.0f} ms"
             )
-        self._report_warnings(result.problems)
+        self._report_warnings([*problems, *result.problems])  # sitegen.yaml's too
         if not initial:
             self._reload(result, recovered=previous is not None and bool(previous.problems))
         self._checker = threading.Thread(
