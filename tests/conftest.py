@@ -167,6 +167,20 @@ def build_within(seconds: float, root: Path, *args: str) -> Result:
     return results[0]
 
 
+def run_within(seconds: float, root: Path, *args: str) -> Result:
+    """``sitegen -C root ARGS`` in a thread, failing if it runs over ``seconds``."""
+    results: list[Result] = []
+    worker = threading.Thread(
+        target=lambda: results.append(CliRunner().invoke(cli, ["-C", str(root), *args])),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), f"sitegen {args[0]} still runs after {seconds} s"
+    assert "Traceback" not in results[0].output
+    return results[0]
+
+
 def wait_for(condition: Callable[[], object], timeout: float = 15.0) -> None:
     """Poll until ``condition()`` is true; fail after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout

@@ -7,35 +7,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
 import sitegen.locks
 import sitegen.search.service
 from sitegen.annotate import LOCK_FILE
 from sitegen.cache import CACHE_DIR
-from sitegen.cli import cli
 from sitegen.output_guard import lock_path
 
-from .conftest import ZEBRA, ZEBRA_KEY, build_within, wait_for
-
-
-def run_within(seconds: float, root: Path, *args: str) -> Result:
-    """``sitegen -C root ARGS`` in a thread, failing if it runs over ``seconds``."""
-    results: list[Result] = []
-    worker = threading.Thread(
-        target=lambda: results.append(CliRunner().invoke(cli, ["-C", str(root), *args])),
-        daemon=True,
-    )
-    worker.start()
-    worker.join(seconds)
-    assert not worker.is_alive(), f"sitegen {args[0]} still runs after {seconds} s"
-    assert "Traceback" not in results[0].output
-    return results[0]
+from .conftest import ZEBRA, ZEBRA_KEY, build_within, run_within, wait_for
 
 
 @pytest.mark.parametrize("stuck", ["exec sleep 600", "exec 3>&1; exec cat > /dev/null"])

@@ -9,32 +9,17 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from sitegen.cli import cli
 
-from .conftest import REPO, ZEBRA, ZEBRA_KEY, build, build_within, tree
+from .conftest import REPO, ZEBRA, ZEBRA_KEY, build, build_within, run_within, tree
 
 Project = Callable[..., Path]
-
-
-def run_within(seconds: float, root: Path, *args: str) -> Result:
-    """``sitegen -C root ARGS`` in a thread, failing if it runs over ``seconds``."""
-    results: list[Result] = []
-    worker = threading.Thread(
-        target=lambda: results.append(CliRunner().invoke(cli, ["-C", str(root), *args])),
-        daemon=True,
-    )
-    worker.start()
-    worker.join(seconds)
-    assert not worker.is_alive(), f"sitegen {args[0]} still runs after {seconds} s"
-    assert "Traceback" not in results[0].output
-    return results[0]
 
 
 @pytest.mark.parametrize("name", ["sitegen.yaml", "content/topics.yaml"])
