@@ -430,3 +430,19 @@ def test_al_folio_s_pdf_and_html_links_give_the_arxiv_id_and_the_page() -> None:
         "2508.03012",
         "https://conf.researchr.org/details/icse-2026/tooltrain",
     )
+
+
+def test_a_preamble_macro_that_multiplies_itself_stops_growing() -> None:
+    # Each round of expansion would multiply the value by a thousand: the title is
+    # read, not expanded into gigabytes.
+    text = (
+        '@preamble{ "\\def\\x{' + "\\x" * 1000 + '}" }\n'
+        "@article{bomb,\n"
+        "title = {" + "\\x " * 5000 + "Bomb},\n"
+        "author = {Doe, Jane},\n"
+        "year = 2020,\n"
+        "}\n"
+    )
+    assert "\\def\\x{\\x\\x" in text
+    ((entries, _, _),) = bibtex.parse_files([(text, "bomb.bib")])
+    assert len(entries) == 1 and len(entries[0].title or "") < 1_000_000

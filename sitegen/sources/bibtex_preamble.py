@@ -105,7 +105,7 @@ def expand(value: str, macros: Mapping[str, Macro]) -> str:
         if "\\" not in value or len(value) > _MAX_LENGTH:
             return value
         pieces: list[str] = []
-        position = 0
+        position = size = 0
         for match in _USE.finditer(value):
             macro = macros.get(match.group(1))
             if macro is None or match.start() < position:
@@ -121,6 +121,9 @@ def expand(value: str, macros: Mapping[str, Macro]) -> str:
 
             pieces.append(value[position : match.start()])
             pieces.append(_PARAMETER.sub(argument, macro.body))
+            size += len(pieces[-2]) + len(pieces[-1])
+            if size > _MAX_LENGTH:  # a definition that multiplies itself: stop growing
+                return value
             position = end
         if not pieces:
             return value
