@@ -35,7 +35,7 @@ from sitegen.model import InputError
 from sitegen.output import MARKER, OutputRefused, check_output_folder
 from sitegen.settings import INPUT_FOLDERS, Settings
 
-LEFTOVERS = (".sitegen-staging", ".sitegen-pending", ".sitegen-old")
+LEFTOVERS = (".sitegen-staging", ".sitegen-pending", ".sitegen-old", ".sitegen-index")
 """Folders a build makes beside the output (``<out>.sitegen-staging``, ...)."""
 
 _ADVICE = {

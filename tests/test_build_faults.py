@@ -92,7 +92,7 @@ def test_leftovers_of_a_killed_build_are_removed_by_the_next(
     root = make_project(SEEDS)
     out = root / "_site"
     assert build(root)[0] == 0
-    for suffix in (".sitegen-staging", ".sitegen-pending", ".sitegen-old"):
+    for suffix in (".sitegen-staging", ".sitegen-pending", ".sitegen-old", ".sitegen-index"):
         (out.with_name(out.name + suffix) / "papers").mkdir(parents=True)
         (out.with_name(out.name + suffix) / "papers" / "half.html").write_text("<p>half")
     (out / ".pagefind-staging").mkdir()

@@ -125,6 +125,8 @@ def test_two_builds_give_byte_identical_indexes_whatever_the_jobs(tmp_path: Path
     second = build_site(settings.with_overrides(output_dir=str(tmp_path / "b")), jobs=2, clean=True)
     one, two = tree(first.output / "pagefind"), tree(second.output / "pagefind")
     assert one == two
+    # the shards, written beside the output while pages rendered, were moved in whole
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["a", "b", "project"]
     assert any(name.startswith("0/filter/") for name in one)
 
 

@@ -28,6 +28,7 @@ from sitegen.model import Catalog, SearchIndexError
 from sitegen.search.pagefind import (
     PagefindError,
     StagedIndex,
+    discard_written,
     install_index,
     remember_shards,
     remove_index,
@@ -124,6 +125,7 @@ class IndexJob:
         self._thread.join()
         try:
             if self._failure is not None:
+                discard_written(self.output)
                 raise self._failure
             if self._staged is None:
                 remove_index(self.output)  # nothing to search: the search page says "no index"
@@ -151,6 +153,7 @@ class IndexJob:
         """Wait for the thread and drop what it made (the build failed)."""
         self._thread.join()
         self._staged = None
+        discard_written(self.output)
 
     def __enter__(self) -> IndexJob:
         return self
