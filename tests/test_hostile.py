@@ -558,3 +558,25 @@ def test_a_broken_template_is_an_error_and_the_last_site_stays(
     assert_error(result, f"templates/paper.html:{line}", *([words] if words else []))
     assert "untouched" in result.output
     assert tree(root / "_site") == before
+
+
+def test_long_runs_of_spaces_in_a_bibliography_read_at_once(
+    make_project: Callable[..., Path],
+) -> None:
+    # Patterns over names that start with a run of spaces took time in the square of
+    # the run: an author list padded with 200,000 spaces held a build for many minutes.
+    spaces = " " * 200_000
+    bib = (
+        "@article{padded,\n"
+        f"  title = {{Padded{spaces}title}},\n"
+        f"  author = {{Doe, Jane{spaces}and{spaces}Roe, Joe{spaces}}},\n"
+        "  year = 2021,\n"
+        "}\n"
+    )
+    root = make_project({"seeds/padded.bib": bib})
+    result = build_within(60, root)
+    assert result.exit_code == 0, result.output
+    papers = json.loads((root / "_site" / "papers.json").read_text(encoding="utf-8"))
+    (paper,) = papers["papers"] if isinstance(papers, dict) else papers
+    assert paper["title"] == "Padded title"
+    assert paper["authors"] == ["Jane Doe", "Joe Roe"]

@@ -180,6 +180,9 @@ def split_names(value: str) -> list[str]:
 
 def authors(value: str, decode: Decoder) -> tuple[str, ...]:
     """Every author in order; two people of the same short name are both kept."""
+    # one space for each run, as BibTeX reads names: the patterns below, which start
+    # with a run of spaces, took time in the square of a run's length
+    value = " ".join(value.split())
     value = _STRAY_AND.sub("", _DOUBLE_AND.sub(" and ", _ET_AL.sub("", value)))
     try:
         names = _scopus_names(value) or _listed_names(value) or split_names(value)
