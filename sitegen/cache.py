@@ -8,19 +8,18 @@ read or written, is ignored (the work is done again) and never fails a build.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
 import pickle
 import sqlite3
-import stat
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
 from sitegen.model import Problem, Severity
+from sitegen.yamlfile import open_regular
 
 CACHE_DIR = ".sitegen-cache"
 CACHE_VERSION = "4"
@@ -263,7 +262,7 @@ class StageCache:
         if self.folder is None:
             return None
         try:
-            with _open_regular(self.folder / f"{stage}.pickle") as handle:
+            with open_regular(self.folder / f"{stage}.pickle") as handle:
                 if handle.readline() != self._header(key):
                     return None
                 value = pickle.load(handle)
@@ -301,14 +300,3 @@ class StageCache:
         value = make()
         self.put(stage, key, value)
         return value
-
-
-def _open_regular(path: Path) -> BinaryIO:
-    """``path`` open for reading if it is a regular file, else ``OSError``: a FIFO put in
-    the cache would block the read for ever (a cache that cannot be read costs time only)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise OSError(errno.EINVAL, "not a regular file", str(path))
-    os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb")

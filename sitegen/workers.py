@@ -17,7 +17,6 @@ import gc
 import io
 import os
 import pickle
-import stat
 import sys
 import threading
 import time
@@ -33,6 +32,7 @@ from sitegen.model import InputError, Paper, Problem
 from sitegen.pages import Page
 from sitegen.references import References
 from sitegen.render import Renderer, TemplateError
+from sitegen.yamlfile import open_regular
 
 PARALLEL_THRESHOLD = 300
 """Fewer pages than this render in-process: starting workers would cost more."""
@@ -133,14 +133,9 @@ def _in_place(path: Path) -> BinaryIO | None:
     file: a FIFO put where a page belongs would block the read for ever (the page is
     written, and renamed over it)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        return open_regular(path)
     except OSError:
         return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        return None
-    os.set_blocking(fd, True)
-    return os.fdopen(fd, "rb")
 
 
 def _write_if_changed(

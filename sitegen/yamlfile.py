@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 from yaml.constructor import SafeConstructor
@@ -203,13 +203,24 @@ NOT_REGULAR = "not a regular file (a FIFO, socket or device)"
 """Why a FIFO (reading it would wait for ever) or a device is not read."""
 
 
-def read_regular(path: Path) -> bytes:
-    """A regular file's bytes; ``OSError`` for anything else (a FIFO would block the read
-    forever, a device could give bytes for ever), without opening it for more than a stat."""
+def open_regular(path: Path) -> BinaryIO:
+    """``path`` open for reading if it is a regular file, else ``OSError``: a FIFO would
+    block a read for ever, a device could give bytes for ever. It is opened without
+    blocking, for no more than a stat, then read as any file."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    with os.fdopen(fd, "rb") as file:
+    try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, NOT_REGULAR, str(path))
+        os.set_blocking(fd, True)
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "rb")
+
+
+def read_regular(path: Path) -> bytes:
+    """A regular file's bytes (``open_regular``)."""
+    with open_regular(path) as file:
         return file.read()
 
 
