@@ -45,25 +45,33 @@ class HolderStopped(Exception):
         self.pid = pid
 
 
-def _stopped(pid: int | None) -> bool:
-    """Whether process ``pid`` is stopped (Linux's /proc; elsewhere never known)."""
-    if pid is None:
-        return False
+def process_state(pid: int) -> tuple[bytes, int] | None:
+    """A process's state letter (``T`` when stopped) and the CPU time it has used, in
+    clock ticks, from Linux's ``/proc``; None where that cannot be read (another system,
+    or no such process)."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as stat:
-            return stat.read().rsplit(b")", 1)[1].split()[0] in (b"T", b"t")
-    except (OSError, IndexError):
-        return False
+            fields = stat.read().rsplit(b")", 1)[1].split()
+        return fields[0], int(fields[11]) + int(fields[12])  # state, utime + stime
+    except (OSError, IndexError, ValueError):
+        return None
 
 
-def _wait(fd: int, lock: Path) -> None:
-    """Take the lock once its holder lets it go; ``HolderStopped`` if the holder stays
-    stopped for ``STOPPED_SECONDS`` (a build suspended with Ctrl-Z and forgotten)."""
+def _stopped(pid: int | None) -> bool:
+    """Whether process ``pid`` is stopped (elsewhere than Linux: never known)."""
+    state = process_state(pid) if pid is not None else None
+    return state is not None and state[0] in (b"T", b"t")
+
+
+def _wait(fd: int, lock: Path, stop: threading.Event | None) -> bool:
+    """Take the lock once its holder lets it go: True; False if ``stop`` is set first.
+    ``HolderStopped`` if the holder stays stopped for ``STOPPED_SECONDS`` (a build
+    suspended with Ctrl-Z and forgotten)."""
     stopped_since: float | None = None
     while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
+            return True
         except BlockingIOError:
             pass
         pid = holder(lock)
@@ -73,55 +81,39 @@ def _wait(fd: int, lock: Path) -> None:
             stopped_since = time.monotonic()
         elif time.monotonic() - stopped_since > STOPPED_SECONDS:
             raise HolderStopped(pid or 0)
-        time.sleep(POLL_SECONDS)
+        if stop is None:
+            time.sleep(POLL_SECONDS)
+        elif stop.wait(POLL_SECONDS):
+            return False
 
 
 @contextlib.contextmanager
-def exclusive(lock: Path, waiting: Callable[[int | None], None] | None = None) -> Iterator[None]:
+def exclusive(
+    lock: Path,
+    waiting: Callable[[int | None], None] | None = None,
+    stop: threading.Event | None = None,
+) -> Iterator[bool]:
     """Hold ``lock`` for the ``with`` block; if another process holds it, call
     ``waiting`` with its process id, then wait for it (``HolderStopped`` if it is
-    stopped and stays so)."""
+    stopped and stays so). With ``stop``, wait only until it is set (a thread that must
+    not hold up its process's exit, such as ``sitegen serve``'s search indexing); yields
+    whether the lock is held."""
     if sys.platform == "win32":  # no flock: compare-before-replace still guards edits
-        yield
+        yield stop is None or not stop.is_set()
         return
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            held = True
         except BlockingIOError:
             if waiting is not None:
                 waiting(holder(lock))
-            _wait(fd, lock)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def exclusive_unless(lock: Path, stop: threading.Event, poll: float = 0.1) -> Iterator[bool]:
-    """Hold ``lock`` for the ``with`` block, waiting for it until ``stop`` is set; yields
-    whether it is held (a thread that must not hold up its process's exit, such as
-    ``sitegen serve``'s search indexing, waits this way rather than for ever)."""
-    if sys.platform == "win32":
-        yield not stop.is_set()
-        return
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                if stop.wait(poll):
-                    break
-                continue
+            held = _wait(fd, lock, stop)
+        if held:
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            yield True
-            return
-        yield False
+        yield held
     finally:
         os.close(fd)

@@ -54,7 +54,7 @@ def test_without_cpu_times_a_slow_pagefind_is_waited_for(
     slow.chmod(0o755)
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(slow))
     monkeypatch.setattr(sitegen.search.service, "STALL_SECONDS", 1.0)
-    monkeypatch.setattr(sitegen.search.service, "_cpu_ticks", lambda pid: None)
+    monkeypatch.setattr(sitegen.search.service, "process_state", lambda pid: None)
     result = build_within(60, root)
     assert result.exit_code == 0, result.output
     assert (root / "_site" / "pagefind" / "shards.json").is_file()

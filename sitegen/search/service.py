@@ -27,6 +27,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from sitegen.locks import process_state
+
 STALL_SECONDS = 30.0
 """A Pagefind that has requests to answer and neither answers nor uses any CPU time
 for this long is stuck (stopped, or waiting for something that never comes): it is
@@ -156,10 +158,10 @@ class PagefindService:
                 answered = self._answered
             if answered < 0 or self._process.poll() is not None:
                 return
-            ticks = _cpu_ticks(self._process.pid)
-            if ticks is None:  # no /proc (macOS): a long shard could not be told from a hang
+            state = process_state(self._process.pid)
+            if state is None:  # no /proc (macOS): a long shard could not be told from a hang
                 return
-            now = (answered, ticks)
+            now = (answered, state[1])
             if now != seen or self._sent <= answered:  # working, or owing nothing
                 seen, since = now, time.monotonic()
             elif time.monotonic() - since > STALL_SECONDS:
@@ -251,16 +253,6 @@ class PagefindService:
         if self._process.stdout is not None:
             self._process.stdout.close()
         self._log.close()
-
-
-def _cpu_ticks(pid: int) -> int | None:
-    """The CPU time a process has used, in clock ticks (Linux), else None."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as stat:
-            fields = stat.read().rsplit(b")", 1)[1].split()
-        return int(fields[11]) + int(fields[12])  # utime and stime
-    except (OSError, IndexError, ValueError):
-        return None
 
 
 def _messages(stream: IO[bytes]) -> Iterator[bytes]:

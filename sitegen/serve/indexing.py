@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 
-from sitegen.locks import exclusive_unless
+from sitegen.locks import exclusive
 from sitegen.model import Catalog
 from sitegen.output import MARKER
 from sitegen.output_guard import lock_path
@@ -43,7 +43,7 @@ def index_preview(
         seen = indexed(output)
         job = start_indexing(catalog, settings, output, preview=records)
         job.wait()
-        with writing, exclusive_unless(lock, stop) as held:
+        with writing, exclusive(lock, stop=stop) as held:
             if not held or not (output / MARKER).is_file():
                 job.abandon()
                 return None
