@@ -181,7 +181,7 @@ def build_site(
 
             def start_index(unrelated: Catalog) -> None:  # made from the catalogue
                 nonlocal indexing
-                if not index_search or (strict and unrelated.problems):
+                if strict and unrelated.problems:
                     return
                 from sitegen.search import start_indexing  # not imported by a no-change build
 
@@ -191,7 +191,8 @@ def build_site(
                     with timer.phase("index"):  # a large cold build: Pagefind's peak first
                         indexing.wait()
 
-            catalog = load(settings, timer, stages, memory.catalog, start_index).checked(strict)
+            unrelated = start_index if index_search else None  # sitegen serve indexes apart
+            catalog = load(settings, timer, stages, memory.catalog, unrelated).checked(strict)
             # a failure drops what indexing made, and the pages the plan keeps
             with indexing or contextlib.nullcontext(), memory.plan.planning():
                 with timer.phase("plan"):

@@ -276,8 +276,8 @@ def load(
     all_topics = list(topics)
     if any(UNSORTED.slug in m.paper.topics for m in made):
         all_topics.append(UNSORTED)
-    catalog = Catalog(
-        papers=tuple(m.paper for m in made),
+    catalog = Catalog(  # its papers come below: the catalogue indexes them when made
+        papers=(),
         topics=tuple(all_topics),
         lists=tuple(lists),
         entry_count=seeds.entry_count,
@@ -286,7 +286,7 @@ def load(
         annotation_refs={key: note.ref for key, note in notes.items()},
     )
     if unrelated is not None:
-        unrelated(catalog)
+        unrelated(replace(catalog, papers=tuple(m.paper for m in made)))
     with timer.phase("related"):
         retitled = frozenset(key for key, note in notes.items() if note.title)
         visible = _with_related(made, settings.related_count, seeds.key, retitled, stages, memory)
