@@ -23,7 +23,7 @@ from sitegen.cache import StageCache
 from sitegen.catalog import load_catalog
 from sitegen.cli import cli
 from sitegen.model import Paper
-from sitegen.search import index_site
+from sitegen.search import SearchIndexError, index_site
 from sitegen.search.canonical import FAMILY_LIMIT, FAMILY_STEM
 from sitegen.search.pagefind import shard_count
 from sitegen.search.records import RecordMemory, SearchRecord
@@ -378,3 +378,24 @@ def test_the_browser_index_starts_before_related_papers_are_chosen(
     assert order == ["index", "related"]
     assert (result.output / "pagefind/shards.json").is_file()
     assert all(paper.related for paper in result.catalog.papers[:20])
+
+
+def test_an_index_that_fails_after_writing_shards_leaves_none_beside_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A cold build writes its shards beside the output while pages render
+    # (<out>.sitegen-index/); when indexing then fails, the pages stay and those go.
+    settings, _ = load_settings(copy_sample_project(tmp_path / "project"))
+    spill = settings.output_path.with_name(settings.output_path.name + ".sitegen-index")
+    written: list[bool] = []
+
+    def failing(files: Any) -> str:
+        written.append((spill / "0" / "pagefind-entry.json").is_file())
+        raise sitegen.search.pagefind.PagefindError("Pagefind stopped")
+
+    monkeypatch.setattr(sitegen.search.pagefind, "meta_of", failing)
+    with pytest.raises(SearchIndexError, match="Pagefind stopped"):
+        build_site(settings, jobs=1)
+    assert written == [True]
+    assert not spill.exists()
+    assert (settings.output_path / "index.html").is_file()
